@@ -1,0 +1,144 @@
+"""Reverse-mode passes over a recorded graph.
+
+Two passes read the op table's partial rules:
+
+* a float pass (``backward`` and ``gradients(create_graph=False)``): each node's
+  gradient for *this* pass is kept in a scratch slot, so calling ``backward()``
+  twice accumulates exactly twice the gradient (micrograd propagates the already
+  accumulated ``.grad`` of inner nodes and gets this wrong);
+* a recording pass (``gradients(create_graph=True)``): the same rules applied to
+  ``Value`` nodes, so the gradients are themselves differentiable.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from .graph import topological_order
+from .modes import _Mode, enable_grad
+from .value import Value, as_float
+
+__all__ = ["backward", "gradients"]
+
+
+def _partial_error(node: Value, error: Exception) -> Exception:
+    args = [p.data for p in node._parents] + ([node._const] if node._op.has_const else [])
+    return type(error)(
+        f"backward through {node._op.name}{tuple(args)}: the partial derivative is undefined "
+        f"or infinite there ({error})")
+
+
+def _anomaly_error(node: Value, parent_index: int, contribution: float) -> FloatingPointError:
+    label = f" {node.label!r}" if node.label else ""
+    origin = getattr(node, "_origin", None) or "<made outside detect_anomaly>"
+    return FloatingPointError(
+        f"{node._op.name} node{label} produced {contribution!r} in backward "
+        f"(gradient for input {parent_index}); the node was created at {origin}")
+
+
+def _float_pass(order: list, root: Value, seed: float, accumulate: bool) -> None:
+    """Fill ``_pass_grad`` of every node in ``order``; add it to ``.grad`` if asked."""
+    for node in order:
+        node._pass_grad = 0.0
+    root._pass_grad = seed
+    anomaly = _Mode.anomaly
+    for node in reversed(order):
+        g = node._pass_grad
+        if accumulate:
+            node.grad += g
+        parents = node._parents
+        # A zero gradient contributes nothing; skipping it also skips dead relus.
+        if not parents or g == 0.0:
+            continue
+        op = node._op
+        try:
+            if len(parents) == 2:
+                a, b = parents
+                da, db = op.partials(a.data, b.data, node.data)
+                a._pass_grad += g * da
+                b._pass_grad += g * db
+            else:
+                a = parents[0]
+                if op.has_const:
+                    (da,) = op.partials(a.data, node.data, node._const)
+                else:
+                    (da,) = op.partials(a.data, node.data)
+                a._pass_grad += g * da
+        except (ArithmeticError, ValueError) as error:
+            raise _partial_error(node, error) from None
+        if anomaly:
+            for index, parent in enumerate(parents):
+                if not math.isfinite(parent._pass_grad):
+                    raise _anomaly_error(node, index, parent._pass_grad)
+
+
+def backward(root: Value, grad: float = 1.0) -> None:
+    """Accumulate d(root)/d(node) * ``grad`` into ``node.grad`` for every node.
+
+    >>> x = Value(2.0)
+    >>> y = x * x * x
+    >>> backward(y)
+    >>> x.grad
+    12.0
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward needs a Value, got {type(root).__name__}")
+    _float_pass(topological_order(root), root, as_float(grad, "grad"), accumulate=True)
+
+
+def _recording_pass(order: list, root: Value, seed: Value) -> dict:
+    """Gradients as ``Value`` nodes (differentiable), keyed by node."""
+    grads = {root: seed}
+    for node in reversed(order):
+        g = grads.get(node)
+        parents = node._parents
+        if g is None or not parents:
+            continue
+        op = node._op
+        if op.has_const:
+            partials = op.partials(*parents, node, node._const)
+        else:
+            partials = op.partials(*parents, node)
+        for parent, partial in zip(parents, partials):
+            if isinstance(partial, float):
+                if partial == 0.0:
+                    continue
+                contribution = g if partial == 1.0 else g * partial
+            else:
+                contribution = g * partial
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    return grads
+
+
+def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False,
+              grad_output: float = 1.0) -> list:
+    """d(output)/d(input) for each input, without touching any ``.grad``.
+
+    Like ``torch.autograd.grad``. With ``create_graph=True`` the gradients are
+    ``Value`` nodes recorded in the graph, so they can be differentiated again;
+    otherwise they are floats. An input that ``output`` does not depend on gets 0.
+
+    >>> x = Value(3.0)
+    >>> y = x ** 3
+    >>> (dy,) = gradients(y, [x], create_graph=True)
+    >>> dy.data, gradients(dy, [x])[0]
+    (27.0, 18.0)
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
+    for index, item in enumerate(inputs):
+        if not isinstance(item, Value):
+            raise TypeError(f"inputs[{index}] must be a Value, got {type(item).__name__}")
+    seed = as_float(grad_output, "grad_output")
+    order = topological_order(output)
+    if not create_graph:
+        for item in inputs:
+            item._pass_grad = 0.0  # inputs outside the graph keep a stale value otherwise
+        _float_pass(order, output, seed, accumulate=False)
+        return [item._pass_grad for item in inputs]
+    with enable_grad():
+        grads = _recording_pass(order, output, Value(seed))
+        return [grads[item] if item in grads else Value(0.0) for item in inputs]

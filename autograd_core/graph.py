@@ -1,0 +1,85 @@
+"""The one graph walk: an iterative topological order of a recorded graph.
+
+Backward, ``zero_grad``, the explainer, the compiler and the graph drawer all read
+the graph through :func:`topological_order`, so there is exactly one place that
+decides the order in which nodes are visited.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+__all__ = ["topological_order", "node_names", "local_partials"]
+
+
+def topological_order(*roots: Any) -> list:
+    """Every node reachable from ``roots``, each after all of its parents.
+
+    Iterative (no recursion limit), deterministic (parents are visited in the
+    order they were recorded, never by ``id()``), and each node appears once even
+    when it is reached along many paths.
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + x
+    >>> [n.label or n.op for n in topological_order(y)]
+    ['x', 'mul', 'add']
+    """
+    order: list = []
+    visited: set = set()
+    # Each stack entry is (node, expanded): a node is emitted the second time it is
+    # popped, once everything above it on the stack (its parents) has been emitted.
+    stack: list = [(root, False) for root in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for parent in reversed(node._parents):
+            if parent not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def node_names(order: Iterable[Any]) -> dict:
+    """A readable, deterministic name for every node of a topological order.
+
+    A node's own label wins; unlabelled leaves are ``c<k>`` (constants and inputs)
+    and unlabelled op results ``<op><k>``, numbered by position in ``order``.
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0, label="x")
+    >>> names = node_names(topological_order(x.exp() * 3))
+    >>> sorted(names.values())
+    ['c2', 'exp1', 'mul3', 'x']
+    """
+    names = {}
+    for index, node in enumerate(order):
+        if node.label:
+            names[node] = node.label
+        elif node._op is None:
+            names[node] = f"c{index}"
+        else:
+            names[node] = f"{node._op.name}{index}"
+    return names
+
+
+def local_partials(node: Any) -> tuple:
+    """The op's local derivatives ∂node/∂parent at the current data, one per parent.
+
+    >>> from autograd_core import Value
+    >>> x = Value(3.0)
+    >>> local_partials(x * x)
+    (3.0, 3.0)
+    """
+    op = node._op
+    if op is None:
+        return ()
+    inputs = [parent.data for parent in node._parents]
+    if op.has_const:
+        return tuple(op.partials(*inputs, node.data, node._const))
+    return tuple(op.partials(*inputs, node.data))

@@ -1,0 +1,154 @@
+"""The op table: every primitive operation, declared once.
+
+Each :class:`Op` record holds an op's forward rule on floats and its local
+partial derivatives ∂out/∂input. Everything else reads these records: the eager
+:class:`~autograd_core.Value` methods, ``backward()``, higher-order gradients,
+the compiler and the graph drawer. Adding an op means adding one record here and
+one method line on ``Value``.
+
+Partial rules receive the inputs and the op's output (so ``exp``, ``sigmoid`` and
+``tanh`` reuse the output instead of recomputing it) and are written with plain
+arithmetic and the helpers :func:`log` and :func:`step` only. That one rule then
+works three ways: on floats (eager backward), on ``Value`` nodes (recording a
+graph for higher-order gradients) and on any object that implements the
+arithmetic operators and ``log()``/``step()`` methods (the compiler's symbols,
+which turn the rule into source code).
+
+>>> OPS["mul"].partials(3.0, 4.0, 12.0)
+(4.0, 3.0)
+>>> OPS["sigmoid"].partials(0.0, 0.5)
+(0.25,)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+__all__ = ["Op", "OPS", "log", "step", "stable_sigmoid"]
+
+
+def log(x: Any) -> Any:
+    """Natural log of a float, or the recorded ``log`` of a ``Value`` or symbol."""
+    if isinstance(x, (float, int)):
+        return math.log(x)
+    return x.log()
+
+
+def step(x: Any) -> Any:
+    """Heaviside step (1 where x > 0, else 0) of a float, ``Value`` or symbol."""
+    if isinstance(x, (float, int)):
+        return 1.0 if x > 0 else 0.0
+    return x.step()
+
+
+def stable_sigmoid(x: float) -> float:
+    """Logistic function 1 / (1 + e^-x) without overflow for any finite x.
+
+    >>> stable_sigmoid(-1e6), stable_sigmoid(0.0), stable_sigmoid(1e6)
+    (0.0, 0.5, 1.0)
+    """
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    # For negative x, e^-x could overflow; e^x cannot, so rewrite the fraction.
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _pow_const(a: float, k: float) -> float:
+    if a < 0.0 and not float(k).is_integer():
+        raise ValueError("a negative base needs an integer exponent")
+    return a**k
+
+
+def _pow(a: float, b: float) -> float:
+    if a <= 0.0:
+        # The exponent's partial is out * log(a), which is real only for a > 0.
+        raise ValueError("Value ** Value needs a positive base; use x ** number for a constant exponent")
+    return a**b
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError("division by zero")
+    return a / b
+
+
+def _log(a: float) -> float:
+    if a <= 0.0:
+        raise ValueError("log needs a positive input")
+    return math.log(a)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One primitive operation: how to compute it and how to differentiate it.
+
+    Attributes:
+        name: the ``Value`` method name (``"mul"`` for ``__mul__``), also the key in :data:`OPS`.
+        symbol: short display symbol for graphs and explanations (``"*"``, ``"σ"``).
+        arity: number of ``Value`` inputs (1 or 2).
+        forward: the rule on floats; ``forward(*inputs[, const])``.
+        partials: local derivatives ∂out/∂input, one per input;
+            ``partials(*inputs, out[, const])``. Works on floats, Values and symbols.
+        maths: one line stating the op and its derivatives.
+        domain: words for the inputs where the op is defined, used in error messages.
+        has_const: True when the op also takes one plain-number constant (``x ** 3``),
+            which is not differentiated.
+        kink: for ops that are not differentiable everywhere, the distance of the input
+            from the non-differentiable set, so tests and strategies can keep away from it.
+        infix: Python operator for a binary op (``"+"``) so code generators can emit
+            ``a + b`` instead of a function call; ``None`` for the rest.
+    """
+
+    name: str
+    symbol: str
+    arity: int
+    forward: Callable[..., float]
+    partials: Callable[..., tuple]
+    maths: str
+    domain: str = "all real inputs"
+    has_const: bool = False
+    kink: Callable[..., float] | None = None
+    infix: str | None = None
+
+
+def _table(*ops: Op) -> dict[str, Op]:
+    return {op.name: op for op in ops}
+
+
+OPS: dict[str, Op] = _table(
+    # --- arithmetic -----------------------------------------------------------------
+    Op("add", "+", 2, lambda a, b: a + b, lambda a, b, out: (1.0, 1.0),
+       "a + b;  ∂/∂a = 1,  ∂/∂b = 1", infix="+"),
+    Op("sub", "-", 2, lambda a, b: a - b, lambda a, b, out: (1.0, -1.0),
+       "a - b;  ∂/∂a = 1,  ∂/∂b = -1", infix="-"),
+    Op("mul", "*", 2, lambda a, b: a * b, lambda a, b, out: (b, a),
+       "a · b;  ∂/∂a = b,  ∂/∂b = a", infix="*"),
+    Op("div", "/", 2, _div, lambda a, b, out: (1.0 / b, -out / b),
+       "a / b;  ∂/∂a = 1/b,  ∂/∂b = -a/b² = -out/b", domain="b ≠ 0", infix="/"),
+    Op("neg", "neg", 1, lambda a: -a, lambda a, out: (-1.0,),
+       "-a;  ∂/∂a = -1"),
+    # --- powers -----------------------------------------------------------------------
+    Op("pow_const", "^", 1, _pow_const, lambda a, out, k: (k * a ** (k - 1.0),),
+       "a^k for a constant k;  ∂/∂a = k·a^(k-1)",
+       domain="a ≥ 0, or an integer k (and a ≠ 0 when k < 0)", has_const=True),
+    Op("pow", "^", 2, _pow, lambda a, b, out: (b * a ** (b - 1.0), out * log(a)),
+       "a^b;  ∂/∂a = b·a^(b-1),  ∂/∂b = a^b·ln a = out·ln a", domain="a > 0", infix="**"),
+    # --- elementary functions -------------------------------------------------------------
+    Op("exp", "exp", 1, math.exp, lambda a, out: (out,),
+       "e^a;  ∂/∂a = e^a = out", domain="a ≤ 709.78 (larger overflows a float)"),
+    Op("log", "log", 1, _log, lambda a, out: (1.0 / a,),
+       "ln a;  ∂/∂a = 1/a", domain="a > 0"),
+    # --- activations -------------------------------------------------------------------------
+    Op("sigmoid", "σ", 1, stable_sigmoid, lambda a, out: (out * (1.0 - out),),
+       "σ(a) = 1/(1+e^-a);  ∂/∂a = σ(a)(1-σ(a)) = out(1-out)"),
+    Op("tanh", "tanh", 1, math.tanh, lambda a, out: (1.0 - out * out,),
+       "tanh a;  ∂/∂a = 1 - tanh² a = 1 - out²"),
+    # NOTE: relu'(0) is taken as 0, as PyTorch and micrograd do.
+    Op("relu", "relu", 1, lambda a: a if a > 0.0 else 0.0, lambda a, out: (step(a),),
+       "max(a, 0);  ∂/∂a = 1 if a > 0 else 0 (0 at a = 0)", kink=lambda a: abs(a)),
+    Op("step", "step", 1, lambda a: 1.0 if a > 0.0 else 0.0, lambda a, out: (0.0,),
+       "1 if a > 0 else 0;  ∂/∂a = 0 (undefined at a = 0; taken as 0)", kink=lambda a: abs(a)),
+)

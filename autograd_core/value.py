@@ -1,0 +1,249 @@
+"""``Value``: a scalar that records the operations applied to it.
+
+Every method here is one line that names an entry of the op table
+(:mod:`autograd_core.ops`); the forward rule, the partial derivatives and the
+domain checks live there.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from .modes import _Mode, user_code_location
+from .ops import OPS, Op
+
+__all__ = ["Value", "as_float"]
+
+_ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
+_POW, _POW_CONST = OPS["pow"], OPS["pow_const"]
+_EXP, _LOG, _SIGMOID, _TANH, _RELU, _STEP = (
+    OPS["exp"], OPS["log"], OPS["sigmoid"], OPS["tanh"], OPS["relu"], OPS["step"])
+
+
+def as_float(x: Any, what: str = "data") -> float:
+    """``x`` as a float, or a TypeError naming its type (bool, str, complex, containers...).
+
+    >>> as_float(3)
+    3.0
+    >>> as_float(True)
+    Traceback (most recent call last):
+    ...
+    TypeError: data must be a real number (int or float), got bool
+    """
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}")
+    return float(x)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+_new_object = object.__new__
+
+
+def _node(data: float, op: Op | None, parents: tuple) -> "Value":
+    """A result node, skipping ``__init__``'s validation (``data`` is already a float)."""
+    node = _new_object(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._op = op
+    node._parents = parents
+    return node
+
+
+def _domain_error(op: Op, args: tuple, error: Exception) -> Exception:
+    call = f"{op.name}({', '.join(repr(a) for a in args)})"
+    if isinstance(error, ZeroDivisionError):
+        return ZeroDivisionError(f"{call} divides by zero: {op.name} is defined for {op.domain}")
+    if isinstance(error, OverflowError):
+        return OverflowError(f"{call} overflows a float: {op.name} is defined for {op.domain}")
+    return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain} ({error})")
+
+
+def _checked_node(data: float, op: Op, parents: tuple, const: Any) -> "Value":
+    """Slow path of every op: no_grad leaves, anomaly checks, constants."""
+    if _Mode.anomaly and not math.isfinite(data):
+        args = [p.data for p in parents] + ([const] if op.has_const else [])
+        raise FloatingPointError(
+            f"{op.name} produced {data!r} in forward from inputs {args}, at {user_code_location()}")
+    if not _Mode.record:
+        return _node(data, None, ())
+    node = _node(data, op, parents)
+    if op.has_const:
+        node._const = const
+    if _Mode.anomaly:
+        node._origin = user_code_location()
+    return node
+
+
+def _unary(op: Op, a: "Value") -> "Value":
+    try:
+        data = op.forward(a.data)
+    except (ArithmeticError, ValueError) as error:
+        raise _domain_error(op, (a.data,), error) from None
+    if _Mode.plain:
+        return _node(data, op, (a,))
+    return _checked_node(data, op, (a,), None)
+
+
+def _unary_const(op: Op, a: "Value", const: float) -> "Value":
+    try:
+        data = op.forward(a.data, const)
+    except (ArithmeticError, ValueError) as error:
+        raise _domain_error(op, (a.data, const), error) from None
+    return _checked_node(data, op, (a,), const)
+
+
+def _constant(x: Any) -> Any:
+    """A leaf for a plain number operand, or NotImplemented for anything else."""
+    if x.__class__ is float:
+        return _node(x, None, ())
+    if not _is_number(x):
+        return NotImplemented
+    return _node(float(x), None, ())
+
+
+def _binary(op: Op, a: Any, b: Any) -> Any:
+    # Plain numbers on either side become constant leaves, as in micrograd.
+    if not isinstance(a, Value):
+        a = _constant(a)
+        if a is NotImplemented:
+            return NotImplemented
+    if not isinstance(b, Value):
+        b = _constant(b)
+        if b is NotImplemented:
+            return NotImplemented
+    try:
+        data = op.forward(a.data, b.data)
+    except (ArithmeticError, ValueError) as error:
+        raise _domain_error(op, (a.data, b.data), error) from None
+    if _Mode.plain:
+        return _node(data, op, (a, b))
+    return _checked_node(data, op, (a, b), None)
+
+
+class Value:
+    """A scalar node of a computation graph.
+
+    ``data`` is the value, ``grad`` the accumulated gradient d(root)/d(self)
+    filled by :meth:`backward`, ``label`` a name for display. ``op`` and
+    ``parents`` say how the node was made; ``parents`` keeps order and
+    duplicates (``x * x`` has parents ``(x, x)``). Nodes hash by identity.
+
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x + 2 * x
+    >>> y.backward()
+    >>> y.data, x.grad
+    (15.0, 8.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_parents", "_const", "_pass_grad", "_origin")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.data = as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._op = None
+        self._parents = ()
+
+    # --- what the node is --------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """Name of the op that produced this node ("" for a leaf)."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple:
+        """The op's inputs, in order, duplicates kept (empty for a leaf)."""
+        return self._parents
+
+    @property
+    def const(self) -> float | None:
+        """The op's constant argument (the 3 of ``x ** 3``), or None."""
+        return self._const if self._op is not None and self._op.has_const else None
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data:.6g}", f"grad={self.grad:.6g}"]
+        if self._op is not None:
+            parts.append(f"op={self._op.name!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- arithmetic -----------------------------------------------------------------------
+    def __add__(self, other): return _binary(_ADD, self, other)
+    def __radd__(self, other): return _binary(_ADD, other, self)  # other + self
+    def __sub__(self, other): return _binary(_SUB, self, other)
+    def __rsub__(self, other): return _binary(_SUB, other, self)  # other - self
+    def __mul__(self, other): return _binary(_MUL, self, other)
+    def __rmul__(self, other): return _binary(_MUL, other, self)  # other * self
+    def __truediv__(self, other): return _binary(_DIV, self, other)
+    def __rtruediv__(self, other): return _binary(_DIV, other, self)  # other / self
+    def __neg__(self): return _unary(_NEG, self)
+    def __pos__(self): return self
+
+    def __pow__(self, other):
+        """``self ** other``: a constant exponent (``x ** 3``) or a Value one (``x ** y``, x > 0)."""
+        if isinstance(other, Value):
+            return _binary(_POW, self, other)
+        if not _is_number(other):
+            return NotImplemented
+        return _unary_const(_POW_CONST, self, float(other))
+
+    def __rpow__(self, other): return _binary(_POW, other, self)  # other ** self
+
+    # --- elementary functions and activations -----------------------------------------
+    def exp(self) -> "Value":
+        """e^x."""
+        return _unary(_EXP, self)
+
+    def log(self) -> "Value":
+        """Natural logarithm, for x > 0."""
+        return _unary(_LOG, self)
+
+    def sigmoid(self) -> "Value":
+        """1 / (1 + e^-x), stable for every finite x."""
+        return _unary(_SIGMOID, self)
+
+    def tanh(self) -> "Value":
+        """Hyperbolic tangent."""
+        return _unary(_TANH, self)
+
+    def relu(self) -> "Value":
+        """max(x, 0); its derivative at 0 is taken as 0."""
+        return _unary(_RELU, self)
+
+    def step(self) -> "Value":
+        """1 where x > 0 else 0 (relu's derivative); its own derivative is 0."""
+        return _unary(_STEP, self)
+
+    # --- gradients -------------------------------------------------------------------------
+    def backward(self, grad: float = 1.0) -> None:
+        """Accumulate d(self)/d(node) into ``node.grad`` for every node of the graph.
+
+        Calling it k times accumulates exactly k times the gradient; use
+        :meth:`zero_grad` in between to start afresh.
+        """
+        from .backprop import backward
+
+        backward(self, grad)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0.0 on every node of this graph."""
+        from .graph import topological_order
+
+        for node in topological_order(self):
+            node.grad = 0.0
+
+    def detach(self) -> "Value":
+        """A new leaf with the same data: gradients stop here."""
+        return Value(self.data, self.label)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up .venv with the project and the given extras (default: dev), installing
+# Debian's graphviz (for `dot`) and python3-venv first when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-dev}"
+
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install ${missing[*]} (no apt-get here); graphs need Graphviz's dot" >&2
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]"

@@ -1,0 +1,1 @@
+"""viz: computation graphs as Graphviz SVG, and loss-landscape plots."""
