@@ -13,7 +13,7 @@ Two passes read the op table's partial rules:
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from .graph import topological_order
 from .modes import _Mode, enable_grad
@@ -100,7 +100,7 @@ def _recording_pass(order: list, root: Value, seed: Value) -> dict:
             partials = op.partials(*parents, node, node._const)
         else:
             partials = op.partials(*parents, node)
-        for parent, partial in zip(parents, partials):
+        for parent, partial in zip(parents, partials, strict=True):
             if isinstance(partial, float):
                 if partial == 0.0:
                     continue

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from importlib.metadata import entry_points
-from typing import Sequence
 
 from . import __version__
 

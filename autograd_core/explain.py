@@ -104,7 +104,7 @@ def _enumerate_paths(output: Value, wrt: Value, counts: dict, names: dict) -> li
             continue
         partials = local_partials(node)
         branches = []
-        for index, (parent, partial) in enumerate(zip(node._parents, partials)):
+        for index, (parent, partial) in enumerate(zip(node._parents, partials, strict=True)):
             if counts.get(parent, 0):
                 edge = Edge(node, parent, names[node], names[parent], index, float(partial))
                 branches.append((parent, edges + (edge,), product * edge.partial))

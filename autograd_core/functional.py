@@ -10,7 +10,8 @@ one.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .backprop import gradients
 from .value import Value, as_float

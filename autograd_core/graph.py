@@ -7,7 +7,8 @@ decides the order in which nodes are visited.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["topological_order", "node_names", "local_partials"]
 

@@ -23,8 +23,9 @@ which turn the rule into source code).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["Op", "OPS", "log", "step", "stable_sigmoid"]
 

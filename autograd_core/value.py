@@ -44,7 +44,7 @@ def _is_number(x: Any) -> bool:
 _new_object = object.__new__
 
 
-def _node(data: float, op: Op | None, parents: tuple) -> "Value":
+def _node(data: float, op: Op | None, parents: tuple) -> Value:
     """A result node, skipping ``__init__``'s validation (``data`` is already a float)."""
     node = _new_object(Value)
     node.data = data
@@ -64,7 +64,7 @@ def _domain_error(op: Op, args: tuple, error: Exception) -> Exception:
     return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain} ({error})")
 
 
-def _checked_node(data: float, op: Op, parents: tuple, const: Any) -> "Value":
+def _checked_node(data: float, op: Op, parents: tuple, const: Any) -> Value:
     """Slow path of every op: no_grad leaves, anomaly checks, constants."""
     if _Mode.anomaly and not math.isfinite(data):
         args = [p.data for p in parents] + ([const] if op.has_const else [])
@@ -80,7 +80,7 @@ def _checked_node(data: float, op: Op, parents: tuple, const: Any) -> "Value":
     return node
 
 
-def _unary(op: Op, a: "Value") -> "Value":
+def _unary(op: Op, a: Value) -> Value:
     try:
         data = op.forward(a.data)
     except (ArithmeticError, ValueError) as error:
@@ -90,7 +90,7 @@ def _unary(op: Op, a: "Value") -> "Value":
     return _checked_node(data, op, (a,), None)
 
 
-def _unary_const(op: Op, a: "Value", const: float) -> "Value":
+def _unary_const(op: Op, a: Value, const: float) -> Value:
     try:
         data = op.forward(a.data, const)
     except (ArithmeticError, ValueError) as error:
@@ -202,27 +202,27 @@ class Value:
     def __rpow__(self, other): return _binary(_POW, other, self)  # other ** self
 
     # --- elementary functions and activations -----------------------------------------
-    def exp(self) -> "Value":
+    def exp(self) -> Value:
         """e^x."""
         return _unary(_EXP, self)
 
-    def log(self) -> "Value":
+    def log(self) -> Value:
         """Natural logarithm, for x > 0."""
         return _unary(_LOG, self)
 
-    def sigmoid(self) -> "Value":
+    def sigmoid(self) -> Value:
         """1 / (1 + e^-x), stable for every finite x."""
         return _unary(_SIGMOID, self)
 
-    def tanh(self) -> "Value":
+    def tanh(self) -> Value:
         """Hyperbolic tangent."""
         return _unary(_TANH, self)
 
-    def relu(self) -> "Value":
+    def relu(self) -> Value:
         """max(x, 0); its derivative at 0 is taken as 0."""
         return _unary(_RELU, self)
 
-    def step(self) -> "Value":
+    def step(self) -> Value:
         """1 where x > 0 else 0 (relu's derivative); its own derivative is 0."""
         return _unary(_STEP, self)
 
@@ -244,6 +244,6 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
-    def detach(self) -> "Value":
+    def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
         return Value(self.data, self.label)
