@@ -1,0 +1,301 @@
+"""Training: :func:`fit` runs full-batch, stochastic or mini-batch gradient descent.
+
+One optimizer step per batch. A batch's loss is the mean of the per-sample losses
+``loss(model(inputs), target)``, so its gradient is the mean gradient and the
+learning rate means the same thing for every batch size.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tqdm import tqdm
+
+from autograd_core import Value
+
+from .module import Module
+from .optim import Optimizer
+from .schedules import ReduceOnPlateau
+
+__all__ = ["fit", "History", "EarlyStopping", "SWA"]
+
+#: Runs with at least this many optimizer steps show a progress bar (when on a terminal).
+PROGRESS_MIN_STEPS = 2000
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when the epoch loss has not improved by more than ``min_delta`` for ``patience`` epochs."""
+
+    patience: int = 10
+    min_delta: float = 0.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.patience, bool) or not isinstance(self.patience, int) or self.patience < 1:
+            raise ValueError(f"early stopping patience must be an int >= 1, got {self.patience!r}")
+        if isinstance(self.min_delta, bool) or not isinstance(self.min_delta, (int, float)) \
+                or not self.min_delta >= 0:
+            raise ValueError(f"early stopping min_delta must be a number >= 0, got {self.min_delta!r}")
+
+
+@dataclass
+class SWA:
+    """Stochastic weight averaging: average the weights collected at the end of each cycle.
+
+    Weights are collected at the end of epoch ``start + cycle - 1``, ``start + 2·cycle - 1``
+    and so on (epochs count from 0); when training ends the model's parameters are
+    set to the mean of the collected weights. Make ``cycle`` (in epochs) match the
+    period of a cyclic schedule, so the weights are taken where the learning rate is
+    lowest, as Izmailov et al. do; with a constant rate, ``cycle=1`` averages every epoch.
+    """
+
+    start: int = 0
+    cycle: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("start", "cycle"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name == "cycle" else 0):
+                raise ValueError(f"SWA {name} must be an int >= {1 if name == 'cycle' else 0}, got {value!r}")
+
+    def collects_after(self, epoch: int) -> bool:
+        """True when the weights after ``epoch`` (0-based) are part of the average."""
+        return epoch >= self.start and (epoch - self.start + 1) % self.cycle == 0
+
+
+@dataclass
+class History:
+    """What :func:`fit` saw.
+
+    ``step_loss[k]`` is the batch loss before optimizer step k and ``lr[k]`` the rate it
+    used; ``epoch_loss[e]`` is the mean per-sample loss over epoch e. ``trajectory``
+    (with ``record_trajectory=True``) holds the parameter values before the first step
+    and after every step, so it is one longer than ``step_loss``.
+    """
+
+    step_loss: list[float] = field(default_factory=list)
+    epoch_loss: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    trajectory: list[list[float]] = field(default_factory=list)
+    stopped_early: bool = False
+    swa_count: int = 0  # how many weight snapshots were averaged
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs run."""
+        return len(self.epoch_loss)
+
+
+def _check_data(data: Any) -> list[tuple[list[float], list[float], bool]]:
+    """(inputs, targets as a list, whether the target was one number) per sample."""
+    if not isinstance(data, Sequence) or isinstance(data, str) or not data:
+        raise ValueError("data must be a non-empty list of (inputs, target) pairs")
+    checked = []
+    for index, sample in enumerate(data):
+        if not isinstance(sample, (tuple, list)) or len(sample) != 2:
+            raise TypeError(f"data[{index}] must be an (inputs, target) pair, got {sample!r}")
+        inputs, target = sample
+        scalar = isinstance(target, (int, float)) and not isinstance(target, bool)
+        targets = [target] if scalar else target
+        if not isinstance(inputs, Sequence) or not isinstance(targets, Sequence):
+            raise TypeError(f"data[{index}] must hold a list of inputs and a number or list target")
+        for item in list(inputs) + list(targets):
+            if isinstance(item, bool) or not isinstance(item, (int, float)):
+                raise TypeError(f"data[{index}] holds {item!r}; inputs and targets must be numbers")
+        checked.append(([float(x) for x in inputs], [float(t) for t in targets], scalar))
+    if len({(len(x), len(t), s) for x, t, s in checked}) != 1:
+        raise ValueError("every sample must have the same number of inputs and targets")
+    return checked
+
+
+def _batches(n: int, batch_size: int | None, rng: random.Random | None) -> list[list[int]]:
+    order = list(range(n))
+    if rng is not None and batch_size is not None:
+        rng.shuffle(order)
+    size = n if batch_size is None else batch_size
+    return [order[i:i + size] for i in range(0, n, size)]
+
+
+class _GraphStep:
+    """Loss and gradient of one batch by building the graph and running backward."""
+
+    def __init__(self, model: Module, loss: Callable) -> None:
+        self.model, self.loss = model, loss
+
+    def sample_loss(self, inputs: list[float], targets: list[float], scalar: bool) -> Value:
+        out = self.model(inputs)
+        result = self.loss(out, targets[0] if scalar else targets)
+        if not isinstance(result, Value):
+            raise TypeError(f"the loss function must return a Value, got {type(result).__name__}")
+        return result
+
+    def __call__(self, batch: list) -> float:
+        total = self.sample_loss(*batch[0])
+        for sample in batch[1:]:
+            total = total + self.sample_loss(*sample)
+        mean = total * (1.0 / len(batch))
+        mean.backward()
+        return mean.data
+
+
+class _CompiledStep:
+    """Loss and gradient of one batch through ``autograd_core.compile``.
+
+    The per-sample loss is traced once (on the first sample); each call then runs the
+    generated code per sample, which accumulates d loss/d p into p.grad, and the sum
+    is scaled to the batch mean.
+    """
+
+    def __init__(self, model: Module, loss: Callable, first: tuple) -> None:
+        import autograd_core
+
+        compile_fn = getattr(autograd_core, "compile", None)
+        if compile_fn is None:
+            raise NotImplementedError(
+                "fit(compile=True) needs autograd_core.compile (the compiler of the speed issue), "
+                "which this installation does not have; use compile=False")
+        inputs, targets, scalar = first
+        n_in = len(inputs)
+        graph_step = _GraphStep(model, loss)
+
+        def per_sample_loss(*args: Value) -> Value:
+            return graph_step.sample_loss(list(args[:n_in]), list(args[n_in:]), scalar)
+
+        self.params = model.parameters()
+        self.step = compile_fn(per_sample_loss, list(inputs) + list(targets), self.params)
+
+    def __call__(self, batch: list) -> float:
+        total = 0.0
+        for inputs, targets, _ in batch:
+            total += self.step(*inputs, *targets)
+        if len(batch) > 1:
+            for p in self.params:
+                p.grad /= len(batch)
+        return total / len(batch)
+
+
+def _progress(enabled: bool | None, total: int) -> Any:
+    if enabled is None:
+        enabled = total >= PROGRESS_MIN_STEPS and sys.stderr.isatty()
+    return tqdm(total=total, disable=not enabled, unit="step", leave=False)
+
+
+def _check_batch_size(batch_size: Any, n: int) -> int | None:
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be None (full batch) or an int >= 1, got {batch_size!r}")
+    return min(batch_size, n)
+
+
+def _early_stopping(value: Any) -> EarlyStopping | None:
+    if value is None or isinstance(value, EarlyStopping):
+        return value
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return EarlyStopping(*value)
+    raise TypeError(f"early_stopping must be None, (patience, min_delta) or EarlyStopping, got {value!r}")
+
+
+def _swa(value: Any) -> SWA | None:
+    if value is None or isinstance(value, SWA):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return SWA(cycle=value)
+    raise TypeError(f"swa must be None, an SWA(...) or a cycle length in epochs, got {value!r}")
+
+
+def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epochs: int,
+        batch_size: int | None = None, shuffle_seed: int | None = 0, schedule: Any = None,
+        early_stopping: Any = None, swa: Any = None, callbacks: Iterable[Callable] = (),
+        progress: bool | None = None, record_trajectory: bool = False,
+        compile: bool = False) -> History:
+    """Train ``model`` on ``data`` and return a :class:`History`.
+
+    * ``batch_size``: None for full-batch gradient descent, 1 for stochastic, k for
+      mini-batches of k (the last one may be smaller). Batches are reshuffled every
+      epoch by ``random.Random(shuffle_seed)`` (None keeps the data order).
+    * ``schedule``: a step-indexed schedule (``lr = schedule(step)`` is set before every
+      optimizer step) or a :class:`~nn.schedules.ReduceOnPlateau` (fed each epoch's loss).
+    * ``early_stopping``: ``(patience, min_delta)`` or :class:`EarlyStopping`, on the epoch loss.
+    * ``swa``: :class:`SWA` (or an int cycle length); the model ends at the averaged weights.
+    * ``callbacks``: each is called as ``callback(epoch, history, model)`` after every
+      epoch; returning True stops training.
+    * ``progress``: a tqdm bar; None shows it only for long runs on a terminal, False never.
+    * ``compile``: compute each sample's loss and gradient with ``autograd_core.compile``.
+
+    >>> from nn import MLP, SGD, data, losses
+    >>> model = MLP(1, [1], activation="linear", seed=0)
+    >>> history = fit(model, data.housing(20), losses.mse, SGD(model.parameters(), lr=0.3), epochs=50)
+    >>> history.epoch_loss[-1] < history.epoch_loss[0]
+    True
+    """
+    samples = _check_data(data)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nn.optim.Optimizer, got {type(optimizer).__name__}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    batch_size = _check_batch_size(batch_size, len(samples))
+    stopping = _early_stopping(early_stopping)
+    averaging = _swa(swa)
+    callbacks = list(callbacks)
+    plateau = schedule if isinstance(schedule, ReduceOnPlateau) else None
+    if schedule is not None and plateau is None and not callable(schedule):
+        raise TypeError(f"schedule must be callable(step) -> lr or a ReduceOnPlateau, got {schedule!r}")
+    if plateau is not None:
+        optimizer.lr = plateau.lr
+
+    params = model.parameters()
+    compute = _CompiledStep(model, loss, samples[0]) if compile else _GraphStep(model, loss)
+    rng = random.Random(shuffle_seed) if shuffle_seed is not None else None
+    history = History()
+    if record_trajectory:
+        history.trajectory.append([p.data for p in params])
+    swa_sum = [0.0] * len(params)
+    best, waited = math.inf, 0
+    steps_per_epoch = len(_batches(len(samples), batch_size, None))
+    with _progress(progress, epochs * steps_per_epoch) as bar:
+        for epoch in range(epochs):
+            epoch_total = 0.0
+            for batch in _batches(len(samples), batch_size, rng):
+                if plateau is None and schedule is not None:
+                    optimizer.lr = float(schedule(len(history.step_loss)))
+                optimizer.zero_grad()
+                batch_loss = compute([samples[i] for i in batch])
+                if not math.isfinite(batch_loss):
+                    raise FloatingPointError(
+                        f"the loss became {batch_loss!r} at epoch {epoch}; lower the learning rate")
+                optimizer.step()
+                history.step_loss.append(batch_loss)
+                history.lr.append(optimizer.lr)
+                epoch_total += batch_loss * len(batch)
+                if record_trajectory:
+                    history.trajectory.append([p.data for p in params])
+                bar.update(1)
+            epoch_loss = epoch_total / len(samples)
+            history.epoch_loss.append(epoch_loss)
+            bar.set_postfix(loss=f"{epoch_loss:.4g}")
+            if plateau is not None:
+                optimizer.lr = plateau.step(epoch_loss)
+            if averaging is not None and averaging.collects_after(epoch):
+                swa_sum = [s + p.data for s, p in zip(swa_sum, params, strict=True)]
+                history.swa_count += 1
+            # Every callback runs, even after one asks to stop.
+            stop = any([callback(epoch, history, model) is True for callback in callbacks])
+            if stopping is not None:
+                if epoch_loss < best - stopping.min_delta:
+                    best, waited = epoch_loss, 0
+                else:
+                    waited += 1
+                    if waited >= stopping.patience:
+                        history.stopped_early = stop = True
+            if stop:
+                break
+    if history.swa_count:
+        for p, total in zip(params, swa_sum, strict=True):
+            p.data = total / history.swa_count
+    return history
