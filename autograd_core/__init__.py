@@ -12,6 +12,7 @@
 
 from .backprop import backward, gradients
 from .explain import Explanation, explain
+from .finite_differences import GradcheckError, GradcheckReport, gradcheck
 from .functional import grad, hessian, value_and_grad
 from .graph import local_partials, node_names, topological_order
 from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
@@ -25,5 +26,6 @@ __all__ = [
     "backward", "gradients", "grad", "value_and_grad", "hessian",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "explain", "Explanation",
+    "gradcheck", "GradcheckReport", "GradcheckError",
     "topological_order", "node_names", "local_partials",
 ]

@@ -63,6 +63,17 @@ def _pow_const(a: float, k: float) -> float:
     return a**k
 
 
+def _pow_const_partials(a: Any, out: Any, k: float) -> tuple:
+    # k is a plain number, so these branches are decided at record/compile time. k = 0 and
+    # k = 1 are written out because k·a^(k-1) would evaluate 0^-1 at a = 0 (x**0 and,
+    # one order up, the recorded derivative of x**1 would fail there).
+    if k == 0.0:
+        return (0.0,)
+    if k == 1.0:
+        return (1.0,)
+    return (k * a ** (k - 1.0),)
+
+
 def _pow(a: float, b: float) -> float:
     if a <= 0.0:
         # The exponent's partial is out * log(a), which is real only for a > 0.
@@ -132,7 +143,7 @@ OPS: dict[str, Op] = _table(
     Op("neg", "neg", 1, lambda a: -a, lambda a, out: (-1.0,),
        "-a;  ∂/∂a = -1"),
     # --- powers -----------------------------------------------------------------------
-    Op("pow_const", "^", 1, _pow_const, lambda a, out, k: (k * a ** (k - 1.0),),
+    Op("pow_const", "^", 1, _pow_const, _pow_const_partials,
        "a^k for a constant k;  ∂/∂a = k·a^(k-1)",
        domain="a ≥ 0, or an integer k (and a ≠ 0 when k < 0)", has_const=True),
     Op("pow", "^", 2, _pow, lambda a, b, out: (b * a ** (b - 1.0), out * log(a)),
