@@ -1,0 +1,210 @@
+"""Safe arithmetic expressions for the ``graph`` command: parsed with ``ast``, never ``eval``.
+
+Only names, numbers, ``+ - * / **``, unary minus (and plus), parentheses and calls
+of the engine's one-input functions are accepted; anything else (attributes,
+subscripts, lambdas, keyword arguments, strings, comparisons...) is refused with an
+:class:`ExpressionError` naming what was found. The functions are the unary ops of
+the op table that ``Value`` has a method for, so a new op becomes callable here
+without editing this file.
+
+>>> from autograd_core import Value
+>>> root, leaves = build_expression("x * y + sigmoid(x)", {"x": 1.5, "y": -2.0})
+>>> round(root.data, 6), sorted(leaves)
+(-2.182426, ['x', 'y'])
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from collections.abc import Mapping
+
+from autograd_core import OPS, Value
+
+__all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_NODES", "parse_expression",
+           "build_expression", "parse_assignments"]
+
+MAX_LENGTH = 2000
+"""Longest expression accepted, in characters."""
+
+MAX_NODES = 400
+"""Most syntax-tree nodes accepted (the graph drawn stays readable well below this)."""
+
+FUNCTIONS: tuple[str, ...] = tuple(sorted(
+    op.name for op in OPS.values()
+    if op.arity == 1 and not op.has_const and callable(getattr(Value, op.name, None))))
+"""The callable names: the op table's one-input ops that ``Value`` exposes as methods."""
+
+
+class ExpressionError(ValueError):
+    """An expression that is not allowed, or that cannot be evaluated as given."""
+
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNARY = {ast.USub: "-", ast.UAdd: "+"}
+
+
+def _describe(node: ast.AST) -> str:
+    """Words for a refused syntax node, for the error message."""
+    names = {ast.Attribute: "attribute access", ast.Subscript: "subscripts", ast.Lambda: "lambda",
+             ast.Compare: "comparisons", ast.BoolOp: "and/or", ast.IfExp: "if-expressions",
+             ast.Starred: "starred arguments", ast.JoinedStr: "f-strings", ast.NamedExpr: ":=",
+             ast.ListComp: "comprehensions", ast.GeneratorExp: "comprehensions"}
+    for kind, words in names.items():
+        if isinstance(node, kind):
+            return words
+    if isinstance(node, ast.Constant):
+        return f"the constant {node.value!r:.40}"
+    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        return f"the operator {type(node.op).__name__}"
+    return f"{type(node).__name__} syntax"
+
+
+def _check_node(node: ast.AST) -> None:
+    """Raise ExpressionError unless ``node`` is one of the whitelisted forms."""
+    if isinstance(node, (ast.Expression, ast.Load)) or type(node) in _BINARY or type(node) in _UNARY:
+        return
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return
+    elif isinstance(node, ast.Name):
+        _check_name(node.id)
+        return
+    elif isinstance(node, ast.Call):
+        _check_call(node)
+        return
+    raise ExpressionError(f"not allowed in an expression: {_describe(node)}")
+
+
+def _check_name(name: str) -> None:
+    if name.startswith("_") or keyword.iskeyword(name):
+        raise ExpressionError(f"not allowed as a variable name: {name!r}")
+
+
+def _check_call(node: ast.Call) -> None:
+    allowed = ", ".join(FUNCTIONS)
+    if not isinstance(node.func, ast.Name):
+        raise ExpressionError(f"only these functions can be called, by name: {allowed}")
+    if node.func.id not in FUNCTIONS:
+        raise ExpressionError(f"unknown function {node.func.id!r}: the functions are {allowed}")
+    if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+        raise ExpressionError(f"{node.func.id}() takes exactly one argument, without keywords")
+
+
+def parse_expression(text: str) -> ast.Expression:
+    """The syntax tree of ``text`` if every part of it is allowed, else :class:`ExpressionError`.
+
+    >>> parse_expression("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    viz.expression.ExpressionError: unknown function '__import__': the functions are exp, log, relu, sigmoid, step, tanh
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"the expression must be a str, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if not text.strip():
+        raise ExpressionError("the expression is empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        raise ExpressionError(f"not a valid expression: {error.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("the expression is nested too deeply") from None
+    count = 0
+    for node in ast.walk(tree):
+        count += 1
+        if count > MAX_NODES:
+            raise ExpressionError(f"the expression has more than {MAX_NODES} parts; draw a smaller one")
+        _check_node(node)
+    return tree
+
+
+def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
+    """The value of an already checked tree: numbers stay floats until they meet a Value."""
+    if isinstance(node, ast.Expression):
+        return _evaluate(node.body, leaves)
+    if isinstance(node, ast.Constant):
+        return float(node.value)  # floats: 9**9**9 overflows at once instead of computing for ever
+    if isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
+        if node.id not in leaves:
+            raise ExpressionError(f"{node.id!r} has no value: give one with --at {node.id}=NUMBER")
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        operand = _evaluate(node.operand, leaves)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.Call):
+        argument = _evaluate(node.args[0], leaves)
+        if not isinstance(argument, Value):
+            argument = Value(argument)
+        return getattr(argument, node.func.id)()
+    left, right = _evaluate(node.left, leaves), _evaluate(node.right, leaves)
+    if not isinstance(left, Value) and not isinstance(right, Value):
+        left = Value(left)  # keep constant arithmetic in the graph (and in the engine's domain checks)
+    return _apply(type(node.op), left, right)
+
+
+def _apply(op: type, left: Value | float, right: Value | float) -> Value:
+    if op is ast.Add:
+        return left + right
+    if op is ast.Sub:
+        return left - right
+    if op is ast.Mult:
+        return left * right
+    if op is ast.Div:
+        return left / right
+    return left ** right
+
+
+def build_expression(text: str, at: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+    """Parse ``text`` and record it on leaves named and valued by ``at``.
+
+    Returns the root and the leaves by name. Raises :class:`ExpressionError` for refused
+    syntax, a name without a value, or a value whose name the expression does not use.
+    """
+    tree = parse_expression(text)
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} - set(FUNCTIONS)
+    missing = sorted(used - set(at))
+    if missing:
+        given = " ".join(f"{name}=NUMBER" for name in missing)
+        raise ExpressionError(f"no value for {', '.join(missing)}: add --at {given}")
+    unused = sorted(set(at) - used)
+    if unused:
+        raise ExpressionError(f"--at gives {', '.join(unused)} but the expression does not use it")
+    leaves = {name: Value(value, label=name) for name, value in at.items()}
+    root = _evaluate(tree, leaves)
+    if not isinstance(root, Value):
+        root = Value(root)
+    return root, leaves
+
+
+def parse_assignments(items: list[str]) -> dict[str, float]:
+    """``["x=1.5", "y=-2"]`` as ``{"x": 1.5, "y": -2.0}``, with a clear error for anything else.
+
+    >>> parse_assignments(["x=1.5", "y=-2"])
+    {'x': 1.5, 'y': -2.0}
+    """
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, number = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ExpressionError(f"--at expects NAME=NUMBER, got {item!r}")
+        _check_name(name)
+        if name in values:
+            raise ExpressionError(f"--at gives {name} twice")
+        try:
+            value = float(number)
+        except ValueError:
+            raise ExpressionError(f"--at {name}: {number!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"--at {name}: the value must be finite, got {number!r}")
+        values[name] = value
+    return values

@@ -1,0 +1,407 @@
+"""The computation graph as Graphviz: values, ops and the local derivative on every edge.
+
+Each ``Value`` is a record (name | data | grad), each op a small node showing the
+op table's symbol, and each edge from an input to an op carries the local
+derivative ∂out/∂in at the current point, read from
+:func:`autograd_core.local_partials` (the op table). Nodes are numbered by their
+position in :func:`autograd_core.topological_order`, so the same graph always gives
+the same DOT bytes.
+
+>>> from autograd_core import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x
+>>> y.backward()
+>>> dot = draw_graph(y)
+>>> print("\n".join(line for line in dot.source.splitlines() if "->" in line))
+	n1op -> n1 [color="#222222" penwidth=1]
+	n0 -> n1op [label=<∂=2> color="#222222" fontcolor="#222222" penwidth=1]
+	n0 -> n1op [label=<∂=2> color="#222222" fontcolor="#222222" penwidth=1]
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from autograd_core import Value, local_partials, node_names, topological_order
+
+__all__ = [
+    "DEFAULT_MAX_NODES", "RANKDIRS", "DotNotFoundError",
+    "draw_graph", "render", "backward_frames", "escape_label", "highlighted_nodes",
+]
+
+DEFAULT_MAX_NODES = 500
+"""Largest graph (counted in ``Value`` nodes) drawn without ``max_nodes=``: the article
+network's training step has 51, and ``dot`` stays under a few seconds well past 500."""
+
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+# Colours: one palette for every picture, chosen to stay readable when printed grey.
+_INK = "#222222"
+_GREY = "#c8c8c8"
+_GREY_TEXT = "#a0a0a0"
+_HIGHLIGHT = "#d9480f"
+_HIGHLIGHT_FILL = "#ffe8cc"
+_BAD = "#e03131"
+_BAD_FILL = "#ffc9c9"
+_DONE_FILL = "#d3f9d8"
+_PARTIAL_FILL = "#fff3bf"
+_LEAF_FILL = "#e7f5ff"
+
+_INSTALL_HINT = (
+    "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
+    "conda: conda install -c conda-forge graphviz) so that `dot` is on PATH")
+
+
+class DotNotFoundError(FileNotFoundError):
+    """Graphviz's ``dot`` program is not on PATH. ``.source`` holds the DOT text that was to be drawn.
+
+    A :class:`FileNotFoundError` (so an ``OSError``): the missing thing is a program file.
+    """
+
+    def __init__(self, source: str) -> None:
+        super().__init__(
+            f"Graphviz's `dot` program was not found: {_INSTALL_HINT}. The DOT source is still "
+            "available as this error's .source attribute or draw_graph(root).source")
+        self.source = source
+
+
+def escape_label(text: str) -> str:
+    """``text`` made safe inside a Graphviz HTML-like label, shown exactly as written.
+
+    XML special characters become entities; a backslash is doubled because Graphviz
+    expands ``\\N``, ``\\G`` and ``\\l`` even inside HTML labels; newlines become line
+    breaks; other control characters (not allowed in XML) are shown as ``\\xNN``.
+
+    >>> escape_label('a<b> & "c" {|}')
+    'a&lt;b&gt; &amp; &quot;c&quot; {|}'
+    >>> escape_label("one\\ntwo")
+    'one<BR/>two'
+    """
+    visible = "".join(
+        ch if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs") else f"\\x{ord(ch):02x}"
+        for ch in text)
+    escaped = html.escape(visible.replace("\\", "\\\\"), quote=True)
+    return escaped.replace("\r\n", "\n").replace("\n", "<BR/>")
+
+
+def _fmt(x: float) -> str:
+    """A number short enough for a graph label (4 significant digits, nan/inf spelled out)."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = f"{x:.4g}"
+    return "0" if text == "-0" else text
+
+
+def _node_list(values: Any, what: str) -> list:
+    if isinstance(values, Value) or isinstance(values, str):
+        return [values]
+    if isinstance(values, Iterable):
+        return list(values)
+    raise TypeError(f"{what} must be a Value, a name, or a list of them, got {type(values).__name__}")
+
+
+def _resolve(items: list, order: list, names: Mapping) -> set:
+    """The graph nodes named by ``items`` (Values or names from :func:`node_names`)."""
+    by_name: dict[str, list] = {}
+    for node in order:
+        by_name.setdefault(names[node], []).append(node)
+    members = set(order)
+    chosen = set()
+    for item in items:
+        if isinstance(item, Value):
+            if item not in members:
+                raise ValueError(f"highlight: {item!r} is not part of this graph")
+            chosen.add(item)
+        elif isinstance(item, str):
+            if item not in by_name:
+                known = ", ".join(sorted(by_name)) or "none"
+                raise ValueError(f"highlight: no node named {item!r} in this graph (names: {known})")
+            chosen.update(by_name[item])
+        else:
+            raise TypeError(f"highlight entries must be Values or names, got {type(item).__name__}")
+    return chosen
+
+
+def highlighted_nodes(order: list, sources: set) -> set:
+    """The nodes on some path from a node in ``sources`` up to the root (the last of ``order``).
+
+    These are the descendants of the sources that are also ancestors of the root; every
+    node of ``order`` is an ancestor of the root, so one forward sweep finds them.
+    """
+    on_path = set()
+    for node in order:
+        if node in sources or any(parent in on_path for parent in node._parents):
+            on_path.add(node)
+    return on_path
+
+
+def _check_size(order: list, max_nodes: int) -> None:
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(order)} values, more than max_nodes={max_nodes}: draw a smaller "
+            f"sub-expression (a loss on one example, a single neuron), or pass max_nodes={len(order)} "
+            "if you accept a slow layout and a large picture")
+
+
+def _check_rankdir(rankdir: str) -> None:
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+
+
+def _is_bad(node: Value, grad: float | None) -> bool:
+    return not math.isfinite(node.data) or (grad is not None and not math.isfinite(grad))
+
+
+def _record_label(name: str, data: float, grad: float | None, border: str, fill: str, text: str) -> str:
+    grad_text = "grad ·" if grad is None else f"grad {_fmt(grad)}"
+    cells = [f"<B>{escape_label(name)}</B>", f"data {_fmt(data)}", grad_text]
+    row = "".join(f'<TD><FONT COLOR="{text}">{cell}</FONT></TD>' for cell in cells)
+    return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
+            f'COLOR="{border}" BGCOLOR="{fill}"><TR>{row}</TR></TABLE>>')
+
+
+def _op_text(node: Value) -> str:
+    op = node._op
+    if op.has_const:
+        return f"{op.symbol}{_fmt(node._const)}"
+    return op.symbol
+
+
+class _Style:
+    """How one node or edge looks: border/line colour, fill, text colour, line width."""
+
+    __slots__ = ("colour", "fill", "text", "width")
+
+    def __init__(self, colour: str = _INK, fill: str = "white", text: str = _INK, width: str = "1") -> None:
+        self.colour, self.fill, self.text, self.width = colour, fill, text, width
+
+
+def _node_style(node: Value, grad: float | None, on_path: set | None, state: str | None) -> _Style:
+    """Colours for a value: red if NaN/inf; else highlight or greyed; else the flip-book state."""
+    if _is_bad(node, grad):
+        return _Style(_BAD, _BAD_FILL, _INK, "2")
+    if on_path is not None:
+        if node in on_path:
+            return _Style(_HIGHLIGHT, _HIGHLIGHT_FILL, _INK, "2")
+        return _Style(_GREY, "white", _GREY_TEXT)
+    if state == "current":
+        return _Style(_HIGHLIGHT, _HIGHLIGHT_FILL, _INK, "2")
+    if state == "done":
+        return _Style(_INK, _DONE_FILL)
+    if state == "partial":
+        return _Style(_INK, _PARTIAL_FILL)
+    if state == "waiting":
+        return _Style(_GREY, "white", _GREY_TEXT)
+    return _Style(_INK, _LEAF_FILL if node._op is None else "white")
+
+
+def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials: bool, rankdir: str,
+           max_nodes: int, states: Mapping | None = None, title: str | None = None) -> graphviz.Digraph:
+    """The Digraph for ``root``; ``grads`` overrides ``node.grad`` (None in it means "not yet")."""
+    if not isinstance(root, Value):
+        raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    _check_rankdir(rankdir)
+    order = topological_order(root)
+    _check_size(order, max_nodes)
+    names = node_names(order)
+    index = {node: i for i, node in enumerate(order)}
+    on_path = None
+    if highlight is not None:
+        on_path = highlighted_nodes(order, _resolve(_node_list(highlight, "highlight"), order, names))
+
+    dot = graphviz.Digraph("autograd", format="svg")
+    dot.attr(rankdir=rankdir, nodesep="0.25", ranksep="0.35")
+    if title is not None:
+        dot.attr(label=f"<{escape_label(title)}>", labelloc="t", fontname="Helvetica")
+    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("edge", fontname="Helvetica", fontsize="10", arrowsize="0.6")
+
+    for node in order:
+        i = index[node]
+        grad = grads[node] if grads is not None else node.grad
+        state = states.get(node) if states is not None else None
+        style = _node_style(node, grad, on_path, state)
+        dot.node(f"n{i}", _record_label(names[node], node.data, grad, style.colour, style.fill, style.text),
+                 shape="plain", color=style.colour)
+        if node._op is None:
+            continue
+        op_style = style if not _is_bad(node, grad) else _Style(_BAD, _BAD_FILL, _INK, "2")
+        dot.node(f"n{i}op", f"<{escape_label(_op_text(node))}>", shape="circle", width="0.4",
+                 fixedsize="false", margin="0.02", color=op_style.colour, fontcolor=op_style.text,
+                 style="filled", fillcolor=op_style.fill if op_style.fill != _LEAF_FILL else "white",
+                 penwidth=op_style.width)
+        flowed = states is not None and states.get(node) in ("done", "current")
+        out_colour = _HIGHLIGHT if flowed else op_style.colour
+        dot.edge(f"n{i}op", f"n{i}", color=out_colour, penwidth="2" if flowed else op_style.width)
+        _input_edges(dot, node, i, index, show_partials, on_path, states)
+    return dot
+
+
+def _input_edges(dot: graphviz.Digraph, node: Value, i: int, index: Mapping, show_partials: bool,
+                 on_path: set | None, states: Mapping | None) -> None:
+    """One edge per input (``x * x`` has two), labelled with ∂node/∂input at the current point."""
+    partials = local_partials(node) if show_partials else (None,) * len(node._parents)
+    for parent, partial in zip(node._parents, partials, strict=True):
+        colour, width, text = _INK, "1", _INK
+        if on_path is not None:
+            if parent in on_path and node in on_path:
+                colour, width = _HIGHLIGHT, "2"
+            else:
+                colour, text = _GREY, _GREY_TEXT
+        elif states is not None and states.get(node) in ("done", "current"):
+            # The gradient has already flowed down this edge in the flip-book.
+            colour, width = _HIGHLIGHT, "2"
+        options = {"color": colour, "penwidth": width}
+        if partial is not None:
+            options.update(label=f"<∂={escape_label(_fmt(float(partial)))}>", fontcolor=text)
+        dot.edge(f"n{index[parent]}", f"n{i}op", **options)
+
+
+def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True, rankdir: str = "LR",
+               max_nodes: int = DEFAULT_MAX_NODES) -> graphviz.Digraph:
+    """The computation graph of ``root`` as a :class:`graphviz.Digraph` (shows inline in Jupyter).
+
+    A record per value (name, data, grad), a node per op (its symbol from the op table),
+    and on each input edge the local derivative ∂out/∂in at the current data.
+    ``highlight`` takes one or more nodes (Values, or names as in
+    :func:`autograd_core.node_names`): the paths that carry their gradient to ``root``
+    are drawn in orange and everything else greyed. Values whose data or grad is NaN or
+    infinite are red. A graph of more than ``max_nodes`` values raises ValueError.
+
+    >>> from autograd_core import Value
+    >>> w = Value(0.5, label="w")
+    >>> loss = (w * 3.0 - 1.0) ** 2
+    >>> loss.backward()
+    >>> "grad 3" in draw_graph(loss, highlight=w).source
+    True
+    """
+    return _build(root, grads=None, highlight=highlight, show_partials=show_partials, rankdir=rankdir,
+                  max_nodes=max_nodes)
+
+
+def _formats() -> set:
+    return set(graphviz.FORMATS)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory and os.replace."""
+    directory = path.parent if str(path.parent) else Path(".")
+    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
+
+
+def _pipe(dot: graphviz.Digraph, format: str) -> bytes:
+    """Run the real ``dot`` on the graph and return the picture's bytes."""
+    if shutil.which("dot") is None:
+        raise DotNotFoundError(dot.source)
+    try:
+        return dot.pipe(format=format)
+    except graphviz.ExecutableNotFound:
+        raise DotNotFoundError(dot.source) from None
+
+
+def _check_format(format: str) -> None:
+    if format not in _formats():
+        raise ValueError(f"format must be one Graphviz knows (svg, png, pdf...), got {format!r}")
+
+
+def render(root: Value, path: str | os.PathLike, format: str = "svg", **draw_options: Any) -> Path:
+    """Draw ``root``'s graph with Graphviz's ``dot`` and write it to ``path`` atomically.
+
+    ``draw_options`` are those of :func:`draw_graph`. Raises :class:`DotNotFoundError`
+    (a FileNotFoundError saying how to install Graphviz, with the DOT text in
+    ``.source``) when ``dot`` is not installed. Returns the path written.
+    """
+    _check_format(format)
+    dot = draw_graph(root, **draw_options)
+    target = Path(path)
+    _write_atomically(target, _pipe(dot, format))
+    return target
+
+
+def _flip_book_grads(order: list) -> list:
+    """The backward pass replayed one node at a time, from the op table's local partials.
+
+    Returns, per step k, (grads, states): the gradient accumulated so far in every node
+    (None where nothing has arrived) and each node's state: "current" (just passed its
+    gradient to its inputs), "done" (final), "partial" (received some but not all) or
+    "waiting". The user's ``.grad`` fields are never touched.
+    """
+    root = order[-1]
+    grads: dict = {node: None for node in order}
+    grads[root] = 1.0
+    frames = []
+    finished: set = set()
+    for node in reversed(order):
+        if grads[node] is not None:
+            for parent, partial in zip(node._parents, local_partials(node), strict=True):
+                previous = grads[parent] or 0.0
+                grads[parent] = previous + grads[node] * float(partial)
+        finished.add(node)
+        states = {}
+        for other in order:
+            if other is node:
+                states[other] = "current"
+            elif other in finished:
+                states[other] = "done"
+            elif grads[other] is not None:
+                states[other] = "partial"
+            else:
+                states[other] = "waiting"
+        frames.append((dict(grads), states))
+    return frames
+
+
+def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "svg", rankdir: str = "LR",
+                    show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES) -> list[Path]:
+    """Backpropagation as a flip-book: one picture per step of backward, in reverse topological order.
+
+    Step k shows the gradient filled so far in every value: the node that has just
+    passed its gradient to its inputs (orange), the ones that are final (green), the
+    ones that have received only part of their gradient (yellow) and the rest (grey,
+    ``grad ·``). The gradients are replayed from the op table's local partials; the
+    ``.grad`` fields of the graph are left untouched. Files are ``step_001.svg``,
+    ``step_002.svg``... in ``out_dir`` (created if missing); returns their paths.
+    """
+    _check_format(format)
+    if not isinstance(root, Value):
+        raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    _check_size(order, max_nodes)
+    names = node_names(order)
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = _flip_book_grads(order)
+    width = max(3, len(str(len(frames))))
+    paths = []
+    for step, ((grads, states), node) in enumerate(zip(frames, reversed(order), strict=True), start=1):
+        title = f"backward step {step}/{len(frames)}: {names[node]} passes its gradient to its inputs"
+        if not node._parents:
+            title = f"backward step {step}/{len(frames)}: {names[node]} has its final gradient"
+        dot = _build(root, grads=grads, highlight=None, show_partials=show_partials, rankdir=rankdir,
+                     max_nodes=max_nodes, states=states, title=title)
+        target = directory / f"step_{step:0{width}d}.{format}"
+        _write_atomically(target, _pipe(dot, format))
+        paths.append(target)
+    return paths

@@ -1,0 +1,474 @@
+"""Loss landscapes: contours, surfaces, gradient arrows, optimizer paths and critical points.
+
+Every derivative here comes from the engine: the arrows are ``-grad f`` from
+:func:`autograd_core.grad`, optimizer paths run real optimizers on ``Value``
+parameters, and critical points are found by Newton's method on the engine's
+gradient and Hessian (:func:`autograd_core.hessian`) and classified by the Hessian's
+eigenvalues. Plotting needs matplotlib (the ``plot`` extra); the numerical helpers
+(:func:`critical_points`, :func:`classify`, :func:`descend`, :func:`loss_slice`) do not.
+
+A two-parameter function ``f(x, y)`` is written with ``Value`` operations, so it can
+be evaluated, differentiated and differentiated twice:
+
+>>> f = lambda x, y: x * x - y * y
+>>> [(p.x, p.y, p.kind) for p in critical_points(f, (-1, 1), (-1, 1))]
+[(0.0, 0.0, 'saddle')]
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograd_core import Value, grad, hessian, no_grad
+
+from .graph import _write_atomically
+
+__all__ = [
+    "CriticalPoint", "classify", "critical_points", "descend", "evaluate_grid", "gradient_field",
+    "neuron_filters", "filter_normalised_direction", "loss_slice", "new_figure", "save_figure",
+    "plot_contour", "plot_surface", "plot_slice", "require_matplotlib",
+]
+
+Function2 = Callable[[Any, Any], Any]
+Point = tuple[float, float]
+Limits = tuple[float, float]
+
+
+# --- matplotlib, only when drawing ------------------------------------------------------------
+
+def require_matplotlib() -> Any:
+    """The ``matplotlib`` module, or an ImportError that says how to install it."""
+    try:
+        import matplotlib
+        import matplotlib.figure  # noqa: F401  (the object-oriented API: no global pyplot state)
+    except ImportError as error:
+        raise ImportError(
+            "drawing loss landscapes needs matplotlib: install the plot extra with "
+            "pip install 'autograd-core[plot]' (or pip install matplotlib)") from error
+    return matplotlib
+
+
+def new_figure(width: float = 6.4, height: float = 4.8, dpi: int = 100) -> Any:
+    """A matplotlib Figure not attached to pyplot, so any backend (Agg in tests) can save it."""
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+
+
+def save_figure(figure: Any, path: str | os.PathLike, **savefig_options: Any) -> Path:
+    """Save ``figure`` atomically; the format comes from the file's suffix (png, svg, pdf...)."""
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    supported = figure.canvas.get_supported_filetypes()
+    if fmt not in supported:
+        raise ValueError(f"cannot save a picture as {fmt or 'a file without a suffix'!r}: "
+                         f"use one of {', '.join(sorted(supported))}")
+    buffer = io.BytesIO()
+    # The SVG date and PNG software stamps would make every run's file differ.
+    metadata = {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else None)
+    figure.savefig(buffer, format=fmt, metadata=metadata, **savefig_options)
+    _write_atomically(target, buffer.getvalue())
+    return target
+
+
+# --- evaluating a two-parameter function -----------------------------------------------------
+
+def _linspace(lo: float, hi: float, n: int) -> list[float]:
+    if n < 2:
+        raise ValueError(f"a grid needs at least 2 points per side, got {n}")
+    return [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+
+
+def _check_limits(limits: Any, what: str) -> Limits:
+    try:
+        lo, hi = (float(v) for v in limits)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be a pair of numbers (low, high), got {limits!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"{what} must be finite with low < high, got {limits!r}")
+    return lo, hi
+
+
+def _value_at(f: Function2, x: float, y: float) -> float:
+    with no_grad():
+        out = f(Value(x), Value(y))
+    return float(out.data if isinstance(out, Value) else out)
+
+
+def evaluate_grid(f: Function2, xlim: Limits, ylim: Limits, n: int = 60) -> tuple[list, list, list]:
+    """``(xs, ys, Z)`` with ``Z[i][j] = f(xs[j], ys[i])`` (the row-major layout contour plots use).
+
+    >>> xs, ys, Z = evaluate_grid(lambda x, y: x + 10 * y, (0, 1), (0, 1), n=2)
+    >>> Z
+    [[0.0, 1.0], [10.0, 11.0]]
+    """
+    xs = _linspace(*_check_limits(xlim, "xlim"), n)
+    ys = _linspace(*_check_limits(ylim, "ylim"), n)
+    return xs, ys, [[_value_at(f, x, y) for x in xs] for y in ys]
+
+
+def _gradient(f: Function2) -> Callable[[float, float], tuple[float, float]]:
+    return grad(f, argnums=(0, 1))
+
+
+def gradient_field(f: Function2, xlim: Limits, ylim: Limits, n: int = 15) -> tuple[list, list, list, list]:
+    """Arrows of steepest descent: ``(X, Y, U, V)`` with ``(U, V) = -grad f(X, Y)`` from the engine.
+
+    >>> X, Y, U, V = gradient_field(lambda x, y: x * x + y * y, (-1, 1), (-1, 1), n=3)
+    >>> U[0], V[0]
+    (2.0, 2.0)
+    """
+    df = _gradient(f)
+    X, Y, U, V = [], [], [], []
+    for y in _linspace(*_check_limits(ylim, "ylim"), n):
+        for x in _linspace(*_check_limits(xlim, "xlim"), n):
+            gx, gy = df(x, y)
+            X.append(x)
+            Y.append(y)
+            U.append(-gx)
+            V.append(-gy)
+    return X, Y, U, V
+
+
+# --- critical points -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """A point where the gradient vanishes, with the Hessian's eigenvalues and what they make it."""
+
+    x: float
+    y: float
+    value: float
+    kind: str  # "minimum", "maximum", "saddle" or "degenerate"
+    eigenvalues: tuple[float, float]
+
+
+def classify(h: Sequence[Sequence[float]], tol: float = 1e-9) -> tuple[str, tuple[float, float]]:
+    """Kind of a critical point from its symmetric 2x2 Hessian, and the eigenvalues (ascending).
+
+    The eigenvalues of [[a, b], [b, d]] are (a+d)/2 ± sqrt(((a-d)/2)² + b²): both positive
+    is a minimum, both negative a maximum, opposite signs a saddle, and a zero eigenvalue
+    leaves the second-derivative test undecided ("degenerate").
+
+    >>> classify([[2.0, 0.0], [0.0, -2.0]])
+    ('saddle', (-2.0, 2.0))
+    """
+    (a, b), (c, d) = h
+    b = (b + c) / 2.0  # symmetric up to rounding
+    mean, radius = (a + d) / 2.0, math.hypot((a - d) / 2.0, b)
+    low, high = mean - radius, mean + radius
+    scale = max(1.0, abs(low), abs(high))
+    if abs(low) <= tol * scale or abs(high) <= tol * scale:
+        return "degenerate", (low, high)
+    if low > 0:
+        return "minimum", (low, high)
+    if high < 0:
+        return "maximum", (low, high)
+    return "saddle", (low, high)
+
+
+def _newton(df: Callable, d2f: Callable, x: float, y: float, max_iter: int, tol: float) -> Point | None:
+    """Newton's method on grad f = 0 from (x, y); the point reached, or None if it did not converge."""
+    for _ in range(max_iter):
+        gx, gy = df(x, y)
+        if math.hypot(gx, gy) <= tol:
+            return x, y
+        (a, b), (c, d) = d2f(x, y)
+        det = a * d - b * c
+        if not math.isfinite(det) or abs(det) < 1e-14:
+            return None
+        # Solve H (dx, dy) = -g with the 2x2 inverse.
+        dx, dy = -(d * gx - b * gy) / det, -(-c * gx + a * gy) / det
+        x, y = x + dx, y + dy
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None
+    gx, gy = df(x, y)
+    return (x, y) if math.hypot(gx, gy) <= tol else None
+
+
+def _tidy(v: float, scale: float) -> float:
+    """Round away Newton's last-digit noise (and -0.0) so equal points print equally."""
+    rounded = round(v, 10)
+    return 0.0 if abs(rounded) < 1e-12 * scale else rounded
+
+
+def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7, max_iter: int = 60,
+                    tol: float = 1e-9) -> list[CriticalPoint]:
+    """The critical points of ``f`` inside the box, found by Newton's method from a grid of starts.
+
+    Each start is iterated with the engine's gradient and Hessian; converged points are
+    deduplicated, kept if they lie in the box, and classified by :func:`classify`.
+    Sorted by (x, y). A critical point no start converges to is missed, as with any
+    local method: use more ``starts`` for a busy function.
+
+    >>> [(p.kind, p.value) for p in critical_points(lambda x, y: -(x * x + y * y), (-1, 1), (-1, 1))]
+    [('maximum', 0.0)]
+    """
+    (x0, x1), (y0, y1) = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
+    df, d2f = _gradient(f), hessian(f)
+    scale = max(x1 - x0, y1 - y0)
+    found: list[Point] = []
+    for y in _linspace(y0, y1, starts):
+        for x in _linspace(x0, x1, starts):
+            point = _newton(df, d2f, x, y, max_iter, tol)
+            if point is None:
+                continue
+            px, py = point
+            inside = x0 - 1e-9 * scale <= px <= x1 + 1e-9 * scale and y0 - 1e-9 * scale <= py <= y1 + 1e-9 * scale
+            if inside and all(math.hypot(px - qx, py - qy) > 1e-6 * scale for qx, qy in found):
+                found.append((px, py))
+    points = []
+    for px, py in sorted(found):
+        kind, eigenvalues = classify(d2f(px, py))
+        x, y = _tidy(px, scale), _tidy(py, scale)
+        points.append(CriticalPoint(x, y, _value_at(f, px, py) + 0.0, kind, eigenvalues))  # + 0.0: no -0.0
+    return points
+
+
+# --- optimizer paths ---------------------------------------------------------------------------
+
+def descend(f: Function2, start: Point, optimizer: Callable[[list[Value]], Any], steps: int = 50,
+            schedule: Callable[[int], float] | None = None) -> list[Point]:
+    """The path an optimizer takes on ``f`` from ``start``: ``steps + 1`` points, start included.
+
+    ``optimizer`` makes the optimizer from the two parameters, for example
+    ``lambda params: nn.optim.SGD(params, lr=0.1)``; it needs ``zero_grad()``,
+    ``step()`` and, with a ``schedule`` (``schedule(step) -> lr``), a settable ``lr``.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    px, py = Value(float(start[0]), label="x"), Value(float(start[1]), label="y")
+    opt = optimizer([px, py])
+    path = [(px.data, py.data)]
+    for step in range(steps):
+        if schedule is not None:
+            opt.lr = schedule(step)
+        opt.zero_grad()
+        loss = f(px, py)
+        loss.backward()
+        opt.step()
+        path.append((px.data, py.data))
+    return path
+
+
+# --- slices of a network's loss (Li et al., 2018) -------------------------------------------------
+
+def neuron_filters(model: Any) -> list[list[Value]]:
+    """Each neuron's incoming weights, the "filters" of an MLP in Li et al.'s normalisation.
+
+    Finds neurons (objects with a list ``w`` of Values) through ``layers`` and ``neurons``
+    attributes, as in :class:`nn.MLP`, :class:`nn.Layer` and :class:`nn.Neuron`.
+    """
+    if isinstance(getattr(model, "w", None), list):
+        return [list(model.w)]
+    children = getattr(model, "layers", None) or getattr(model, "neurons", None)
+    if not children:
+        raise TypeError(f"cannot find neurons in a {type(model).__name__}: pass the filters "
+                        "(lists of weight Values) yourself")
+    return [filt for child in children for filt in neuron_filters(child)]
+
+
+def filter_normalised_direction(filters: Sequence[Sequence[Value]], rng: random.Random) -> list[list[float]]:
+    """A random Gaussian direction rescaled filter by filter to the norm of that filter's weights.
+
+    Li et al. (2018) normalise each filter d_i of the direction to ||d_i|| = ||θ_i|| so
+    that the picture does not depend on the scale of the weights (a neuron's weights can
+    be scaled without changing what a ReLU net computes). For an MLP a filter is one
+    neuron's incoming weights; biases are not moved (Li et al.'s default).
+    """
+    direction = []
+    for filt in filters:
+        d = [rng.gauss(0.0, 1.0) for _ in filt]
+        norm_d = math.sqrt(sum(v * v for v in d))
+        norm_w = math.sqrt(sum(p.data * p.data for p in filt))
+        direction.append([v * norm_w / norm_d if norm_d > 0 else 0.0 for v in d])
+    return direction
+
+
+def loss_slice(loss: Callable[[], Value | float], filters: Sequence[Sequence[Value]], *, span: float = 1.0,
+               n: int = 25, seed: int = 0) -> tuple[list, list, list]:
+    """The loss on the plane θ + α·d1 + β·d2 through the current weights θ, for α, β in [-span, span].
+
+    ``loss()`` computes the loss from the parameters' current ``data``; ``d1`` and ``d2``
+    are two :func:`filter_normalised_direction` draws from ``random.Random(seed)``.
+    Returns ``(alphas, betas, Z)`` with ``Z[i][j]`` at ``(alphas[j], betas[i])``; the
+    parameters are restored afterwards, even if ``loss`` raises.
+    """
+    if not filters or not all(filters):
+        raise ValueError("loss_slice needs at least one non-empty filter of parameters")
+    rng = random.Random(seed)
+    d1 = filter_normalised_direction(filters, rng)
+    d2 = filter_normalised_direction(filters, rng)
+    params = [p for filt in filters for p in filt]
+    origin = [p.data for p in params]
+    flat1 = [v for filt in d1 for v in filt]
+    flat2 = [v for filt in d2 for v in filt]
+    alphas = _linspace(-span, span, n)
+    rows = []
+    try:
+        with no_grad():
+            for beta in alphas:
+                row = []
+                for alpha in alphas:
+                    for p, o, u, v in zip(params, origin, flat1, flat2, strict=True):
+                        p.data = o + alpha * u + beta * v
+                    out = loss()
+                    row.append(float(out.data if isinstance(out, Value) else out))
+                rows.append(row)
+    finally:
+        for p, o in zip(params, origin, strict=True):
+            p.data = o
+    return alphas, list(alphas), rows
+
+
+# --- drawing ---------------------------------------------------------------------------------------
+
+_PATH_COLOURS = ("#d9480f", "#1971c2", "#2f9e44", "#9c36b5", "#e8590c", "#0c8599", "#c2255c")
+_KIND_MARKERS = {"minimum": ("o", "#2f9e44"), "maximum": ("^", "#e03131"),
+                 "saddle": ("X", "#1971c2"), "degenerate": ("s", "#868e96")}
+
+
+def _levels(Z: list, n_levels: int, log: bool) -> Any:
+    import numpy as np
+
+    values = np.asarray(Z, dtype=float)
+    finite = values[np.isfinite(values)]
+    lo, hi = float(finite.min()), float(finite.max())
+    if not log or hi <= lo:
+        return n_levels
+    # Quadratic-looking bowls show their floor better with levels spaced by log distance from the minimum.
+    return lo + (hi - lo) * (np.logspace(0, 1, n_levels) - 1.0) / 9.0
+
+
+def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n: int = 80, levels: int = 25,
+                 log_levels: bool = False, arrows: int = 13, paths: Mapping[str, Sequence[Point]] | None = None,
+                 critical: bool | Iterable[CriticalPoint] = False, title: str | None = None) -> Any:
+    """Filled contours of ``f``, ``arrows``×``arrows`` arrows of ``-grad f``, optimizer ``paths``
+    (name -> points) and ``critical`` points (True to find them with :func:`critical_points`).
+
+    Returns the matplotlib Axes (a new Figure's when ``ax`` is None).
+    """
+    if ax is None:
+        ax = new_figure().add_subplot()
+    xs, ys, Z = evaluate_grid(f, xlim, ylim, n)
+    filled = ax.contourf(xs, ys, Z, levels=_levels(Z, levels, log_levels), cmap="viridis", alpha=0.9)
+    ax.contour(xs, ys, Z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.5)
+    ax.figure.colorbar(filled, ax=ax, shrink=0.85, label="f")
+    if arrows:
+        X, Y, U, V = gradient_field(f, xlim, ylim, arrows)
+        lengths = [math.hypot(u, v) or 1.0 for u, v in zip(U, V, strict=True)]
+        # Unit arrows show the direction everywhere; steep regions would otherwise drown the rest.
+        ax.quiver(X, Y, [u / s for u, s in zip(U, lengths, strict=True)],
+                  [v / s for v, s in zip(V, lengths, strict=True)],
+                  color="white", alpha=0.75, angles="xy", pivot="mid", width=0.003)
+    for (name, path), colour in zip((paths or {}).items(), _cycle(_PATH_COLOURS), strict=False):
+        _draw_path(ax, path, name, colour)
+    if critical is True:
+        critical = critical_points(f, xlim, ylim)
+    _draw_critical(ax, critical or [])
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    if title:
+        ax.set_title(title)
+    if paths or critical:
+        ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
+    return ax
+
+
+def _cycle(items: Sequence) -> Iterable:
+    while True:
+        yield from items
+
+
+def _draw_path(ax: Any, path: Sequence[Point], name: str, colour: str) -> None:
+    xs, ys = [p[0] for p in path], [p[1] for p in path]
+    ax.plot(xs, ys, "-", color=colour, linewidth=1.6, label=name, marker=".", markersize=4)
+    ax.plot(xs[:1], ys[:1], "o", color=colour, markeredgecolor="white", markersize=7)
+    ax.plot(xs[-1:], ys[-1:], "*", color=colour, markeredgecolor="white", markersize=12)
+
+
+def _draw_critical(ax: Any, points: Iterable[CriticalPoint]) -> None:
+    seen = set()
+    for point in points:
+        marker, colour = _KIND_MARKERS[point.kind]
+        label = point.kind if point.kind not in seen else None
+        seen.add(point.kind)
+        ax.plot([point.x], [point.y], marker, color=colour, markeredgecolor="black", markersize=10,
+                linestyle="none", label=label)
+        ax.annotate(f"f={point.value:.3g}", (point.x, point.y), xytext=(6, -14), textcoords="offset points",
+                    fontsize="small", color="white")
+
+
+def plot_surface(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n: int = 50,
+                 paths: Mapping[str, Sequence[Point]] | None = None, title: str | None = None) -> Any:
+    """A 3-D surface of ``f`` with optimizer ``paths`` drawn on it; returns the 3-D Axes."""
+    import numpy as np
+
+    if ax is None:
+        ax = new_figure().add_subplot(projection="3d")
+    xs, ys, Z = evaluate_grid(f, xlim, ylim, n)
+    X, Y = np.meshgrid(xs, ys)
+    ax.plot_surface(X, Y, np.asarray(Z), cmap="viridis", linewidth=0, antialiased=True, alpha=0.85)
+    for (name, path), colour in zip((paths or {}).items(), _cycle(_PATH_COLOURS), strict=False):
+        # 3-D axes do not clip lines to the box: draw only the stretches of the path inside it.
+        for number, run in enumerate(_inside_runs(path, xlim, ylim)):
+            ax.plot([p[0] for p in run], [p[1] for p in run], [_value_at(f, x, y) for x, y in run],
+                    color=colour, linewidth=2, label=name if number == 0 else None, zorder=10)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_zlabel("f")
+    if title:
+        ax.set_title(title)
+    if paths:
+        ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def _inside_runs(path: Sequence[Point], xlim: Limits, ylim: Limits) -> list[list[Point]]:
+    """The stretches of ``path`` that stay inside the box, in order."""
+    (x0, x1), (y0, y1) = xlim, ylim
+    runs: list[list[Point]] = [[]]
+    for x, y in path:
+        if x0 <= x <= x1 and y0 <= y <= y1:
+            runs[-1].append((x, y))
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def plot_slice(alphas: Sequence[float], betas: Sequence[float], Z: Sequence[Sequence[float]], *,
+               figure: Any = None, title: str = "loss along two filter-normalised directions") -> Any:
+    """A :func:`loss_slice` as contours (left) and a surface (right); returns the Figure."""
+    import numpy as np
+
+    figure = figure or new_figure(11, 4.6)
+    left = figure.add_subplot(1, 2, 1)
+    filled = left.contourf(alphas, betas, Z, levels=25, cmap="viridis")
+    left.contour(alphas, betas, Z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.5)
+    left.plot([0], [0], "*", color="#d9480f", markeredgecolor="white", markersize=14, label="trained weights θ")
+    left.legend(loc="upper right", fontsize="small")
+    figure.colorbar(filled, ax=left, shrink=0.85, label="loss")
+    left.set_xlabel("α (direction 1)")
+    left.set_ylabel("β (direction 2)")
+    right = figure.add_subplot(1, 2, 2, projection="3d")
+    A, B = np.meshgrid(alphas, betas)
+    right.plot_surface(A, B, np.asarray(Z), cmap="viridis", linewidth=0, alpha=0.9)
+    right.set_xlabel("α")
+    right.set_ylabel("β")
+    right.set_zlabel("loss")
+    figure.suptitle(title)
+    return figure
