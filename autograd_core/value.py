@@ -67,9 +67,12 @@ def _domain_error(op: Op, args: tuple, error: Exception) -> Exception:
 def _checked_node(data: float, op: Op, parents: tuple, const: Any) -> Value:
     """Slow path of every op: no_grad leaves, anomaly checks, constants."""
     if _Mode.anomaly and not math.isfinite(data):
-        args = [p.data for p in parents] + ([const] if op.has_const else [])
+        # The new node has no label yet, so name the inputs by theirs.
+        args = [f"{p.label}={p.data!r}" if p.label else repr(p.data) for p in parents]
+        args += [repr(const)] if op.has_const else []
         raise FloatingPointError(
-            f"{op.name} produced {data!r} in forward from inputs {args}, at {user_code_location()}")
+            f"{op.name} produced {data!r} in forward from inputs ({', '.join(args)}), "
+            f"at {user_code_location()}")
     if not _Mode.record:
         return _node(data, None, ())
     node = _node(data, op, parents)
