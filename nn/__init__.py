@@ -8,7 +8,7 @@
 True
 """
 
-from . import data, losses, optim, schedules
+from . import article, data, losses, optim, schedules
 from .module import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer, RMSProp
 from .schedules import (

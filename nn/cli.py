@@ -1,11 +1,91 @@
-"""The ``article`` subcommand (filled in by the nn issue)."""
+"""The ``article`` subcommand: the worked backpropagation example, printed like a textbook.
+
+``autograd-core article [--lr 0.5] [--steps N] [--weights FILE] [--inputs X1 X2] [--target T]
+[--svg PATH]``
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+
+from .article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
+from .chain import fmt
+from .losses import squared_error
+from .optim import SGD
+from .train import fit
+
+__all__ = ["register", "run_article", "training_table"]
+
+#: At most this many rows of the training table are printed (evenly spaced, first and last kept).
+MAX_TABLE_ROWS = 21
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``article`` subcommand."""
-    parser = subparsers.add_parser("article", help="the worked backpropagation example")
-    parser.set_defaults(func=lambda args: print("article: not built yet") or 1)
+    parser = subparsers.add_parser(
+        "article", help="the worked backpropagation example, step by step",
+        description="Print one step of backpropagation on the article's 2-2-2-1 sigmoid network: "
+                    "the forward pass, the loss, all 15 gradients by the chain rule, the updated "
+                    "weights and the new loss. The default inputs, target and weights are our "
+                    "illustrative values.")
+    parser.add_argument("--lr", type=float, default=DEFAULT_LR, help="learning rate (default 0.5)")
+    parser.add_argument("--steps", type=int, default=0, metavar="N",
+                        help="then train N gradient-descent steps and print the loss falling")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="JSON weights: {\"w1\": 0.1, ...} (others keep their defaults) "
+                             "or a file written by Module.save")
+    parser.add_argument("--inputs", type=float, nargs=2, metavar=("X1", "X2"), default=DEFAULT_INPUTS)
+    parser.add_argument("--target", type=float, default=DEFAULT_TARGET)
+    parser.add_argument("--svg", metavar="PATH", help="also draw the chain-rule graph (needs viz)")
+    parser.set_defaults(func=run_article)
+
+
+def training_table(weights: dict | None, inputs: tuple, target: float, lr: float, steps: int) -> list[str]:
+    """Lines of the loss after each of ``steps`` gradient-descent steps (abridged when long)."""
+    model = article_network(weights)
+    history = fit(model, [(list(inputs), target)], squared_error, SGD(model.parameters(), lr=lr),
+                  epochs=steps, progress=False)
+    final = model.loss(inputs, target)[0].data
+    losses = history.epoch_loss[:] + [final]  # losses[k] = E after k steps
+    stride = max(1, math.ceil(steps / (MAX_TABLE_ROWS - 1)))
+    rows = sorted(set(range(0, steps + 1, stride)) | {steps})
+    lines = [f"Training on: {steps} steps of gradient descent at η = {fmt(lr)}", "", "  step  E"]
+    lines += [f"{k:>6}  {fmt(losses[k])}" for k in rows]
+    lines.append(f"E fell from {fmt(losses[0])} to {fmt(losses[-1])}; a_o is now "
+                 f"{fmt(model(list(inputs)).data)} (target {fmt(target)})")
+    return lines
+
+
+def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> int:
+    try:
+        import viz
+    except ImportError:
+        viz = None
+    render = getattr(viz, "render", None)
+    if render is None:
+        print("autograd-core article: --svg needs the viz package's render(), which is not "
+              "installed yet; the walkthrough above is complete without it", file=sys.stderr)
+        return 1
+    model = article_network(weights)
+    loss, _ = model.loss(inputs, target)
+    loss.backward()
+    written = render(loss, path, highlight=[model.params["w5"]])
+    print(f"\nThe chain-rule graph (w5's paths highlighted) is in {written}")
+    return 0
+
+
+def run_article(args: argparse.Namespace) -> int:
+    """Print the walkthrough; then train on (``--steps``) and draw the graph (``--svg``)."""
+    if args.steps < 0:
+        raise ValueError(f"--steps must be >= 0, got {args.steps}")
+    weights = load_weights(args.weights) if args.weights else None
+    inputs, target = tuple(args.inputs), args.target
+    print(walkthrough(inputs, target, weights, lr=args.lr).render())
+    if args.steps:
+        print()
+        print("\n".join(training_table(weights, inputs, target, args.lr, args.steps)))
+    if args.svg:
+        return _draw_svg(weights, inputs, target, args.svg)
+    return 0

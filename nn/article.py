@@ -1,0 +1,381 @@
+"""The article's network and a textbook walkthrough of one step of backpropagation.
+
+The network: inputs x1, x2; two hidden layers of two sigmoid nodes; one sigmoid
+output; one bias per node. Weights and biases use the article's numbering:
+
+==========  ================================  ==========
+parameter   connects                          into node
+==========  ================================  ==========
+w1, w2      x1, x2                            hidden-1 node 1 (bias b1)
+w3, w4      x1, x2                            hidden-1 node 2 (bias b2)
+w5, w6      hidden-1 nodes 1, 2               hidden-2 node 1 (bias b3)
+w7, w8      hidden-1 nodes 1, 2               hidden-2 node 2 (bias b4)
+w9, w10     hidden-2 nodes 1, 2               output (bias b5)
+==========  ================================  ==========
+
+Node names (the labels of the forward graph, so ``autograd_core.explain`` and the
+graph drawer show them): ``z_h1_1`` is the weighted sum into hidden-1 node 1 and
+``a_h1_1 = σ(z_h1_1)`` its activation; likewise ``z_h1_2``/``a_h1_2``,
+``z_h2_1``/``a_h2_1``, ``z_h2_2``/``a_h2_2``, and ``z_o``/``a_o`` for the output.
+``t`` is the target and ``E = ½(t − a_o)²`` the loss.
+
+The default inputs, target and weights below are OUR ILLUSTRATIVE VALUES, picked
+to give readable numbers; they are not taken from any published article. Every
+one of them can be overridden.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd_core import Value
+
+from .chain import Factor, TextbookPath, fmt, textbook_paths
+from .losses import squared_error
+from .module import Module, _check_state, read_state_file
+
+__all__ = ["DEFAULT_INPUTS", "DEFAULT_TARGET", "DEFAULT_WEIGHTS", "DEFAULT_LR", "PARAMETER_NAMES",
+           "ArticleNetwork", "ArticleNeuron", "article_network", "load_weights", "walkthrough", "Walkthrough",
+           "ForwardLine", "Gradient", "Update"]
+
+#: Our illustrative inputs (x1, x2).
+DEFAULT_INPUTS: tuple[float, float] = (0.05, 0.10)
+#: Our illustrative target for the output.
+DEFAULT_TARGET: float = 0.01
+#: Our illustrative starting weights and biases, in the article's numbering.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30,
+    "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
+    "w9": 0.60, "w10": 0.65,
+    "b1": 0.35, "b2": 0.35, "b3": 0.60, "b4": 0.60, "b5": 0.30,
+}
+#: The learning rate of the walkthrough's gradient-descent step.
+DEFAULT_LR: float = 0.5
+
+
+@dataclass(frozen=True)
+class _Node:
+    name: str  # h1_1, ..., o
+    title: str
+    weights: tuple[str, str]
+    bias: str
+    sources: tuple[str, str]  # names of the two values feeding the node
+
+
+_NODES = (
+    _Node("h1_1", "hidden layer 1, node 1", ("w1", "w2"), "b1", ("x1", "x2")),
+    _Node("h1_2", "hidden layer 1, node 2", ("w3", "w4"), "b2", ("x1", "x2")),
+    _Node("h2_1", "hidden layer 2, node 1", ("w5", "w6"), "b3", ("a_h1_1", "a_h1_2")),
+    _Node("h2_2", "hidden layer 2, node 2", ("w7", "w8"), "b4", ("a_h1_1", "a_h1_2")),
+    _Node("o", "output node", ("w9", "w10"), "b5", ("a_h2_1", "a_h2_2")),
+)
+
+#: Parameter names in parameter order: node by node, weights then bias.
+PARAMETER_NAMES: tuple[str, ...] = tuple(
+    name for node in _NODES for name in (*node.weights, node.bias))
+
+# The order a textbook derives the gradients in: output layer first, then backwards.
+_BACKWARD_ORDER = ("w9", "w10", "b5", "w5", "w6", "b3", "w7", "w8", "b4",
+                   "w1", "w2", "b1", "w3", "w4", "b2")
+
+
+def _check_inputs(inputs: Any) -> list[float]:
+    if not isinstance(inputs, Sequence) or isinstance(inputs, str) or len(inputs) != 2:
+        raise ValueError(f"the article's network takes 2 inputs, got {inputs!r}")
+    return list(_check_state({"x1": inputs[0], "x2": inputs[1]}, ["x1", "x2"]).values())
+
+
+def _check_target(target: Any) -> float:
+    return _check_state({"target": target}, ["target"])["target"]
+
+
+@dataclass(frozen=True)
+class ArticleNeuron:
+    """One node's parameters: ``w`` (its two incoming weights) and ``b``."""
+
+    name: str
+    w: list
+    b: Value
+
+
+class ArticleNetwork(Module):
+    """The 2-2-2-1 sigmoid network with the article's parameter names (see the module doc).
+
+    >>> net = article_network()
+    >>> [name for name, _ in net.named_parameters()][:6]
+    ['w1', 'w2', 'b1', 'w3', 'w4', 'b2']
+    >>> round(net(DEFAULT_INPUTS).data, 9)
+    0.7778572
+    """
+
+    def __init__(self, weights: Mapping[str, float] | None = None) -> None:
+        values = dict(DEFAULT_WEIGHTS)
+        if weights is not None:
+            if not isinstance(weights, Mapping):
+                raise TypeError(f"weights must be a mapping name -> number, got {type(weights).__name__}")
+            unknown = [name for name in weights if name not in DEFAULT_WEIGHTS]
+            if unknown:
+                raise ValueError(f"unknown parameter names {unknown}; the network has {list(PARAMETER_NAMES)}")
+            values.update(_check_state(weights, list(weights)))
+        self.params = {name: Value(values[name], label=name) for name in PARAMETER_NAMES}
+        # The same parameters grouped by node, shaped like nn.Neuron (``w`` list, ``b``) so
+        # code that walks an MLP's ``neurons`` (e.g. viz's filter-normalised landscapes) works.
+        self.neurons = [ArticleNeuron(node.name, [self.params[w] for w in node.weights],
+                                      self.params[node.bias]) for node in _NODES]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """w1, w2, b1, w3, w4, b2, ..., w9, w10, b5 (node by node, weights then bias)."""
+        return [(name, self.params[name]) for name in PARAMETER_NAMES]
+
+    def forward(self, inputs: Sequence[Any]) -> dict[str, Value]:
+        """Every named node of the forward graph: x1, x2, z_h1_1, a_h1_1, ..., z_o, a_o."""
+        nodes: dict[str, Value] = {}
+        for index, x in enumerate(inputs, start=1):
+            nodes[f"x{index}"] = x if isinstance(x, Value) else Value(float(x), label=f"x{index}")
+        for node in _NODES:
+            (w_a, w_b), bias = (self.params[w] for w in node.weights), self.params[node.bias]
+            z = w_a * nodes[node.sources[0]] + w_b * nodes[node.sources[1]] + bias
+            z.label = f"z_{node.name}"
+            a = z.sigmoid()
+            a.label = f"a_{node.name}"
+            nodes[z.label], nodes[a.label] = z, a
+        return nodes
+
+    def __call__(self, xs: Any) -> Value:
+        return self.forward(_check_inputs(xs))["a_o"]
+
+    def loss(self, inputs: Sequence[float] = DEFAULT_INPUTS,
+             target: float = DEFAULT_TARGET) -> tuple[Value, dict[str, Value]]:
+        """(E, named nodes) for one example; E = ½(t − a_o)² with t a leaf labelled ``t``."""
+        nodes = self.forward(_check_inputs(inputs))
+        t = Value(_check_target(target), label="t")
+        loss = squared_error(nodes["a_o"], t)
+        loss.label = "E"
+        nodes["t"], nodes["E"] = t, loss
+        return loss, nodes
+
+
+def article_network(weights: Mapping[str, float] | None = None) -> ArticleNetwork:
+    """The article's network with :data:`DEFAULT_WEIGHTS`, any of them replaced by ``weights``."""
+    return ArticleNetwork(weights)
+
+
+def load_weights(path: str | os.PathLike) -> dict[str, float]:
+    """Weights from a JSON file: either a file written by ``Module.save`` or a plain
+    object such as ``{"w1": 0.1, "b5": -0.2}`` (names not given keep their defaults)."""
+    import json
+
+    with open(path, encoding="utf-8") as handle:
+        try:
+            document = json.load(handle)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{os.fspath(path)} is not valid JSON: {error}") from None
+    if isinstance(document, dict) and "format" in document:
+        return read_state_file(path)
+    if not isinstance(document, dict):
+        raise ValueError(f"{os.fspath(path)} must hold a JSON object of name -> number")
+    return _check_state(document, list(document))
+
+
+# --- the walkthrough record ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ForwardLine:
+    """One line of the forward pass: ``z_h1_1 = w1·x1 + w2·x2 + b1 = 0.15 × 0.05 + ... = 0.3775``."""
+
+    node: str
+    formula: str
+    substituted: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.node} = {self.formula} = {self.substituted} = {fmt(self.value)}"
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """∂E/∂p as the sum over chain-rule paths of products of textbook factors."""
+
+    parameter: str
+    paths: tuple[TextbookPath, ...]
+    total: float  # the sum of the path products
+    backward: float  # what the backward pass computed, for comparison
+
+    def lines(self) -> list[str]:
+        """The gradient written out: symbols, numbers, then the value."""
+        head = f"∂E/∂{self.parameter}"
+        pad = " " * len(head)
+        lines = []
+        for index, path in enumerate(self.paths):
+            lines.append(f"{head if index == 0 else pad} {'=' if index == 0 else '+'} {path.symbols()}")
+        for index, path in enumerate(self.paths):
+            lines.append(f"{pad} {'=' if index == 0 else '+'} {path.numbers()}")
+        if len(self.paths) > 1:
+            lines.append(f"{pad} = " + " + ".join(fmt(path.product) for path in self.paths))
+        lines.append(f"{pad} = {fmt(self.total)}    (backward pass: {fmt(self.backward)})")
+        return lines
+
+
+@dataclass(frozen=True)
+class Update:
+    """One gradient-descent update p ← p − η·∂E/∂p."""
+
+    parameter: str
+    old: float
+    gradient: float
+    lr: float
+    new: float
+
+    def __str__(self) -> str:
+        return (f"{self.parameter:>3} = {fmt(self.old)} − {fmt(self.lr)} × ({fmt(self.gradient)}) "
+                f"= {fmt(self.new)}")
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    """Everything one step of backpropagation on the article's network computes.
+
+    ``str(walkthrough)`` (or :meth:`render`) prints it like a textbook.
+    """
+
+    inputs: tuple[float, float]
+    target: float
+    weights: dict[str, float]
+    illustrative: bool  # True when the inputs, target and weights are all our defaults
+    forward: tuple[ForwardLine, ...]
+    output: float
+    loss_line: ForwardLine
+    loss: float
+    local_derivatives: tuple[Factor, ...]
+    gradients: tuple[Gradient, ...]
+    lr: float
+    updates: tuple[Update, ...]
+    new_output: float
+    new_loss: float
+
+    def gradient(self, parameter: str) -> Gradient:
+        """The :class:`Gradient` record of one parameter."""
+        for item in self.gradients:
+            if item.parameter == parameter:
+                return item
+        raise KeyError(parameter)
+
+    def render(self) -> str:
+        """The walkthrough as text."""
+        return "\n".join(_render(self))
+
+    __str__ = render
+
+
+def _forward_lines(nodes: dict[str, Value], params: dict[str, Value]) -> list[ForwardLine]:
+    lines = []
+    for node in _NODES:
+        (w_a, w_b), (s_a, s_b) = node.weights, node.sources
+        formula = f"{w_a}·{s_a} + {w_b}·{s_b} + {node.bias}"
+        numbers = (f"{fmt(params[w_a].data)} × {fmt(nodes[s_a].data)} + {fmt(params[w_b].data)} × "
+                   f"{fmt(nodes[s_b].data)} + {fmt(params[node.bias].data)}")
+        z, a = nodes[f"z_{node.name}"], nodes[f"a_{node.name}"]
+        lines.append(ForwardLine(z.label, formula, numbers, z.data))
+        lines.append(ForwardLine(a.label, f"σ({z.label}) = 1/(1 + e^−{z.label})",
+                                 f"1/(1 + e^−{fmt(z.data)})", a.data))
+    return lines
+
+
+def walkthrough(inputs: Sequence[float] = DEFAULT_INPUTS, target: float = DEFAULT_TARGET,
+                weights: Mapping[str, float] | None = None, lr: float = DEFAULT_LR) -> Walkthrough:
+    """Forward pass, loss, the 15 gradients by the chain rule, one descent step, the new loss.
+
+    Each gradient is built from :func:`autograd_core.explain`: its paths, merged
+    into one factor per pair of named nodes (∂E/∂a_o · ∂a_o/∂z_o · ∂z_o/∂w9).
+
+    >>> record = walkthrough()
+    >>> len(record.gradients), len(record.gradient("w1").paths)
+    (15, 2)
+    >>> record.new_loss < record.loss
+    True
+    """
+    inputs = tuple(_check_inputs(inputs))
+    target = _check_target(target)
+    lr = _check_state({"lr": lr}, ["lr"])["lr"]
+    if lr <= 0:
+        raise ValueError(f"the learning rate must be > 0, got {lr}")
+    net = article_network(weights)
+    params = net.params
+    loss, nodes = net.loss(inputs, target)
+    a_o = nodes["a_o"]
+    loss_line = ForwardLine("E", "½(t − a_o)²", f"½ × ({fmt(target)} − {fmt(a_o.data)})²", loss.data)
+
+    gradients = []
+    local: dict[str, Factor] = {}
+    for name in _BACKWARD_ORDER:
+        paths, backward = textbook_paths(loss, params[name])
+        for path in paths:
+            for factor in path.factors:
+                local.setdefault(factor.symbol, factor)
+        gradients.append(Gradient(name, tuple(paths), sum(p.product for p in paths), backward))
+
+    by_name = {g.parameter: g.backward for g in gradients}
+    updates = tuple(Update(name, params[name].data, by_name[name], lr, params[name].data - lr * by_name[name])
+                    for name in PARAMETER_NAMES)
+    new_net = article_network({u.parameter: u.new for u in updates})
+    new_loss, new_nodes = new_net.loss(inputs, target)
+    start = {name: p.data for name, p in params.items()}
+    return Walkthrough(
+        inputs=inputs, target=target, weights=start,
+        illustrative=(inputs == DEFAULT_INPUTS and target == DEFAULT_TARGET and start == DEFAULT_WEIGHTS),
+        forward=tuple(_forward_lines(nodes, params)), output=a_o.data, loss_line=loss_line,
+        loss=loss.data, local_derivatives=tuple(local.values()), gradients=tuple(gradients),
+        lr=lr, updates=updates, new_output=new_nodes["a_o"].data, new_loss=new_loss.data)
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+def _rule(title: str) -> list[str]:
+    return ["", title, "─" * len(title)]
+
+
+def _render(record: Walkthrough) -> list[str]:
+    lines = ["Backpropagation, step by step: the article's 2-2-2-1 sigmoid network"]
+    if record.illustrative:
+        lines.append("(inputs, target and starting weights are our own illustrative values, "
+                     "not taken from any published article)")
+    else:
+        lines.append("(inputs, target or weights given by you)")
+    lines.append("Names: z = weighted sum into a node, a = σ(z) its output; h1_1 = hidden layer 1 node 1, "
+                 "…, o = output; t = target; E = loss.")
+    lines += _rule("Inputs, target and starting weights")
+    lines.append(f"x1 = {fmt(record.inputs[0])}, x2 = {fmt(record.inputs[1])}, t = {fmt(record.target)}")
+    for node in _NODES:
+        (w_a, w_b), bias = node.weights, node.bias
+        lines.append(f"{node.title:<23} {w_a} = {fmt(record.weights[w_a])}, {w_b} = "
+                     f"{fmt(record.weights[w_b])}, {bias} = {fmt(record.weights[bias])}")
+
+    lines += _rule("1. Forward pass, node by node")
+    for index, line in enumerate(record.forward):
+        lines.append(str(line))
+        if index % 2 == 1:
+            lines.append("")
+    lines.append(str(record.loss_line))
+
+    lines += _rule("2. Local derivatives (each factor of the chain rule, from the op table)")
+    for factor in record.local_derivatives:
+        lines.append(factor.line())
+
+    lines += _rule("3. The 15 gradients: ∂E/∂p = sum over paths of the product of local derivatives")
+    for gradient in record.gradients:
+        lines += gradient.lines()
+        lines.append("")
+    lines.pop()
+
+    lines += _rule(f"4. One gradient-descent step, p ← p − η·∂E/∂p with η = {fmt(record.lr)}")
+    lines += [str(update) for update in record.updates]
+
+    lines += _rule("5. Forward pass again with the new weights")
+    change = record.new_loss - record.loss
+    lines.append(f"a_o = {fmt(record.new_output)}   (was {fmt(record.output)}, target {fmt(record.target)})")
+    percent = fmt(float(f"{100 * change / record.loss:.3g}"))
+    lines.append(f"E   = {fmt(record.new_loss)}   (was {fmt(record.loss)}; change {fmt(change)}, {percent}%)")
+    return lines
