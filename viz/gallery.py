@@ -208,21 +208,31 @@ def draw_batches() -> Any:
     return figure
 
 
-def article_loss_and_filters() -> tuple[Callable[[], Value], list]:
-    """The article network's squared error on its example, and its neurons' weights as filters."""
-    from nn.article import DEFAULT_INPUTS, DEFAULT_TARGET, article_network
-    from nn.losses import squared_error
+ARTICLE_TRAINING_STEPS = 300
+
+
+def article_loss_and_filters(steps: int = ARTICLE_TRAINING_STEPS) -> tuple[Callable[[], Value], list]:
+    """The article network's loss E on its example after ``steps`` SGD steps (lr 0.5, the
+    article's rate), and its neurons' incoming weights as filters."""
+    from nn.article import DEFAULT_LR, article_network
+    from nn.optim import SGD
 
     model = article_network()
-    return (lambda: squared_error(model(DEFAULT_INPUTS), DEFAULT_TARGET)), ls.neuron_filters(model)
+    opt = SGD(model.parameters(), lr=DEFAULT_LR)
+    for _ in range(steps):
+        opt.zero_grad()
+        model.loss()[0].backward()
+        opt.step()
+    return (lambda: model.loss()[0]), ls.neuron_filters(model)
 
 
 def draw_article_slice() -> Any:
     """The article network's loss on a random filter-normalised plane through its weights."""
     loss, filters = article_loss_and_filters()
-    alphas, betas, Z = ls.loss_slice(loss, filters, span=1.0, n=31, seed=0)
-    return ls.plot_slice(alphas, betas, Z, title="article network: squared error on a random "
-                                                 "filter-normalised plane through its weights")
+    alphas, betas, Z = ls.loss_slice(loss, filters, span=1.5, n=31, seed=0)
+    return ls.plot_slice(alphas, betas, Z, centre=f"weights after {ARTICLE_TRAINING_STEPS} SGD steps", log=True,
+                         title="the article network's log10 E on a random filter-normalised plane "
+                               "through its trained weights (Li et al., 2018)")
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ the same DOT bytes.
 >>> y = x * x
 >>> y.backward()
 >>> dot = draw_graph(y)
->>> print("\n".join(line for line in dot.source.splitlines() if "->" in line))
-	n1op -> n1 [color="#222222" penwidth=1]
-	n0 -> n1op [label=<∂=2> color="#222222" fontcolor="#222222" penwidth=1]
-	n0 -> n1op [label=<∂=2> color="#222222" fontcolor="#222222" penwidth=1]
+>>> for line in dot.source.splitlines():
+...     if "->" in line:
+...         print(line.strip())
+n1op -> n1 [color="#222222" penwidth=1]
+n0 -> n1op [label=<∂=2> color="#222222" fontcolor="#222222" penwidth=1]
+n0 -> n1op [label=<∂=2> color="#222222" fontcolor="#222222" penwidth=1]
 """
 
 from __future__ import annotations

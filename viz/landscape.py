@@ -262,18 +262,31 @@ def descend(f: Function2, start: Point, optimizer: Callable[[list[Value]], Any],
 # --- slices of a network's loss (Li et al., 2018) -------------------------------------------------
 
 def neuron_filters(model: Any) -> list[list[Value]]:
-    """Each neuron's incoming weights, the "filters" of an MLP in Li et al.'s normalisation.
+    """Each neuron's incoming weights: the "filters" of an MLP in Li et al.'s normalisation.
 
-    Finds neurons (objects with a list ``w`` of Values) through ``layers`` and ``neurons``
-    attributes, as in :class:`nn.MLP`, :class:`nn.Layer` and :class:`nn.Neuron`.
+    Reads ``model.named_parameters()``, which lists parameters neuron by neuron, weights
+    then bias (the nn contract): each bias (a name whose last dotted part starts with
+    ``b``) closes one neuron's group of weights.
+
+    >>> from nn import MLP
+    >>> [len(f) for f in neuron_filters(MLP(3, [2, 1]))]
+    [3, 3, 2]
     """
-    if isinstance(getattr(model, "w", None), list):
-        return [list(model.w)]
-    children = getattr(model, "layers", None) or getattr(model, "neurons", None)
-    if not children:
-        raise TypeError(f"cannot find neurons in a {type(model).__name__}: pass the filters "
-                        "(lists of weight Values) yourself")
-    return [filt for child in children for filt in neuron_filters(child)]
+    named = getattr(model, "named_parameters", None)
+    if not callable(named):
+        raise TypeError(f"cannot find neurons in a {type(model).__name__}: give it named_parameters() "
+                        "or pass the filters (lists of weight Values) yourself")
+    filters, current = [], []
+    for name, parameter in named():
+        if name.rsplit(".", 1)[-1].startswith("b"):
+            if current:
+                filters.append(current)
+            current = []
+        else:
+            current.append(parameter)
+    if current:
+        filters.append(current)
+    return filters
 
 
 def filter_normalised_direction(filters: Sequence[Sequence[Value]], rng: random.Random) -> list[list[float]]:
@@ -424,18 +437,24 @@ def plot_surface(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
         for number, run in enumerate(_inside_runs(path, xlim, ylim)):
             ax.plot([p[0] for p in run], [p[1] for p in run], [_value_at(f, x, y) for x, y in run],
                     color=colour, linewidth=2, label=name if number == 0 else None, zorder=10)
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(5))
-    ax.yaxis.set_major_locator(MaxNLocator(5))
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_zlabel("f")
+    _tidy_3d(ax, "x", "y", "f")
     if title:
         ax.set_title(title)
     if paths:
         ax.legend(loc="upper left", fontsize="small")
     return ax
+
+
+def _tidy_3d(ax: Any, xlabel: str, ylabel: str, zlabel: str) -> None:
+    """Few ticks and padded labels, so a small 3-D panel's numbers do not collide."""
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_major_locator(MaxNLocator(5))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_zlabel(zlabel, labelpad=6)
+    ax.set_box_aspect(None, zoom=0.88)  # leaves room for the z label inside the panel
 
 
 def _inside_runs(path: Sequence[Point], xlim: Limits, ylim: Limits) -> list[list[Point]]:
@@ -451,24 +470,31 @@ def _inside_runs(path: Sequence[Point], xlim: Limits, ylim: Limits) -> list[list
 
 
 def plot_slice(alphas: Sequence[float], betas: Sequence[float], Z: Sequence[Sequence[float]], *,
-               figure: Any = None, title: str = "loss along two filter-normalised directions") -> Any:
-    """A :func:`loss_slice` as contours (left) and a surface (right); returns the Figure."""
+               figure: Any = None, title: str = "loss along two filter-normalised directions",
+               centre: str = "weights θ", log: bool = False) -> Any:
+    """A :func:`loss_slice` as contours (left) and a surface (right); returns the Figure.
+
+    ``log=True`` draws log10 of the loss, which shows the shape of a loss that spans
+    several orders of magnitude (a saturating sigmoid output).
+    """
     import numpy as np
+
+    zname = "log10 loss" if log else "loss"
+    if log:
+        Z = np.log10(np.maximum(np.asarray(Z, dtype=float), np.finfo(float).tiny))
 
     figure = figure or new_figure(11, 4.6)
     left = figure.add_subplot(1, 2, 1)
     filled = left.contourf(alphas, betas, Z, levels=25, cmap="viridis")
     left.contour(alphas, betas, Z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.5)
-    left.plot([0], [0], "*", color="#d9480f", markeredgecolor="white", markersize=14, label="trained weights θ")
+    left.plot([0], [0], "*", color="#d9480f", markeredgecolor="white", markersize=14, label=centre)
     left.legend(loc="upper right", fontsize="small")
-    figure.colorbar(filled, ax=left, shrink=0.85, label="loss")
+    figure.colorbar(filled, ax=left, shrink=0.85, label=zname)
     left.set_xlabel("α (direction 1)")
     left.set_ylabel("β (direction 2)")
     right = figure.add_subplot(1, 2, 2, projection="3d")
     A, B = np.meshgrid(alphas, betas)
     right.plot_surface(A, B, np.asarray(Z), cmap="viridis", linewidth=0, alpha=0.9)
-    right.set_xlabel("α")
-    right.set_ylabel("β")
-    right.set_zlabel("loss")
+    _tidy_3d(right, "α", "β", zname)
     figure.suptitle(title)
     return figure
