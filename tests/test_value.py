@@ -1,0 +1,191 @@
+"""Value: construction, bad input, operators with numbers on either side, identity, domain errors."""
+
+import math
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+
+from autograd_core import Value
+from autograd_core.testing import finite_floats
+
+# --- construction ----------------------------------------------------------------------------
+
+
+def test_ints_become_floats_and_grad_starts_as_float_zero():
+    x = Value(3, label="x")
+    assert type(x.data) is float and x.data == 3.0
+    assert type(x.grad) is float and x.grad == 0.0
+    assert (x.label, x.op, x.parents, x.const) == ("x", "", (), None)
+
+
+def test_other_real_numbers_are_accepted():
+    assert Value(Fraction(1, 4)).data == 0.25
+
+
+@pytest.mark.parametrize("bad", [True, False, "1.0", None, [1.0], (1.0,), {"x": 1.0}, {1.0}, 1 + 2j, b"1",
+                                 Value(1.0)])
+def test_non_real_data_is_a_type_error_naming_the_type(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+def test_label_must_be_a_string():
+    with pytest.raises(TypeError, match="int"):
+        Value(1.0, label=3)
+
+
+@pytest.mark.parametrize("bad", ["a", None, [1.0], 1j, True])
+@pytest.mark.parametrize("operation", [
+    lambda x, b: x + b, lambda x, b: b + x, lambda x, b: x - b, lambda x, b: b * x,
+    lambda x, b: x / b, lambda x, b: b / x, lambda x, b: x ** b,
+])
+def test_operand_of_the_wrong_type_is_a_type_error_naming_it(operation, bad):
+    with pytest.raises(TypeError) as caught:
+        operation(Value(2.0), bad)
+    # `"a" * x` falls back to sequence repetition, whose message names only Value.
+    assert type(bad).__name__ in str(caught.value) or "sequence" in str(caught.value)
+
+
+# --- structure ---------------------------------------------------------------------------------
+
+
+def test_parents_keep_order_and_duplicates():
+    x, y = Value(2.0), Value(3.0)
+    square = x * x
+    assert square.parents == (x, x) and square.parents[0] is x and square.parents[1] is x
+    assert (x - y).parents[0] is x and (x - y).parents[1] is y
+    assert (y - x).parents[0] is y
+
+
+def test_plain_numbers_become_constant_leaves_on_either_side():
+    x = Value(2.0)
+    left, right = (5 - x).parents
+    assert left.data == 5.0 and left.op == "" and right is x
+    assert (x - 5).parents[1].data == 5.0
+
+
+def test_nodes_hash_and_compare_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a  # noqa: PLR0124 - identity, not data, is compared
+    assert len({a, b}) == 2
+    grads = {a: "a", b: "b"}
+    assert grads[a] == "a"
+
+
+def test_repr_is_short_and_informative():
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    y.label = "y"
+    assert repr(x) == "Value(data=2, grad=0, label='x')"
+    assert repr(y) == "Value(data=6, grad=0, op='mul', label='y')"
+
+
+def test_const_is_the_exponent_of_a_constant_power():
+    x = Value(2.0)
+    assert (x ** 3).const == 3.0
+    assert (x * x).const is None and (x ** Value(3.0)).const is None
+
+
+def test_float_conversion():
+    assert float(Value(2.5)) == 2.5
+
+
+# --- operators against closed forms ------------------------------------------------------------
+
+# (expression, value at x=2 y=3, d/dx, d/dy), by hand.
+CLOSED_FORMS = [
+    (lambda x, y: 2 + x, 4.0, 1.0, 0.0),
+    (lambda x, y: x + 2, 4.0, 1.0, 0.0),
+    (lambda x, y: 2 - x, 0.0, -1.0, 0.0),
+    (lambda x, y: x - y, -1.0, 1.0, -1.0),
+    (lambda x, y: 2 * x, 4.0, 2.0, 0.0),
+    (lambda x, y: x * y, 6.0, 3.0, 2.0),
+    (lambda x, y: 3 / x, 1.5, -0.75, 0.0),
+    (lambda x, y: x / 4, 0.5, 0.25, 0.0),
+    (lambda x, y: x / y, 2 / 3, 1 / 3, -2 / 9),
+    (lambda x, y: -x, -2.0, -1.0, 0.0),
+    (lambda x, y: +x, 2.0, 1.0, 0.0),
+    (lambda x, y: x ** 3, 8.0, 12.0, 0.0),
+    (lambda x, y: 2 ** y, 8.0, 0.0, 8 * math.log(2)),
+    (lambda x, y: x ** y, 8.0, 12.0, 8 * math.log(2)),
+    (lambda x, y: x.exp(), math.exp(2), math.exp(2), 0.0),
+    (lambda x, y: x.log(), math.log(2), 0.5, 0.0),
+    (lambda x, y: x.tanh(), math.tanh(2), 1 - math.tanh(2) ** 2, 0.0),
+    (lambda x, y: y.sigmoid(), 1 / (1 + math.exp(-3)), 0.0, math.exp(-3) / (1 + math.exp(-3)) ** 2),
+]
+
+
+@pytest.mark.parametrize("f, value, dx, dy", CLOSED_FORMS)
+def test_operators_match_closed_forms(f, value, dx, dy):
+    x, y = Value(2.0), Value(3.0)
+    out = f(x, y)
+    out.backward()
+    assert math.isclose(out.data, value, rel_tol=1e-12)
+    assert math.isclose(x.grad, dx, rel_tol=1e-12, abs_tol=1e-15)
+    assert math.isclose(y.grad, dy, rel_tol=1e-12, abs_tol=1e-15)
+
+
+# --- numerics ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x, expected", [(-1e6, 0.0), (1e6, 1.0), (-800.0, 0.0), (0.0, 0.5)])
+def test_sigmoid_is_stable_at_large_inputs(x, expected):
+    v = Value(x)
+    y = v.sigmoid()
+    y.backward()
+    assert y.data == expected
+    assert v.grad == (0.25 if x == 0.0 else 0.0)
+
+
+@pytest.mark.parametrize("x, expected", [(-1e6, -1.0), (1e6, 1.0)])
+def test_tanh_is_stable_at_large_inputs(x, expected):
+    v = Value(x)
+    y = v.tanh()
+    y.backward()
+    assert (y.data, v.grad) == (expected, 0.0)
+
+
+@given(finite_floats(-1e308, 1e308))
+def test_sigmoid_and_tanh_never_overflow(x):
+    for method, low, high in (("sigmoid", 0.0, 1.0), ("tanh", -1.0, 1.0)):
+        v = Value(x)
+        y = getattr(v, method)()
+        y.backward()
+        assert low <= y.data <= high
+        assert 0.0 <= v.grad <= 1.0
+
+
+# --- domain errors --------------------------------------------------------------------------------
+
+DOMAIN_ERRORS = [
+    (lambda: Value(0.0).log(), ValueError, "log", "0.0"),
+    (lambda: Value(-1.5).log(), ValueError, "log", "-1.5"),
+    (lambda: Value(-8.0) ** (1 / 3), ValueError, "pow_const", "-8.0"),
+    (lambda: Value(-2.0) ** Value(0.5), ValueError, "pow", "-2.0"),
+    (lambda: (-2.0) ** Value(0.5), ValueError, "pow", "-2.0"),
+    (lambda: Value(1.0) / 0, ZeroDivisionError, "div", "0.0"),
+    (lambda: 1.0 / Value(0.0), ZeroDivisionError, "div", "0.0"),
+    (lambda: Value(1.0) / Value(-0.0), ZeroDivisionError, "div", "-0.0"),
+    (lambda: Value(0.0) ** -1, ZeroDivisionError, "pow_const", "0.0"),
+    (lambda: Value(1000.0).exp(), OverflowError, "exp", "1000.0"),
+    (lambda: Value(1e200) ** 2, OverflowError, "pow_const", "1e+200"),
+    (lambda: Value(10.0) ** Value(400.0), OverflowError, "pow", "400.0"),
+]
+
+
+@pytest.mark.parametrize("make, error, op_name, value", DOMAIN_ERRORS)
+def test_domain_errors_are_typed_and_name_the_op_and_value(make, error, op_name, value):
+    with pytest.raises(error) as caught:
+        make()
+    message = str(caught.value)
+    assert type(caught.value) is error
+    assert f"{op_name}(" in message and value in message
+    assert "math domain error" not in message and "math range error" not in message
+
+
+def test_negative_base_with_integer_exponent_is_fine():
+    x = Value(-2.0)
+    y = x ** 3
+    y.backward()
+    assert (y.data, x.grad) == (-8.0, 12.0)
