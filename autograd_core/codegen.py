@@ -1,0 +1,270 @@
+"""Turning the op table's rules into Python source, by evaluating them on symbols.
+
+A :class:`Sym` is a piece of Python source (``"grad_h1"``, ``"w1 * x1"``) that
+supports the arithmetic operators and the ``log()``/``step()`` methods the op
+table's partial rules use. Calling ``op.partials`` on symbols instead of floats
+therefore *writes out* the rule as an expression, with exactly the operations
+(and the evaluation order) the float rule would perform. Two clients read it:
+
+* the eager engine's backward pass (:mod:`autograd_core.backprop`), which builds one
+  specialised branch per op at import time;
+* the compiler (:mod:`autograd_core.compiler`), which writes a whole graph out as
+  straight-line forward and backward code.
+
+Derivatives are never restated here: every expression comes from ``Op.partials``.
+
+>>> from autograd_core.ops import OPS
+>>> a, out = Sym("x"), Sym("y")
+>>> OPS["tanh"].partials(a, out)
+(Sym('1.0 - y * y'),)
+>>> grad = Sym("grad_y")
+>>> grad * OPS["tanh"].partials(a, out)[0]
+Sym('grad_y * (1.0 - y * y)')
+>>> grad * 1.0, grad * -1.0
+(Sym('grad_y'), Sym('-grad_y'))
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from typing import Any
+
+from .ops import log, step
+
+__all__ = ["Sym", "literal", "identifier"]
+
+# Python's operator precedences, low to high, for the operators a rule may use.
+_SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 4, 5
+_BINARY_PRECEDENCE = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
+
+
+def literal(x: float) -> Sym:
+    """A float as source: its exact ``repr``, or ``float('inf')``/``float('nan')``.
+
+    >>> literal(0.1), literal(-2), literal(float("inf"))
+    (Sym('0.1'), Sym('-2.0'), Sym("float('inf')"))
+    """
+    x = float(x)
+    if not math.isfinite(x):
+        return Sym(f"float({str(x)!r})", _ATOM)
+    text = repr(x)
+    return Sym(text, _UNARY if text.startswith("-") else _ATOM)
+
+
+def _operand(x: Any) -> Sym:
+    if isinstance(x, Sym):
+        return x
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return literal(x)
+    raise TypeError(f"a symbolic rule can only combine symbols and numbers, got {type(x).__name__}")
+
+
+def _is_number(x: Any, value: float) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and x == value
+
+
+def _binary(left: Any, infix: str, right: Any) -> Sym:
+    left, right = _operand(left), _operand(right)
+    precedence = _BINARY_PRECEDENCE[infix]
+    if infix == "**":
+        # Right-associative, and binds tighter than a unary minus on its left: (-a) ** b.
+        left_text = left.text if left.precedence > _POWER else f"({left.text})"
+        right_text = right.text if right.precedence >= _UNARY else f"({right.text})"
+    else:
+        # Left-associative: a - (b - c) and a * (b * c) need their parentheses, and keeping
+        # them keeps the float rule's evaluation order (so its exact rounding) too.
+        left_text = left.text if left.precedence >= precedence else f"({left.text})"
+        right_text = right.text if right.precedence > precedence else f"({right.text})"
+    return Sym(f"{left_text} {infix} {right_text}", precedence)
+
+
+class Sym:
+    """A Python expression that op rules can compute with, building source text.
+
+    Multiplying by the numbers 1 and -1 is simplified away (``g * 1.0`` is ``g``,
+    ``g * -1.0`` is ``-g``): both are exact in floating point, so the generated code
+    gives bit-for-bit the float rule's result. Nothing else is rewritten.
+
+    >>> a, b = Sym("a"), Sym("b")
+    >>> (a - b) * (a - b) / 2.0
+    Sym('(a - b) * (a - b) / 2.0')
+    >>> a - (b - 1.0), -a ** 2.0, (-a) ** 2.0
+    (Sym('a - (b - 1.0)'), Sym('-a ** 2.0'), Sym('(-a) ** 2.0'))
+    >>> a.log(), a.step()
+    (Sym('log(a)'), Sym('step(a)'))
+    """
+
+    __slots__ = ("text", "precedence")
+
+    def __init__(self, text: str, precedence: int = _ATOM) -> None:
+        self.text = text
+        self.precedence = precedence
+
+    def __repr__(self) -> str:
+        return f"Sym({self.text!r})"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        raise TypeError("a symbol has no truth value: a partial rule must not branch on its inputs "
+                        "(use ops.step for a data-dependent factor)")
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("symbols cannot be compared: a partial rule must not branch on its inputs")
+
+    def __add__(self, other: Any) -> Sym: return _binary(self, "+", other)
+    def __radd__(self, other: Any) -> Sym: return _binary(other, "+", self)  # other + self
+    def __sub__(self, other: Any) -> Sym: return _binary(self, "-", other)
+    def __rsub__(self, other: Any) -> Sym: return _binary(other, "-", self)  # other - self
+    def __truediv__(self, other: Any) -> Sym: return _binary(self, "/", other)
+    def __rtruediv__(self, other: Any) -> Sym: return _binary(other, "/", self)  # other / self
+    def __pow__(self, other: Any) -> Sym: return _binary(self, "**", other)
+    def __rpow__(self, other: Any) -> Sym: return _binary(other, "**", self)  # other ** self
+
+    def __mul__(self, other: Any) -> Sym:
+        if _is_number(other, 1.0):
+            return self
+        if _is_number(other, -1.0):
+            return -self
+        return _binary(self, "*", other)
+
+    def __rmul__(self, other: Any) -> Sym:  # other * self
+        if _is_number(other, 1.0):
+            return self
+        if _is_number(other, -1.0):
+            return -self
+        return _binary(other, "*", self)
+
+    def __neg__(self) -> Sym:
+        if self.precedence == _UNARY and self.text.startswith("-"):
+            inner = self.text[1:]  # -(-a) is a, exactly
+            return Sym(inner, _ATOM if inner.isidentifier() or _is_float_text(inner) else _POWER)
+        return Sym(f"-{self.text}" if self.precedence >= _UNARY else f"-({self.text})", _UNARY)
+
+    def log(self) -> Sym:
+        """``log(self)``: the name ``log`` must be bound to the log op's float rule."""
+        return Sym(f"log({self.text})", _ATOM)
+
+    def step(self) -> Sym:
+        """``step(self)``: the name ``step`` must be bound to the step op's float rule."""
+        return Sym(f"step({self.text})", _ATOM)
+
+
+def _is_float_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9]+")
+
+
+def identifier(text: str, fallback: str) -> str:
+    """A safe Python identifier made from ``text``: ASCII letters, digits and ``_`` only.
+
+    Every other character becomes ``_``, so no label can inject code into generated
+    source; keywords get a trailing ``_``; an empty result becomes ``fallback``.
+
+    >>> identifier("layer1.w[0]", "p"), identifier('x"); import os; ("', "p"), identifier("λ", "p")
+    ('layer1_w_0', 'x_import_os', 'p')
+    >>> identifier("2nd", "p"), identifier("lambda", "p")
+    ('v2nd', 'lambda_')
+    """
+    name = _NOT_IDENTIFIER.sub("_", text).strip("_")
+    if not name:
+        name = fallback
+    if name[0].isdigit():
+        name = "v" + name
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        name += "_"
+    return name
+
+
+# The eager backward pass, specialised per op ------------------------------------------------
+
+_FLOAT_PASS_HEAD = '''\
+def float_pass(order, root, seed, accumulate):
+    """Fill ``_pass_grad`` of every node in ``order``; add it to ``.grad`` if asked."""
+    for node in order:
+        node._pass_grad = 0.0
+    root._pass_grad = seed
+    try:
+        for node in reversed(order):
+            g = node._pass_grad
+            if accumulate:
+                node.grad += g
+            parents = node._parents
+            # A zero gradient contributes nothing; skipping it also skips dead relus.
+            if not parents or g == 0.0:
+                continue
+            op = node._op
+'''
+
+_FLOAT_PASS_TAIL = '''\
+            elif len(parents) == 2:
+                a, b = parents
+                da, db = op.partials(a.data, b.data, node.data)
+                a._pass_grad += g * da
+                b._pass_grad += g * db
+            else:
+                a = parents[0]
+                if op.has_const:
+                    (da,) = op.partials(a.data, node.data, node._const)
+                else:
+                    (da,) = op.partials(a.data, node.data)
+                a._pass_grad += g * da
+    except (ArithmeticError, ValueError) as error:
+        raise partial_error(node, error) from None
+'''
+
+
+def _float_pass_branch(op: Any) -> list[str]:
+    """``a._pass_grad += g * <partial>`` lines for one op, written by its own partial rule."""
+    inputs = [Sym("a.data"), Sym("b.data")][:op.arity]
+    partials = op.partials(*inputs, Sym("node.data"))
+    grad = Sym("g")
+    unpack = "a, b = parents" if op.arity == 2 else "a = parents[0]"
+    lines = [unpack]
+    for name, partial in zip("ab"[:op.arity], partials, strict=True):
+        lines.append(f"{name}._pass_grad += {(grad * partial).text}")
+    return lines
+
+
+def float_pass_source(ops: Any, first: tuple[str, ...] = ("mul", "add")) -> str:
+    """Source of the eager float backward pass with one branch per op of ``ops``.
+
+    Each branch is the op's partial rule evaluated on symbols, so a node's update is
+    straight arithmetic on its parents' data instead of a call of the rule that builds a
+    tuple. Ops that take a constant (``x ** k``, whose rule branches on ``k``) keep the
+    generic call, as do ops added to the table after this module generated the pass.
+    """
+    order = [name for name in first if name in ops] + [name for name in ops if name not in first]
+    lines = [_FLOAT_PASS_HEAD.rstrip("\n")]
+    keyword_ = "if"
+    for name in order:
+        op = ops[name]
+        if op.has_const:
+            continue
+        lines.append(f"            {keyword_} op is OP_{identifier(name, 'op')}:")
+        lines.extend(f"                {line}" for line in _float_pass_branch(op))
+        keyword_ = "elif"
+    return "\n".join(lines) + "\n" + _FLOAT_PASS_TAIL
+
+
+def compile_float_pass(ops: Any, partial_error: Any) -> Any:
+    """The function :func:`float_pass_source` describes, bound to ``ops``.
+
+    ``partial_error(node, error)`` makes the exception raised when a partial fails.
+    """
+    namespace = {f"OP_{identifier(name, 'op')}": op for name, op in ops.items()}
+    namespace.update(log=log, step=step, partial_error=partial_error)
+    exec(compile(float_pass_source(ops), "<autograd_core float pass>", "exec"), namespace)
+    return namespace["float_pass"]
+
