@@ -78,7 +78,12 @@ def run_landscape(args: argparse.Namespace) -> int:
         return 0 if args.list else 2
     if args.output is None:
         raise ValueError("say where to write the picture with -o FILE (.png, .svg or .pdf)")
-    target = draw_gallery_picture(args.name, args.output)
+    try:
+        target = draw_gallery_picture(args.name, args.output)
+    except ImportError as error:
+        # matplotlib (the plot extra) missing: one line saying what to install, not a traceback.
+        print(f"autograd-core landscape: error: {error}", file=sys.stderr)
+        return 1
     print(f"wrote {target}")
     return 0
 

@@ -89,7 +89,8 @@ def _check_name(name: str) -> None:
 def _check_call(node: ast.Call) -> None:
     allowed = ", ".join(FUNCTIONS)
     if not isinstance(node.func, ast.Name):
-        raise ExpressionError(f"only these functions can be called, by name: {allowed}")
+        raise ExpressionError(
+            f"only these functions can be called, by name: {allowed} (found a call of {_describe(node.func)})")
     if node.func.id not in FUNCTIONS:
         raise ExpressionError(f"unknown function {node.func.id!r}: the functions are {allowed}")
     if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
