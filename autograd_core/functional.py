@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .backprop import gradients
+from .modes import enable_grad
 from .value import Value, as_float
 
 __all__ = ["grad", "value_and_grad", "hessian"]
@@ -69,10 +70,13 @@ def _evaluate(f: Callable, args: tuple, argnums: tuple) -> tuple[Value, list, bo
     nested = _is_nested(args)
     call_args = list(args)
     variables = []
-    for i in argnums:
-        variables.append(_variable(args[i], i % n))
-        call_args[i] = variables[-1]
-    return _check_output(_call(f, call_args)), variables, nested
+    # Like functorch's grad, the result must not depend on an outer no_grad: record f's
+    # graph even there (a no_grad inside f still applies).
+    with enable_grad():
+        for i in argnums:
+            variables.append(_variable(args[i], i % n))
+            call_args[i] = variables[-1]
+        return _check_output(_call(f, call_args)), variables, nested
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:

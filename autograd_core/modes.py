@@ -98,7 +98,11 @@ def user_code_location() -> str:
     frame = sys._getframe(1)
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
-        if not filename.startswith(_PACKAGE_DIR + os.sep) and "contextlib" not in filename:
+        # The module name also catches package code generated with exec (file "<string>").
+        module = frame.f_globals.get("__name__", "")
+        inside = (filename.startswith(_PACKAGE_DIR + os.sep) or module == __package__
+                  or module.startswith(__package__ + "."))
+        if not inside and "contextlib" not in filename:
             return f"{frame.f_code.co_filename}:{frame.f_lineno}"
         frame = frame.f_back
     return "<unknown>"

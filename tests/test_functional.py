@@ -1,0 +1,142 @@
+"""grad, value_and_grad, hessian: closed forms, nesting to third order, finite differences."""
+
+import math
+
+import pytest
+from hypothesis import given
+
+from autograd_core import Value, grad, hessian, value_and_grad
+from autograd_core.testing import expression_dags
+
+
+def _central(f, x, h):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def _sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+# f, f', f'', f''' in closed form.
+DERIVATIVES = [
+    (lambda x: x ** 3, lambda x: 3 * x ** 2, lambda x: 6 * x, lambda x: 6.0),
+    (lambda x: x.exp(), math.exp, math.exp, math.exp),
+    (lambda x: x.log(), lambda x: 1 / x, lambda x: -1 / x ** 2, lambda x: 2 / x ** 3),
+    (lambda x: x.tanh(), lambda x: 1 - math.tanh(x) ** 2,
+     lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2),
+     lambda x: (1 - math.tanh(x) ** 2) * (6 * math.tanh(x) ** 2 - 2)),
+    (lambda x: x.sigmoid(), lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
+     lambda x: _sigmoid(x) * (1 - _sigmoid(x)) * (1 - 2 * _sigmoid(x)),
+     lambda x: _sigmoid(x) * (1 - _sigmoid(x)) * (1 - 6 * _sigmoid(x) + 6 * _sigmoid(x) ** 2)),
+    (lambda x: 1 / x, lambda x: -1 / x ** 2, lambda x: 2 / x ** 3, lambda x: -6 / x ** 4),
+    (lambda x: 2 ** x, lambda x: 2 ** x * math.log(2), lambda x: 2 ** x * math.log(2) ** 2,
+     lambda x: 2 ** x * math.log(2) ** 3),
+]
+
+
+@pytest.mark.parametrize("f, d1, d2, d3", DERIVATIVES)
+@pytest.mark.parametrize("x", [0.4, 1.7])
+def test_first_second_third_derivatives_match_closed_forms(f, d1, d2, d3, x):
+    first, second, third = grad(f), grad(grad(f)), grad(grad(grad(f)))
+    for transformed, exact in ((first, d1), (second, d2), (third, d3)):
+        got = transformed(x)
+        assert type(got) is float
+        assert math.isclose(got, exact(x), rel_tol=1e-12, abs_tol=1e-12)
+
+
+@given(expression_dags(n_inputs=1, max_ops=8))
+def test_second_derivative_matches_finite_differences_of_the_first(expr):
+    first = grad(expr)
+    x = expr.inputs[0]
+    numeric = _central(first, x, 1e-6)
+    assert math.isclose(grad(first)(x), numeric, rel_tol=1e-3, abs_tol=1e-5), expr
+
+
+@given(expression_dags(n_inputs=1, max_ops=6))
+def test_third_derivative_matches_finite_differences_of_the_second(expr):
+    second = grad(grad(expr))
+    x = expr.inputs[0]
+    numeric = _central(second, x, 1e-5)
+    assert math.isclose(grad(second)(x), numeric, rel_tol=1e-3, abs_tol=1e-4), expr
+
+
+@given(expression_dags(n_inputs=(2, 3), max_ops=8))
+def test_hessian_matches_finite_differences_of_the_gradient(expr):
+    n = expr.n_inputs
+    gradient = grad(expr, argnums=tuple(range(n)))
+    h = 1e-6
+    matrix = hessian(expr)(*expr.inputs)
+    for j in range(n):
+        plus, minus = list(expr.inputs), list(expr.inputs)
+        plus[j] += h
+        minus[j] -= h
+        column = [(p - m) / (2 * h) for p, m in zip(gradient(*plus), gradient(*minus), strict=True)]
+        for i in range(n):
+            assert math.isclose(matrix[i][j], column[i], rel_tol=1e-3, abs_tol=1e-5), (expr, i, j)
+    for i in range(n):
+        for j in range(i):
+            assert math.isclose(matrix[i][j], matrix[j][i], rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_hessian_closed_form():
+    # f = x² y + exp(x y): every entry by hand.
+    x, y = 0.3, -1.2
+    e = math.exp(x * y)
+    expected = [[2 * y + y * y * e, 2 * x + e + x * y * e], [2 * x + e + x * y * e, x * x * e]]
+    got = hessian(lambda a, b: a * a * b + (a * b).exp())(x, y)
+    for row, expected_row in zip(got, expected, strict=True):
+        for value, exact in zip(row, expected_row, strict=True):
+            assert type(value) is float and math.isclose(value, exact, rel_tol=1e-13)
+
+
+def test_value_and_grad_with_argnums():
+    f = lambda x, y, z: x * y + z * z  # noqa: E731
+    assert value_and_grad(f)(2.0, 3.0, 1.0) == (7.0, 3.0)
+    assert value_and_grad(f, argnums=(0, 2))(2.0, 3.0, 1.0) == (7.0, (3.0, 2.0))
+    assert grad(f, argnums=-2)(2.0, 3.0, 1.0) == 2.0
+    assert grad(f, argnums=[1, 0])(2.0, 3.0, 1.0) == (2.0, 3.0)
+
+
+def test_arguments_not_differentiated_are_passed_through_unchanged():
+    # As in JAX: only the argnums arguments become Values (so x ** n keeps an int exponent).
+    assert grad(lambda x, n: x ** n)(-2.0, 3) == 12.0
+    assert grad(lambda x, scale: x * scale["k"])(1.0, {"k": 4.0}) == 4.0
+
+
+def test_nested_grad_does_not_confuse_inner_and_outer_variables():
+    # d/dx [x · d/dy (x + y)] = d/dx [x] = 1 (Siskind & Pearlmutter's perturbation confusion).
+    assert grad(lambda x: x * grad(lambda y: x + y)(2.0))(3.0) == 1.0
+    # d/dx [x · d/dy (x y)] = d/dx x² = 2x.
+    assert grad(lambda x: x * grad(lambda y: x * y)(2.0))(3.0) == 6.0
+
+
+def test_hessian_nests_inside_grad():
+    # d/dx of f''(x) for f = y⁴: d/dx 12x² = 24x.
+    assert grad(lambda x: hessian(lambda y: y ** 4)(x)[0][0])(1.5) == 36.0
+
+
+def test_with_value_arguments_the_result_is_a_differentiable_value():
+    x = Value(2.0)
+    d = grad(lambda t: t ** 3)(x)
+    assert isinstance(d, Value) and d.data == 12.0
+    d.backward()
+    assert x.grad == 12.0  # d/dx 3x² at 2
+
+
+def test_constant_function_has_zero_gradient():
+    assert grad(lambda x: 5.0)(1.0) == 0.0
+    assert grad(lambda x, y: y * 2, argnums=0)(1.0, 4.0) == 0.0
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: grad(lambda x: x, argnums="0")(1.0), TypeError, "str"),
+    (lambda: grad(lambda x: x, argnums=True)(1.0), TypeError, "bool"),
+    (lambda: grad(lambda x: x, argnums=())(1.0), TypeError, "non-empty"),
+    (lambda: grad(lambda x: x, argnums=3)(1.0), ValueError, "out of range"),
+    (lambda: grad(lambda x: x)("1.0"), TypeError, "str"),
+    (lambda: grad(lambda x: [x])(1.0), TypeError, "list"),
+    (lambda: hessian(lambda: 1.0)(), ValueError, "at least one"),
+])
+def test_bad_arguments(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
