@@ -265,7 +265,11 @@ def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epo
                 if plateau is None and schedule is not None:
                     optimizer.lr = float(schedule(len(history.step_loss)))
                 optimizer.zero_grad()
-                batch_loss = compute([samples[i] for i in batch])
+                try:
+                    batch_loss = compute([samples[i] for i in batch])
+                except ArithmeticError as error:  # overflow in the forward or backward pass
+                    raise FloatingPointError(f"training diverged at epoch {epoch} ({error}); "
+                                             "lower the learning rate") from error
                 if not math.isfinite(batch_loss):
                     raise FloatingPointError(
                         f"the loss became {batch_loss!r} at epoch {epoch}; lower the learning rate")
