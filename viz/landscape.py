@@ -175,21 +175,27 @@ def classify(h: Sequence[Sequence[float]], tol: float = 1e-9) -> tuple[str, tupl
     return "saddle", (low, high)
 
 
-def _newton(df: Callable, d2f: Callable, x: float, y: float, max_iter: int, tol: float) -> Point | None:
-    """Newton's method on grad f = 0 from (x, y); the point reached, or None if it did not converge."""
+def _newton(df: Callable, d2f: Callable, x: float, y: float, max_iter: int, tol: float,
+            scale: float) -> Point | None:
+    """Newton's method on grad f = 0 from (x, y); the point reached, or None if it did not converge.
+
+    It stops when the step is below 1e-13 of the box rather than when the gradient is
+    small: near a degenerate point (zero Hessian eigenvalue) Newton converges only
+    linearly, and stopping early would leave scattered near-copies of one point.
+    """
     for _ in range(max_iter):
         gx, gy = df(x, y)
-        if math.hypot(gx, gy) <= tol:
-            return x, y
         (a, b), (c, d) = d2f(x, y)
         det = a * d - b * c
-        if not math.isfinite(det) or abs(det) < 1e-14:
-            return None
+        if not math.isfinite(det) or det == 0.0:
+            break  # a singular Hessian gives no Newton step; accept the point only if it is critical
         # Solve H (dx, dy) = -g with the 2x2 inverse.
         dx, dy = -(d * gx - b * gy) / det, -(-c * gx + a * gy) / det
         x, y = x + dx, y + dy
         if not (math.isfinite(x) and math.isfinite(y)):
             return None
+        if math.hypot(dx, dy) <= 1e-13 * scale:
+            break
     gx, gy = df(x, y)
     return (x, y) if math.hypot(gx, gy) <= tol else None
 
@@ -200,7 +206,7 @@ def _tidy(v: float, scale: float) -> float:
     return 0.0 if abs(rounded) < 1e-12 * scale else rounded
 
 
-def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7, max_iter: int = 60,
+def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7, max_iter: int = 100,
                     tol: float = 1e-9) -> list[CriticalPoint]:
     """The critical points of ``f`` inside the box, found by Newton's method from a grid of starts.
 
@@ -218,7 +224,7 @@ def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7
     found: list[Point] = []
     for y in _linspace(y0, y1, starts):
         for x in _linspace(x0, x1, starts):
-            point = _newton(df, d2f, x, y, max_iter, tol)
+            point = _newton(df, d2f, x, y, max_iter, tol, scale)
             if point is None:
                 continue
             px, py = point
@@ -385,7 +391,7 @@ def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
     for (name, path), colour in zip((paths or {}).items(), _cycle(_PATH_COLOURS), strict=False):
         _draw_path(ax, path, name, colour)
     if critical is True:
-        critical = critical_points(f, xlim, ylim)
+        critical = critical_points(f, xlim, ylim, starts=5)
     _draw_critical(ax, critical or [])
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
