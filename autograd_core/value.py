@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from typing import Any
 
 from .modes import _Mode, user_code_location
@@ -89,7 +90,14 @@ def _unary(op: Op, a: Value) -> Value:
     except (ArithmeticError, ValueError) as error:
         raise _domain_error(op, (a.data,), error) from None
     if _Mode.plain:
-        return _node(data, op, (a,))
+        # _node written inline: this is the hot path of every unary op.
+        node = _new_object(Value)
+        node.data = data
+        node.grad = 0.0
+        node.label = ""
+        node._op = op
+        node._parents = (a,)
+        return node
     return _checked_node(data, op, (a,), None)
 
 
@@ -127,6 +135,41 @@ def _binary(op: Op, a: Any, b: Any) -> Any:
     if _Mode.plain:
         return _node(data, op, (a, b))
     return _checked_node(data, op, (a, b), None)
+
+
+# Operators whose forward rule is exactly a Python infix operator on floats, defined on all
+# real inputs (so it cannot raise), get a method with that operator written inline for the
+# common case of two Values outside no_grad/detect_anomaly: no call of the rule, no
+# _binary, no _node. Everything else takes _binary, the one general path.
+_OPERATOR_SOURCE = """
+def make(op):
+    def method(self, other):
+        if other.__class__ is Value and _Mode.plain:
+            node = _new_object(Value)
+            node.data = self.data {infix} other.data
+            node.grad = 0.0
+            node.label = ""
+            node._op = op
+            node._parents = (self, other)
+            return node
+        return _binary(op, self, other)
+    return method
+"""
+_TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
+
+
+def _operator_method(op: Op) -> Any:
+    """``Value.__<op>__``: ``self <op.infix> other``, fast for two Values, else :func:`_binary`."""
+    if op.infix not in ("+", "-", "*") or op.domain != _TOTAL_DOMAIN:
+        raise ValueError(f"{op.name} has no inline fast path: use _binary")
+    namespace: dict = {}
+    # A file name inside the package, so user_code_location() looks past these frames.
+    filename = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<operators>")
+    exec(compile(_OPERATOR_SOURCE.format(infix=op.infix), filename, "exec"), globals(), namespace)
+    method = namespace["make"](op)
+    method.__name__ = method.__qualname__ = f"__{op.name}__"
+    method.__doc__ = f"self {op.infix} other: {op.maths}"
+    return method
 
 
 class Value:
@@ -183,11 +226,11 @@ class Value:
         return self.data
 
     # --- arithmetic -----------------------------------------------------------------------
-    def __add__(self, other): return _binary(_ADD, self, other)
+    __add__ = _operator_method(_ADD)
     def __radd__(self, other): return _binary(_ADD, other, self)  # other + self
-    def __sub__(self, other): return _binary(_SUB, self, other)
+    __sub__ = _operator_method(_SUB)
     def __rsub__(self, other): return _binary(_SUB, other, self)  # other - self
-    def __mul__(self, other): return _binary(_MUL, self, other)
+    __mul__ = _operator_method(_MUL)
     def __rmul__(self, other): return _binary(_MUL, other, self)  # other * self
     def __truediv__(self, other): return _binary(_DIV, self, other)
     def __rtruediv__(self, other): return _binary(_DIV, other, self)  # other / self
