@@ -35,7 +35,7 @@ from autograd_core import Value
 
 from .chain import Factor, TextbookPath, fmt, textbook_paths
 from .losses import squared_error
-from .module import Module, _check_state, read_state_file
+from .module import Module, _check_state, _refuse_constant, read_state_file
 
 __all__ = ["DEFAULT_INPUTS", "DEFAULT_TARGET", "DEFAULT_WEIGHTS", "DEFAULT_LR", "PARAMETER_NAMES",
            "ArticleNetwork", "ArticleNeuron", "article_network", "load_weights", "walkthrough", "Walkthrough",
@@ -170,7 +170,7 @@ def load_weights(path: str | os.PathLike) -> dict[str, float]:
 
     with open(path, encoding="utf-8") as handle:
         try:
-            document = json.load(handle)
+            document = json.load(handle, parse_constant=_refuse_constant)
         except json.JSONDecodeError as error:
             raise ValueError(f"{os.fspath(path)} is not valid JSON: {error}") from None
     if isinstance(document, dict) and "format" in document:
