@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 from .article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
@@ -36,8 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--weights", metavar="FILE",
                         help="JSON weights: {\"w1\": 0.1, ...} (others keep their defaults) "
                              "or a file written by Module.save")
-    parser.add_argument("--inputs", type=float, nargs=2, metavar=("X1", "X2"), default=DEFAULT_INPUTS)
-    parser.add_argument("--target", type=float, default=DEFAULT_TARGET)
+    parser.add_argument("--inputs", type=float, nargs=2, metavar=("X1", "X2"), default=DEFAULT_INPUTS,
+                        help=f"the two inputs (default {DEFAULT_INPUTS[0]} {DEFAULT_INPUTS[1]})")
+    parser.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="T",
+                        help=f"the target output (default {DEFAULT_TARGET})")
     parser.add_argument("--svg", metavar="PATH", help="also draw the chain-rule graph (needs viz)")
     parser.set_defaults(func=run_article)
 
@@ -70,7 +73,8 @@ def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> 
         return 1
     model = article_network(weights)
     loss, _ = model.loss(inputs, target)
-    loss.backward()
+    loss.backward()  # so the drawing shows every gradient
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     written = render(loss, path, highlight=[model.params["w5"]])
     print(f"\nThe chain-rule graph (w5's paths highlighted) is in {written}")
     return 0
