@@ -33,7 +33,7 @@ from typing import Any
 
 from autograd_core import Value
 
-from .chain import Factor, TextbookPath, fmt, textbook_paths
+from .chain import Factor, TextbookPath, bracket_negative, fmt, fmt_computed, textbook_paths
 from .losses import squared_error
 from .module import Module, _check_state, _refuse_constant, read_state_file
 
@@ -42,15 +42,15 @@ __all__ = ["DEFAULT_INPUTS", "DEFAULT_TARGET", "DEFAULT_WEIGHTS", "DEFAULT_LR", 
            "ForwardLine", "Gradient", "Update"]
 
 #: Our illustrative inputs (x1, x2).
-DEFAULT_INPUTS: tuple[float, float] = (0.05, 0.10)
+DEFAULT_INPUTS: tuple[float, float] = (0.8, 0.3)
 #: Our illustrative target for the output.
-DEFAULT_TARGET: float = 0.01
+DEFAULT_TARGET: float = 0.2
 #: Our illustrative starting weights and biases, in the article's numbering.
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30,
-    "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55,
-    "w9": 0.60, "w10": 0.65,
-    "b1": 0.35, "b2": 0.35, "b3": 0.60, "b4": 0.60, "b5": 0.30,
+    "w1": 0.42, "w2": -0.37, "w3": 0.28, "w4": 0.56,
+    "w5": -0.61, "w6": 0.47, "w7": 0.33, "w8": -0.18,
+    "w9": 0.74, "w10": -0.52,
+    "b1": 0.15, "b2": -0.22, "b3": 0.09, "b4": 0.25, "b5": 0.11,
 }
 #: The learning rate of the walkthrough's gradient-descent step.
 DEFAULT_LR: float = 0.5
@@ -108,7 +108,7 @@ class ArticleNetwork(Module):
     >>> [name for name, _ in net.named_parameters()][:6]
     ['w1', 'w2', 'b1', 'w3', 'w4', 'b2']
     >>> round(net(DEFAULT_INPUTS).data, 9)
-    0.7778572
+    0.54294423
     """
 
     def __init__(self, weights: Mapping[str, float] | None = None) -> None:
@@ -192,7 +192,7 @@ class ForwardLine:
     value: float
 
     def __str__(self) -> str:
-        return f"{self.node} = {self.formula} = {self.substituted} = {fmt(self.value)}"
+        return f"{self.node} = {self.formula} = {self.substituted} = {fmt_computed(self.value)}"
 
 
 @dataclass(frozen=True)
@@ -214,8 +214,9 @@ class Gradient:
         for index, path in enumerate(self.paths):
             lines.append(f"{pad} {'=' if index == 0 else '+'} {path.numbers()}")
         if len(self.paths) > 1:
-            lines.append(f"{pad} = " + " + ".join(fmt(path.product) for path in self.paths))
-        lines.append(f"{pad} = {fmt(self.total)}    (backward pass: {fmt(self.backward)})")
+            terms = [fmt_computed(path.product) for path in self.paths]
+            lines.append(f"{pad} = " + " + ".join([terms[0]] + [bracket_negative(t) for t in terms[1:]]))
+        lines.append(f"{pad} = {fmt_computed(self.total)}    (backward pass: {fmt_computed(self.backward)})")
         return lines
 
 
@@ -230,8 +231,8 @@ class Update:
     new: float
 
     def __str__(self) -> str:
-        return (f"{self.parameter:>3} = {fmt(self.old)} − {fmt(self.lr)} × ({fmt(self.gradient)}) "
-                f"= {fmt(self.new)}")
+        return (f"{self.parameter:>3} = {fmt(self.old)} − {fmt(self.lr)} × ({fmt_computed(self.gradient)}) "
+                f"= {fmt_computed(self.new)}")
 
 
 @dataclass(frozen=True)
@@ -270,17 +271,22 @@ class Walkthrough:
     __str__ = render
 
 
+def _number(node: Value) -> str:
+    """A node's value inside a formula: given leaves short, computed values to 9 digits, negatives bracketed."""
+    return bracket_negative(fmt(node.data) if node.op == "" else fmt_computed(node.data))
+
+
 def _forward_lines(nodes: dict[str, Value], params: dict[str, Value]) -> list[ForwardLine]:
     lines = []
     for node in _NODES:
         (w_a, w_b), (s_a, s_b) = node.weights, node.sources
         formula = f"{w_a}·{s_a} + {w_b}·{s_b} + {node.bias}"
-        numbers = (f"{fmt(params[w_a].data)} × {fmt(nodes[s_a].data)} + {fmt(params[w_b].data)} × "
-                   f"{fmt(nodes[s_b].data)} + {fmt(params[node.bias].data)}")
+        numbers = (f"{_number(params[w_a])} × {_number(nodes[s_a])} + {_number(params[w_b])} × "
+                   f"{_number(nodes[s_b])} + {_number(params[node.bias])}")
         z, a = nodes[f"z_{node.name}"], nodes[f"a_{node.name}"]
         lines.append(ForwardLine(z.label, formula, numbers, z.data))
         lines.append(ForwardLine(a.label, f"σ({z.label}) = 1/(1 + e^−{z.label})",
-                                 f"1/(1 + e^−{fmt(z.data)})", a.data))
+                                 f"1/(1 + e^−{_number(z)})", a.data))
     return lines
 
 
@@ -306,7 +312,7 @@ def walkthrough(inputs: Sequence[float] = DEFAULT_INPUTS, target: float = DEFAUL
     params = net.params
     loss, nodes = net.loss(inputs, target)
     a_o = nodes["a_o"]
-    loss_line = ForwardLine("E", "½(t − a_o)²", f"½ × ({fmt(target)} − {fmt(a_o.data)})²", loss.data)
+    loss_line = ForwardLine("E", "½(t − a_o)²", f"½ × ({fmt(target)} − {_number(a_o)})²", loss.data)
 
     gradients = []
     local: dict[str, Factor] = {}
@@ -375,7 +381,9 @@ def _render(record: Walkthrough) -> list[str]:
 
     lines += _rule("5. Forward pass again with the new weights")
     change = record.new_loss - record.loss
-    lines.append(f"a_o = {fmt(record.new_output)}   (was {fmt(record.output)}, target {fmt(record.target)})")
+    lines.append(f"a_o = {fmt_computed(record.new_output)}   (was {fmt_computed(record.output)}, "
+                 f"target {fmt(record.target)})")
     percent = fmt(float(f"{100 * change / record.loss:.3g}"))
-    lines.append(f"E   = {fmt(record.new_loss)}   (was {fmt(record.loss)}; change {fmt(change)}, {percent}%)")
+    lines.append(f"E   = {fmt_computed(record.new_loss)}   (was {fmt_computed(record.loss)}; "
+                 f"change {fmt_computed(change)}, {percent}%)")
     return lines

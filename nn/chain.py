@@ -16,13 +16,43 @@ from typing import Any
 
 from autograd_core import Value, explain
 
-__all__ = ["Term", "Factor", "TextbookPath", "textbook_paths", "node_term", "fmt"]
+__all__ = ["Term", "Factor", "TextbookPath", "textbook_paths", "node_term", "fmt", "fmt_computed",
+           "bracket_negative"]
+
+
+def _minus(text: str) -> str:
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def fmt(x: float) -> str:
-    """A number to 9 significant digits (the walkthrough's precision), with a true minus sign."""
-    text = f"{x:.9g}"
-    return "−" + text[1:] if text.startswith("-") else text
+    """A given number in its shortest form up to 9 significant digits (0.42, not 0.420000000).
+
+    >>> fmt(-0.37), fmt(1.0)
+    ('−0.37', '1')
+    """
+    return _minus(f"{x:.9g}")
+
+
+def _significant_digits(x: float) -> int:
+    mantissa = repr(abs(x)).split("e")[0].replace(".", "").lstrip("0")
+    return len(mantissa)
+
+
+def fmt_computed(x: float) -> str:
+    """A computed number: exact when it has at most 9 significant digits (0.375), otherwise
+    rounded to 9 with trailing zeros kept (0.592666600), so a short number is always exact.
+
+    >>> fmt_computed(0.375), fmt_computed(0.59266660045), fmt_computed(-2.5e-7)
+    ('0.375', '0.592666600', '−2.5e-07')
+    """
+    if _significant_digits(x) <= 9:
+        return fmt(x)
+    return _minus(f"{x:#.9g}")
+
+
+def bracket_negative(text: str) -> str:
+    """``(−0.37)`` for a negative number inside a formula, the text itself otherwise."""
+    return f"({text})" if text.startswith("−") else text
 
 
 class Term:
@@ -64,6 +94,8 @@ class Term:
         parts = [atom[which] for atom in self.atoms]
         if not parts:
             return fmt(self.coef)
+        if which == 1 and (len(parts) > 1 or self.coef != 1.0):
+            parts = [bracket_negative(part) for part in parts]
         body = joiner.join(parts)
         if self.coef == 1.0:
             return body
@@ -91,7 +123,7 @@ class Term:
         a, b = (_as_term(other), self) if reverse else (self, _as_term(other))
         # A product binds tighter than + and −, so only a negative right operand needs brackets.
         sa, na = a.symbols(), a.numbers()
-        sb, nb = b._grouped() if b.coef < 0 else (b.symbols(), b.numbers())
+        sb, nb = b._grouped() if b.coef < 0 else (b.symbols(), bracket_negative(b.numbers()))
         value = a.value + b.value if sign == "+" else a.value - b.value
         return Term.atom(f"({sa} {sign} {sb})", f"({na} {sign} {nb})", value)
 
@@ -148,7 +180,8 @@ def node_term(node: Value) -> Term:
     """The symbol for a node: its label if it has one, a number for an unlabelled leaf,
     otherwise its op applied to its inputs' symbols (``(t − a_o)``)."""
     if node.label:
-        return Term.atom(node.label, fmt(node.data), node.data)
+        number = fmt(node.data) if node._op is None else fmt_computed(node.data)
+        return Term.atom(node.label, number, node.data)
     op = node._op
     if op is None:
         return Term(node.data)
@@ -195,8 +228,8 @@ class Factor:
         parts = [self.symbol, self.term.symbols()]
         if self.term.numbers() != parts[-1]:
             parts.append(self.term.numbers())
-        if fmt(self.value) != parts[-1]:
-            parts.append(fmt(self.value))
+        if fmt_computed(self.value) != parts[-1]:
+            parts.append(fmt_computed(self.value))
         return " = ".join(parts)
 
 
@@ -213,7 +246,7 @@ class TextbookPath:
 
     def numbers(self) -> str:
         """``(0.74) × (0.19) × (0.6)``."""
-        return " × ".join(f"({fmt(factor.value)})" for factor in self.factors)
+        return " × ".join(f"({fmt_computed(factor.value)})" for factor in self.factors)
 
     def named_nodes(self) -> list[str]:
         """The named nodes the path passes through, output end first."""

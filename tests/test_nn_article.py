@@ -100,11 +100,11 @@ def test_w1_has_two_paths_through_the_two_hidden_2_nodes():
 def test_local_derivative_formulas_read_like_the_textbook():
     record = walkthrough()
     lines = {factor.symbol: factor.line() for factor in record.local_derivatives}
-    assert lines["∂E/∂a_o"].startswith("∂E/∂a_o = −(t − a_o) = −(0.01 − ")
-    assert lines["∂a_o/∂z_o"].startswith("∂a_o/∂z_o = a_o·(1 − a_o) = ")
-    assert lines["∂z_o/∂w9"].startswith("∂z_o/∂w9 = a_h2_1 = ")
-    assert lines["∂z_h1_1/∂w1"] == "∂z_h1_1/∂w1 = x1 = 0.05"
-    assert lines["∂z_o/∂a_h2_1"] == "∂z_o/∂a_h2_1 = w9 = 0.6"
+    assert lines["∂E/∂a_o"] == "∂E/∂a_o = −(t − a_o) = −(0.2 − 0.542944230) = 0.342944230"
+    assert lines["∂a_o/∂z_o"] == "∂a_o/∂z_o = a_o·(1 − a_o) = 0.542944230 × (1 − 0.542944230) = 0.248155793"
+    assert lines["∂z_o/∂w9"] == "∂z_o/∂w9 = a_h2_1 = 0.495908515"
+    assert lines["∂z_h1_1/∂w1"] == "∂z_h1_1/∂w1 = x1 = 0.8"
+    assert lines["∂z_o/∂a_h2_2"] == "∂z_o/∂a_h2_2 = w10 = −0.52"
     for factor in record.local_derivatives:  # every formula evaluates to the value explain gave
         assert factor.term.value == pytest.approx(factor.value, rel=1e-12)
 
@@ -127,8 +127,10 @@ def test_rendered_walkthrough_says_the_values_are_illustrative_and_shows_nine_di
                     "4. One gradient-descent step", "5. Forward pass again"):
         assert heading in text
     assert sum(line.startswith("∂E/∂") and " = ∂E/∂a_o" in line for line in text.splitlines()) == 15
-    assert "z_h1_1 = w1·x1 + w2·x2 + b1 = 0.15 × 0.05 + 0.2 × 0.1 + 0.35 = 0.3775" in text
-    assert "a_h1_1 = σ(z_h1_1) = 1/(1 + e^−z_h1_1) = 1/(1 + e^−0.3775) = 0.593269992" in text
+    # σ(0.375) = 0.59266659995..., printed rounded to nine significant digits, trailing zeros kept
+    assert "z_h1_1 = w1·x1 + w2·x2 + b1 = 0.42 × 0.8 + (−0.37) × 0.3 + 0.15 = 0.375" in text
+    assert "a_h1_1 = σ(z_h1_1) = 1/(1 + e^−z_h1_1) = 1/(1 + e^−0.375) = 0.592666600" in text
+    assert "a_h2_1 = σ(z_h2_1) = 1/(1 + e^−z_h2_1) = 1/(1 + e^−(−0.0163663034)) = 0.495908515" in text
     assert "(inputs, target or weights given by you)" in walkthrough(target=0.5).render()
 
 
