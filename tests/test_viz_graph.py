@@ -322,6 +322,9 @@ def test_render_writes_the_file_atomically(tmp_path):
     target = viz.render(loss, tmp_path / "article.svg", highlight=nodes["w5"])
     assert target == tmp_path / "article.svg"
     assert [p.name for p in tmp_path.iterdir()] == ["article.svg"]  # no temp file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
     nodes_svg = svg_groups(target.read_bytes(), "node")
     values, ops, _ = count_by_hand(loss)
     assert len(nodes_svg) == values + ops

@@ -79,7 +79,7 @@ def run_landscape(args: argparse.Namespace) -> int:
     if args.output is None:
         raise ValueError("say where to write the picture with -o FILE (.png, .svg or .pdf)")
     try:
-        target = draw_gallery_picture(args.name, args.output)
+        target = draw_gallery_picture(args.name, args.output, dpi=args.dpi)
     except ImportError as error:
         # matplotlib (the plot extra) missing: one line saying what to install, not a traceback.
         print(f"autograd-core landscape: error: {error}", file=sys.stderr)
@@ -100,5 +100,6 @@ def register_landscape(subparsers: argparse._SubParsersAction) -> None:
                     f"NAME is one of:\n{names}")
     parser.add_argument("name", metavar="NAME", nargs="?", choices=list(GALLERY), help="which picture")
     parser.add_argument("-o", "--output", metavar="FILE", help="picture to write (.png, .svg or .pdf)")
+    parser.add_argument("--dpi", type=int, default=100, help="dots per inch of a .png (default 100)")
     parser.add_argument("--list", action="store_true", help="list the pictures and exit")
     parser.set_defaults(func=run_landscape)

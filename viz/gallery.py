@@ -255,9 +255,11 @@ GALLERY: dict[str, GalleryEntry] = {
 }
 
 
-def draw_gallery_picture(name: str, path: str | os.PathLike) -> Path:
+def draw_gallery_picture(name: str, path: str | os.PathLike, dpi: int = 100) -> Path:
     """Draw the gallery picture ``name`` and write it atomically to ``path`` (.png, .svg, .pdf)."""
     if name not in GALLERY:
         raise ValueError(f"no landscape named {name!r}: choose one of {', '.join(GALLERY)}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 10 <= dpi <= 1000:
+        raise ValueError(f"dpi must be an int from 10 to 1000, got {dpi!r}")
     ls.require_matplotlib()
-    return ls.save_figure(GALLERY[name].draw(), path)
+    return ls.save_figure(GALLERY[name].draw(), path, dpi=dpi)

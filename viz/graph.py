@@ -247,7 +247,7 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
                  style="filled", fillcolor=op_style.fill if op_style.fill != _LEAF_FILL else "white",
                  penwidth=op_style.width)
         flowed = states is not None and states.get(node) in ("done", "current")
-        out_colour = _HIGHLIGHT if flowed else op_style.colour
+        out_colour = _HIGHLIGHT if flowed else (_GREY if states is not None else op_style.colour)
         dot.edge(f"n{i}op", f"n{i}", color=out_colour, penwidth="2" if flowed else op_style.width)
         _input_edges(dot, node, i, index, show_partials, on_path, states)
     return dot
@@ -264,9 +264,11 @@ def _input_edges(dot: graphviz.Digraph, node: Value, i: int, index: Mapping, sho
                 colour, width = _HIGHLIGHT, "2"
             else:
                 colour, text = _GREY, _GREY_TEXT
-        elif states is not None and states.get(node) in ("done", "current"):
-            # The gradient has already flowed down this edge in the flip-book.
-            colour, width = _HIGHLIGHT, "2"
+        elif states is not None:
+            if states.get(node) in ("done", "current"):
+                colour, width = _HIGHLIGHT, "2"  # the gradient has already flowed down this edge
+            else:
+                colour, text = _GREY, _GREY_TEXT
         options = {"color": colour, "penwidth": width}
         if partial is not None:
             options.update(label=f"<∂={escape_label(_fmt(float(partial)))}>", fontcolor=text)
@@ -306,6 +308,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     except BaseException:
         if os.path.exists(temp):

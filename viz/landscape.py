@@ -480,14 +480,16 @@ def plot_slice(alphas: Sequence[float], betas: Sequence[float], Z: Sequence[Sequ
                centre: str = "weights θ", log: bool = False) -> Any:
     """A :func:`loss_slice` as contours (left) and a surface (right); returns the Figure.
 
-    ``log=True`` draws log10 of the loss, which shows the shape of a loss that spans
-    several orders of magnitude (a saturating sigmoid output).
+    ``log=True`` draws log10 of the loss, floored at 1/1000 of its largest value: that
+    shows the shape of a loss spanning several orders of magnitude, without the spikes a
+    grid makes where it happens to pass very close to a zero-loss valley.
     """
     import numpy as np
 
     zname = "log10 loss" if log else "loss"
     if log:
-        Z = np.log10(np.maximum(np.asarray(Z, dtype=float), np.finfo(float).tiny))
+        values = np.asarray(Z, dtype=float)
+        Z = np.log10(np.maximum(values, 1e-3 * np.nanmax(values) + np.finfo(float).tiny))
 
     figure = figure or new_figure(11, 4.6)
     left = figure.add_subplot(1, 2, 1)
