@@ -202,3 +202,12 @@ def test_landscape_command_writes_a_png(tmp_path, capsys):
     status, out, err = run(["landscape", "saddle", "-o", str(target)], capsys)
     assert (status, err) == (0, "")
     assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def test_landscape_command_without_matplotlib_names_the_plot_extra(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    status, _, err = run(["landscape", "saddle", "-o", str(tmp_path / "s.png")], capsys)
+    assert status == 1
+    assert "autograd-core[plot]" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

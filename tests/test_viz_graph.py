@@ -372,3 +372,64 @@ def test_backward_frames_refuse_big_graphs_before_writing(tmp_path):
     with pytest.raises(ValueError, match="max_nodes"):
         viz.backward_frames(chain(30), tmp_path / "f", max_nodes=20)
     assert not (tmp_path / "f").exists()
+
+
+# --- random expression graphs ----------------------------------------------------------------------
+
+def ancestors_by_hand(node: Value) -> set[int]:
+    """ids of ``node`` and everything it was computed from (recursive, independent of the engine's walk)."""
+    found = {id(node)}
+    for parent in node.parents:
+        found |= ancestors_by_hand(parent)
+    return found
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_highlight_is_every_node_that_depends_on_the_leaf(data):
+    from autograd_core.testing import expression_dags
+
+    expression = data.draw(expression_dags(n_inputs=(1, 3), max_ops=10))
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(expression.inputs)]
+    root = expression.evaluate(leaves)
+    leaf = data.draw(st.sampled_from(leaves))
+    order = vg.topological_order(root)
+    on_path = vg.highlighted_nodes(order, {leaf})
+    assert on_path == {node for node in order if id(leaf) in ancestors_by_hand(node)}
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_the_flip_books_last_page_holds_backwards_gradients(data):
+    from autograd_core import gradients
+    from autograd_core.testing import expression_dags
+
+    expression = data.draw(expression_dags(n_inputs=(1, 3), max_ops=10))
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(expression.inputs)]
+    root = expression.evaluate(leaves)
+    order = vg.topological_order(root)
+    frames = vg._flip_book_grads(order)
+    assert len(frames) == len(order)
+    final_grads, final_states = frames[-1]
+    expected = gradients(root, order)
+    for node, grad in zip(order, expected, strict=True):
+        assert final_grads[node] == pytest.approx(grad, rel=1e-9, abs=1e-12)
+    assert set(final_states.values()) <= {"done", "current"}
+    # Page k has exactly k final nodes (current included): one more each step.
+    for k, (_, states) in enumerate(frames, start=1):
+        assert sum(state in ("done", "current") for state in states.values()) == k
+
+
+@needs_dot
+@settings(max_examples=15)
+@given(st.data())
+def test_svg_counts_match_random_graphs(data):
+    from autograd_core.testing import expression_dags
+
+    expression = data.draw(expression_dags(n_inputs=(1, 3), max_ops=10))
+    root = expression.evaluate([Value(x, label=f"x{i}") for i, x in enumerate(expression.inputs)])
+    root.backward()
+    svg = draw_svg(root)
+    values, ops, edges = count_by_hand(root)
+    assert len(svg_groups(svg, "node")) == values + ops
+    assert len(svg_groups(svg, "edge")) == edges
