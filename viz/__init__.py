@@ -5,6 +5,7 @@ with Graphviz; :mod:`viz.landscape` (needs the ``plot`` extra, matplotlib) draws
 surfaces, gradient arrows, optimizer paths and critical points.
 """
 
+from . import landscape  # imports matplotlib only when drawing
 from .graph import DEFAULT_MAX_NODES, DotNotFoundError, backward_frames, draw_graph, render
 
-__all__ = ["draw_graph", "render", "backward_frames", "DotNotFoundError", "DEFAULT_MAX_NODES"]
+__all__ = ["draw_graph", "render", "backward_frames", "DotNotFoundError", "DEFAULT_MAX_NODES", "landscape"]

@@ -183,7 +183,7 @@ def draw_schedules() -> Any:
     steps = 40
     figure = ls.new_figure(12, 4.8)
     left = figure.add_subplot(1, 2, 1)
-    for (name, schedule), colour in zip(schedules(steps).items(), ls._PATH_COLOURS, strict=False):
+    for (name, schedule), colour in zip(schedules(steps).items(), ls.PATH_COLOURS, strict=False):
         left.plot(range(steps), [schedule(k) for k in range(steps)], label=name, color=colour)
     left.set_xlabel("step")
     left.set_ylabel("learning rate")

@@ -244,8 +244,7 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
         op_style = style if not _is_bad(node, grad) else _Style(_BAD, _BAD_FILL, _INK, "2")
         dot.node(f"n{i}op", f"<{escape_label(_op_text(node))}>", shape="circle", width="0.4",
                  fixedsize="false", margin="0.02", color=op_style.colour, fontcolor=op_style.text,
-                 style="filled", fillcolor=op_style.fill if op_style.fill != _LEAF_FILL else "white",
-                 penwidth=op_style.width)
+                 style="filled", fillcolor=op_style.fill, penwidth=op_style.width)
         flowed = states is not None and states.get(node) in ("done", "current")
         out_colour = _HIGHLIGHT if flowed else (_GREY if states is not None else op_style.colour)
         dot.edge(f"n{i}op", f"n{i}", color=out_colour, penwidth="2" if flowed else op_style.width)

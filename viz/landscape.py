@@ -33,7 +33,7 @@ from .graph import _write_atomically
 __all__ = [
     "CriticalPoint", "classify", "critical_points", "descend", "evaluate_grid", "gradient_field",
     "neuron_filters", "filter_normalised_direction", "loss_slice", "new_figure", "save_figure",
-    "plot_contour", "plot_surface", "plot_slice", "require_matplotlib",
+    "plot_contour", "plot_surface", "plot_slice", "require_matplotlib", "PATH_COLOURS",
 ]
 
 Function2 = Callable[[Any, Any], Any]
@@ -350,7 +350,7 @@ def loss_slice(loss: Callable[[], Value | float], filters: Sequence[Sequence[Val
 
 # --- drawing ---------------------------------------------------------------------------------------
 
-_PATH_COLOURS = ("#d9480f", "#1971c2", "#2f9e44", "#9c36b5", "#e8590c", "#0c8599", "#c2255c")
+PATH_COLOURS = ("#d9480f", "#1971c2", "#2f9e44", "#9c36b5", "#e8590c", "#0c8599", "#c2255c")
 _KIND_MARKERS = {"minimum": ("o", "#2f9e44"), "maximum": ("^", "#e03131"),
                  "saddle": ("X", "#1971c2"), "degenerate": ("s", "#868e96")}
 
@@ -388,7 +388,7 @@ def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
         ax.quiver(X, Y, [u / s for u, s in zip(U, lengths, strict=True)],
                   [v / s for v, s in zip(V, lengths, strict=True)],
                   color="white", alpha=0.75, angles="xy", pivot="mid", width=0.003)
-    for (name, path), colour in zip((paths or {}).items(), _cycle(_PATH_COLOURS), strict=False):
+    for (name, path), colour in zip((paths or {}).items(), _cycle(PATH_COLOURS), strict=False):
         _draw_path(ax, path, name, colour)
     if critical is True:
         critical = critical_points(f, xlim, ylim, starts=5)
@@ -438,7 +438,7 @@ def plot_surface(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
     xs, ys, Z = evaluate_grid(f, xlim, ylim, n)
     X, Y = np.meshgrid(xs, ys)
     ax.plot_surface(X, Y, np.asarray(Z), cmap="viridis", linewidth=0, antialiased=True, alpha=0.85)
-    for (name, path), colour in zip((paths or {}).items(), _cycle(_PATH_COLOURS), strict=False):
+    for (name, path), colour in zip((paths or {}).items(), _cycle(PATH_COLOURS), strict=False):
         # 3-D axes do not clip lines to the box: draw only the stretches of the path inside it.
         for number, run in enumerate(_inside_runs(path, xlim, ylim)):
             ax.plot([p[0] for p in run], [p[1] for p in run], [_value_at(f, x, y) for x, y in run],
