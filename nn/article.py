@@ -82,10 +82,13 @@ _BACKWARD_ORDER = ("w9", "w10", "b5", "w5", "w6", "b3", "w7", "w8", "b4",
                    "w1", "w2", "b1", "w3", "w4", "b2")
 
 
-def _check_inputs(inputs: Any) -> list[float]:
+def _check_inputs(inputs: Any) -> list:
+    """The two inputs: Values pass through (so a compiler can trace the network), numbers are checked."""
     if not isinstance(inputs, Sequence) or isinstance(inputs, str) or len(inputs) != 2:
         raise ValueError(f"the article's network takes 2 inputs, got {inputs!r}")
-    return list(_check_state({"x1": inputs[0], "x2": inputs[1]}, ["x1", "x2"]).values())
+    numbers = {f"x{i}": x for i, x in enumerate(inputs, start=1) if not isinstance(x, Value)}
+    checked = _check_state(numbers, list(numbers))
+    return [x if isinstance(x, Value) else checked[f"x{i}"] for i, x in enumerate(inputs, start=1)]
 
 
 def _check_target(target: Any) -> float:
@@ -151,7 +154,7 @@ class ArticleNetwork(Module):
              target: float = DEFAULT_TARGET) -> tuple[Value, dict[str, Value]]:
         """(E, named nodes) for one example; E = ½(t − a_o)² with t a leaf labelled ``t``."""
         nodes = self.forward(_check_inputs(inputs))
-        t = Value(_check_target(target), label="t")
+        t = target if isinstance(target, Value) else Value(_check_target(target), label="t")
         loss = squared_error(nodes["a_o"], t)
         loss.label = "E"
         nodes["t"], nodes["E"] = t, loss
@@ -304,6 +307,8 @@ def walkthrough(inputs: Sequence[float] = DEFAULT_INPUTS, target: float = DEFAUL
     True
     """
     inputs = tuple(_check_inputs(inputs))
+    if any(isinstance(x, Value) for x in inputs):
+        raise TypeError("walkthrough takes numbers for the inputs, not Values")
     target = _check_target(target)
     lr = _check_state({"lr": lr}, ["lr"])["lr"]
     if lr <= 0:

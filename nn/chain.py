@@ -105,7 +105,7 @@ class Term:
 
     def _grouped(self) -> tuple[str, str]:
         """Both renderings, bracketed when they are products (to sit inside a sum)."""
-        if len(self.atoms) == 1 and self.coef == 1.0 or not self.atoms:
+        if (len(self.atoms) == 1 and self.coef == 1.0) or not self.atoms:
             return self.symbols(), self.numbers()
         return f"({self.symbols()})", f"({self.numbers()})"
 

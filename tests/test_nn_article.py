@@ -254,3 +254,18 @@ def test_article_command_draws_the_graph(tmp_path, capsys):
     assert main(["article", "--svg", str(path)]) == 0
     svg = path.read_text()
     assert "<svg" in svg and "w5" in svg and "a_h2_1" in svg
+
+
+def test_the_network_accepts_values_and_trains_with_fit():
+    from autograd_core import Value
+    from nn import fit
+
+    x1, x2 = Value(0.8, label="x1"), Value(0.3, label="x2")
+    net = article_network()
+    out = net([x1, x2])
+    out.backward()
+    assert x1.grad != 0.0 and out.data == pytest.approx(net(list(DEFAULT_INPUTS)).data)
+    history = fit(net, [(list(DEFAULT_INPUTS), DEFAULT_TARGET)], losses.squared_error,
+                  SGD(net.parameters(), lr=0.5), epochs=3)
+    assert history.epoch_loss[0] == pytest.approx(walkthrough().loss)
+    assert history.epoch_loss[1] == pytest.approx(walkthrough().new_loss)
