@@ -33,7 +33,7 @@ from typing import Any
 
 from .ops import log, step
 
-__all__ = ["Sym", "literal", "identifier"]
+__all__ = ["Sym", "literal", "identifier", "combine", "float_pass_source", "compile_float_pass"]
 
 # Python's operator precedences, low to high, for the operators a rule may use.
 _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 4, 5
@@ -62,10 +62,18 @@ def _operand(x: Any) -> Sym:
 
 
 def _is_number(x: Any, value: float) -> bool:
+    """True for the number ``value``, whether a plain number or a literal symbol."""
+    if isinstance(x, Sym):
+        return x.text == repr(float(value))
     return isinstance(x, (int, float)) and not isinstance(x, bool) and x == value
 
 
-def _binary(left: Any, infix: str, right: Any) -> Sym:
+def combine(left: Any, infix: str, right: Any) -> Sym:
+    """``left <infix> right`` as source, parenthesised to keep the evaluation order.
+
+    >>> combine(Sym("a"), "-", Sym("b") - Sym("c")), combine(-2.0, "*", Sym("a"))
+    (Sym('a - (b - c)'), Sym('-2.0 * a'))
+    """
     left, right = _operand(left), _operand(right)
     precedence = _BINARY_PRECEDENCE[infix]
     if infix == "**":
@@ -117,28 +125,32 @@ class Sym:
     def __eq__(self, other: object) -> bool:
         raise TypeError("symbols cannot be compared: a partial rule must not branch on its inputs")
 
-    def __add__(self, other: Any) -> Sym: return _binary(self, "+", other)
-    def __radd__(self, other: Any) -> Sym: return _binary(other, "+", self)  # other + self
-    def __sub__(self, other: Any) -> Sym: return _binary(self, "-", other)
-    def __rsub__(self, other: Any) -> Sym: return _binary(other, "-", self)  # other - self
-    def __truediv__(self, other: Any) -> Sym: return _binary(self, "/", other)
-    def __rtruediv__(self, other: Any) -> Sym: return _binary(other, "/", self)  # other / self
-    def __pow__(self, other: Any) -> Sym: return _binary(self, "**", other)
-    def __rpow__(self, other: Any) -> Sym: return _binary(other, "**", self)  # other ** self
+    def __add__(self, other: Any) -> Sym: return combine(self, "+", other)
+    def __radd__(self, other: Any) -> Sym: return combine(other, "+", self)  # other + self
+    def __sub__(self, other: Any) -> Sym: return combine(self, "-", other)
+    def __rsub__(self, other: Any) -> Sym: return combine(other, "-", self)  # other - self
+    def __truediv__(self, other: Any) -> Sym: return combine(self, "/", other)
+    def __rtruediv__(self, other: Any) -> Sym: return combine(other, "/", self)  # other / self
+    def __pow__(self, other: Any) -> Sym: return combine(self, "**", other)
+    def __rpow__(self, other: Any) -> Sym: return combine(other, "**", self)  # other ** self
 
     def __mul__(self, other: Any) -> Sym:
+        if _is_number(self, 1.0):
+            return _operand(other)
+        if _is_number(self, -1.0):
+            return -_operand(other)
         if _is_number(other, 1.0):
             return self
         if _is_number(other, -1.0):
             return -self
-        return _binary(self, "*", other)
+        return combine(self, "*", other)
 
     def __rmul__(self, other: Any) -> Sym:  # other * self
         if _is_number(other, 1.0):
             return self
         if _is_number(other, -1.0):
             return -self
-        return _binary(other, "*", self)
+        return combine(other, "*", self)
 
     def __neg__(self) -> Sym:
         if self.precedence == _UNARY and self.text.startswith("-"):
