@@ -82,18 +82,30 @@ def escape_label(text: str) -> str:
 
     XML special characters become entities; a backslash is doubled because Graphviz
     expands ``\\N``, ``\\G`` and ``\\l`` even inside HTML labels; newlines become line
-    breaks; other control characters (not allowed in XML) are shown as ``\\xNN``.
+    breaks; other control characters, and code points XML forbids, are shown as ``\\xNN``
+    or ``\\uNNNN``.
 
     >>> escape_label('a<b> & "c" {|}')
     'a&lt;b&gt; &amp; &quot;c&quot; {|}'
     >>> escape_label("one\\ntwo")
     'one<BR/>two'
     """
-    visible = "".join(
-        ch if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs") else f"\\x{ord(ch):02x}"
-        for ch in text)
+    visible = "".join(ch if ch == "\n" or _shows_as_itself(ch) else _code_point(ch) for ch in text)
     escaped = html.escape(visible.replace("\\", "\\\\"), quote=True)
     return escaped.replace("\r\n", "\n").replace("\n", "<BR/>")
+
+
+def _code_point(ch: str) -> str:
+    """``\\x07`` or ``\\ufffe``: a character that cannot be shown, written the way Python would."""
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _shows_as_itself(ch: str) -> bool:
+    """False for control characters and for code points XML 1.0 forbids (surrogates, U+FFFE, U+FFFF)."""
+    code = ord(ch)
+    allowed_in_xml = 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+    return allowed_in_xml and unicodedata.category(ch) != "Cc"
 
 
 def _fmt(x: float) -> str:
