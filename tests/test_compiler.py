@@ -1,0 +1,286 @@
+"""The compiler against the eager engine: same losses, same accumulated gradients.
+
+The independent truth is the eager engine itself (``loss.backward()`` on a graph built
+afresh), which the engine's own tests check against finite differences and closed
+forms. Random graphs come from :func:`autograd_core.testing.expression_dags`, which
+draws every op of the op table, with shared subexpressions.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd_core import OPS, Value, compile, detect_anomaly, no_grad
+from autograd_core.codegen import Sym, identifier
+from autograd_core.testing import expression_dags
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def _split(expr, data):
+    """Split an expression's inputs into compiled arguments and parameters."""
+    n_args = data.draw(st.integers(0, expr.n_inputs), label="n_args")
+    return expr.inputs[:n_args], expr.inputs[n_args:]
+
+
+def _eager(expr, args, param_data):
+    """Loss and parameter gradients from the eager engine on a freshly built graph."""
+    params = [Value(x) for x in param_data]
+    out = expr(*[Value(x) for x in args], *params)
+    out.backward()
+    return out.data, [p.grad for p in params]
+
+
+@given(expression_dags(n_inputs=(1, 4), max_ops=12), st.data())
+def test_compiled_step_equals_eager_backward_on_random_graphs(expr, data):
+    args, param_data = _split(expr, data)
+    params = [Value(x, label=f"p{i}") for i, x in enumerate(param_data)]
+    step = compile(lambda *xs: expr(*xs, *params), args, params)
+
+    loss = step(*args)
+
+    eager_loss, eager_grads = _eager(expr, args, param_data)
+    assert _close(loss, eager_loss), step.source
+    for param, expected in zip(params, eager_grads, strict=True):
+        assert _close(param.grad, expected), step.source
+
+
+@given(expression_dags(n_inputs=(2, 4), max_ops=10))
+def test_calls_accumulate_like_repeated_backward_and_many_equals_a_loop_of_calls(expr):
+    params = [Value(x) for x in expr.inputs[1:]]
+    step = compile(lambda x: expr(x, *params), expr.inputs[:1], params)
+    row = expr.inputs[:1]
+
+    step(*row)
+    once = [p.grad for p in params]
+    step(*row)
+    assert [p.grad for p in params] == [2 * g for g in once]  # x + x is exact
+
+    for p in params:
+        p.grad = 0.0
+    looped_losses = [step(*row) for _ in range(3)]
+    looped = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    assert step.many([row] * 3) == looped_losses
+    assert [p.grad for p in params] == looped  # the same float additions, in the same order
+
+
+def test_new_arguments_and_new_parameter_data_give_new_results():
+    w, b = Value(0.5, label="w"), Value(-0.25, label="b")
+
+    def loss(x, t):
+        return ((w * x + b).tanh() - t) ** 2
+
+    step = compile(loss, [1.0, 0.0], [w, b])
+    for x, t, w_data in [(2.0, 1.0, 0.5), (-1.5, 0.25, 0.5), (0.3, -0.7, -2.0)]:
+        w.data = w_data
+        w.grad = b.grad = 0.0
+        compiled = step(x, t)
+        compiled_grads = (w.grad, b.grad)
+        w.grad = b.grad = 0.0
+        eager = loss(Value(x), Value(t))
+        eager.backward()
+        # d/dw (tanh(wx+b) - t)^2 = 2 (y - t) (1 - y^2) x, by hand
+        y = math.tanh(w_data * x - 0.25)
+        assert _close(compiled, eager.data) and _close(compiled, (y - t) ** 2)
+        assert compiled_grads == (w.grad, b.grad)
+        assert _close(w.grad, 2 * (y - t) * (1 - y * y) * x)
+
+
+def test_sgd_with_the_compiled_step_follows_eager_sgd():
+    start = {"w1": 0.3, "w2": -0.8, "b": 0.1}
+    data = [(1.0, 2.0, 1.0), (-1.0, 0.5, 0.0), (0.2, -0.3, 1.0)]
+
+    def train(use_compile: bool) -> list[float]:
+        params = {name: Value(x, label=name) for name, x in start.items()}
+
+        def loss(x1, x2, t):
+            return ((params["w1"] * x1 + params["w2"] * x2 + params["b"]).sigmoid() - t) ** 2
+
+        step = compile(loss, data[0], params) if use_compile else None
+        for _ in range(20):
+            for row in data:
+                if use_compile:
+                    step(*row)
+                else:
+                    loss(*[Value(x) for x in row]).backward()
+                for p in params.values():
+                    p.data -= 0.5 * p.grad
+                    p.grad = 0.0
+        return [p.data for p in params.values()]
+
+    assert train(True) == train(False)  # same arithmetic in the same order: bit for bit
+
+
+def test_source_is_straight_line_with_one_forward_line_per_op_node():
+    w = Value(2.0, label="weight")
+    step = compile(lambda x: (w * x).relu() + x.exp() * 3.0, [1.0], {"weight": w})
+    tree = ast.parse(step.source)
+    (function,) = tree.body
+    assert [a.arg for a in function.args.args] == ["x"]
+    # no loops, branches or nested functions: assignments, augmented assignments, a return
+    assert {type(node).__name__ for node in function.body} <= {"Assign", "AugAssign", "Return"}
+    forward = [line for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
+               and "grad_" not in line and ".data" not in line]
+    assert len(forward) == 5  # mul, relu, exp, mul, add
+    assert "relu(mul" in step.source and "exp(x)" in step.source and "step(mul" in step.source
+    assert "weight = params[0].data" in step.source
+
+
+HOSTILE = ['x"); import os; ("', "'''; __import__('os').system('echo hacked') #", "a\nb = 1", "λ é", "0", "", "if"]
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+def test_labels_never_reach_the_source_unescaped(label):
+    w = Value(1.5, label=label)
+    b = Value(-0.5, label=label)  # same label twice: names must still be unique
+
+    def loss(x):
+        hidden = w * x
+        hidden.label = label
+        return (hidden + b).sigmoid()
+
+    step = compile(loss, [2.0], [w, b])
+    assert len(label) < 3 or label not in step.source
+    tree = ast.parse(step.source + step.many_source)
+    strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert strings == []
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) for name in names)
+    assert not any(isinstance(n, (ast.Import, ast.ImportFrom, ast.Call)) and getattr(n, "func", None)
+                   and getattr(n.func, "id", "") == "__import__" for n in ast.walk(tree))
+    assert step(2.0) == pytest.approx(1 / (1 + math.exp(-2.5)), rel=1e-15)
+
+
+def test_identifier_keeps_only_a_whitelist_of_characters():
+    assert identifier('x"); import os; ("', "p") == "x_import_os"
+    assert identifier("class", "p") == "class_"
+    assert identifier("", "p") == "p"
+    assert identifier("9lives", "p") == "v9lives"
+
+
+def test_constants_are_written_as_exact_floats_including_inf():
+    w = Value(1.0, label="w")
+    third = Value(1 / 3)
+    step = compile(lambda x: w * x * third + w * 0.1, [1.0], [w])
+    assert repr(1 / 3) in step.source and "0.1" in step.source
+    assert step(3.0) == 1.0 * 3.0 * (1 / 3) + 1.0 * 0.1
+    huge = Value(float("inf"))
+    step = compile(lambda x: (x - w) / huge, [1.0], [w])
+    assert "float('inf')" in step.source
+    assert step(2.0) == 0.0
+
+
+def test_domain_errors_are_the_eager_engine_errors():
+    w = Value(1.0, label="w")
+    step = compile(lambda x: (w * x).log(), [1.0], [w])
+    with pytest.raises(ValueError) as compiled:
+        step(-2.0)
+    with pytest.raises(ValueError) as eager:
+        (w * Value(-2.0)).log()
+    assert str(compiled.value) == str(eager.value)
+    assert w.grad == 0.0  # nothing accumulated by the failed step
+
+    step = compile(lambda x: x / w, [1.0], [w])
+    w.data = 0.0
+    with pytest.raises(ZeroDivisionError, match="divides by zero"):
+        step(1.0)
+
+
+def test_detect_anomaly_checks_the_compiled_step_like_eager():
+    w = Value(1e200, label="w")
+    step = compile(lambda x: w * x, [1.0], [w])
+    assert step(1e200) == math.inf  # without anomaly mode, as eager: inf
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="mul produced inf"):
+        step(1e200)
+
+
+def test_no_grad_around_compile_and_step_changes_nothing():
+    w = Value(3.0, label="w")
+    with no_grad():
+        step = compile(lambda x: w * x * x, [2.0], [w])
+        assert step(2.0) == 12.0
+    assert w.grad == 4.0
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda w: compile(lambda x: 3.0, [1.0], [w]), TypeError, "must return a Value"),
+    (lambda w: compile(lambda x: w * x, ["1"], [w]), TypeError, r"example_args\[0\]"),
+    (lambda w: compile(lambda x: w * x, [True], [w]), TypeError, "bool"),
+    (lambda w: compile(lambda x: w * x, 1.0, [w]), TypeError, "example_args"),
+    (lambda w: compile(lambda x: w * x, [1.0], [w * 2]), ValueError, "not a leaf"),
+    (lambda w: compile(lambda x: w * x, [1.0], [w, w]), ValueError, "twice"),
+    (lambda w: compile(lambda x: w * x, [1.0], [2.0]), TypeError, r"params\[0\] must be a Value"),
+    (lambda w: compile(lambda x: w * x, [1.0], 5), TypeError, "params"),
+    (lambda w: compile("w * x", [1.0], [w]), TypeError, "callable"),
+    (lambda w: compile(lambda x: w * x, [1.0], [w])(1.0, 2.0), TypeError, "takes 1 arguments"),
+    (lambda w: compile(lambda x: w * x, [1.0], [w])("2"), TypeError, "argument x"),
+    (lambda w: compile(lambda x: w * x, [1.0], [w])(False), TypeError, "bool"),
+])
+def test_refuses_clearly(call, error, match):
+    with pytest.raises(error, match=match):
+        call(Value(1.0, label="w"))
+
+
+def test_leaves_that_are_not_parameters_are_frozen_constants():
+    w, c = Value(2.0, label="w"), Value(10.0, label="c")
+    step = compile(lambda x: w * x + c, [1.0], [w])
+    c.data = 1000.0
+    assert step(1.0) == 12.0  # traced like torch.jit.trace: c is baked in
+    assert c.grad == 0.0 and w.grad == 1.0
+
+
+@given(expression_dags(n_inputs=(1, 4), max_ops=12))
+def test_generated_eager_backward_equals_the_generic_rule_calls(expr):
+    # Outside detect_anomaly, backward runs codegen's per-op branches; inside, the generic
+    # loop that calls each op's partial rule. Both must give the same floats.
+    fast = [Value(x) for x in expr.inputs]
+    expr(*fast).backward()
+    generic = [Value(x) for x in expr.inputs]
+    with detect_anomaly():
+        expr(*generic).backward()
+    assert [x.grad for x in fast] == [x.grad for x in generic]
+
+
+@pytest.mark.parametrize("op", [op for op in OPS.values() if not op.has_const], ids=lambda op: op.name)
+def test_symbolic_partials_evaluate_to_the_float_rule(op):
+    # The source a Sym builds, evaluated on floats, must be the rule's own float result.
+    inputs = [0.75, 1.25][:op.arity]
+    out = op.forward(*inputs)
+    names = ["a", "b"][:op.arity]
+    symbolic = op.partials(*[Sym(n) for n in names], Sym("out"))
+    env = dict(zip(names, inputs, strict=True), out=out, log=OPS["log"].forward, step=OPS["step"].forward)
+    for expression, expected in zip(symbolic, op.partials(*inputs, out), strict=True):
+        text = expression.text if isinstance(expression, Sym) else repr(expression)
+        assert eval(text, {"__builtins__": {}}, env) == expected  # noqa: S307 - our own generated source
+
+
+def _fit_weights(use_compile: bool, batch_size):
+    import nn
+    from nn.data import two_moons
+    from nn.losses import squared_error
+    from nn.optim import SGD
+
+    model = nn.MLP(2, [4, 1], activation=["tanh", "sigmoid"], seed=3)
+    optimizer = SGD(model.parameters(), lr=0.3)
+    history = nn.fit(model, two_moons(n=12, seed=1), squared_error, optimizer, epochs=3,
+                     batch_size=batch_size, compile=use_compile)
+    return [p.data for p in model.parameters()], history.step_loss
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 5])
+def test_fit_with_compile_gives_the_eager_weights(batch_size):
+    pytest.importorskip("nn")
+    eager_weights, eager_losses = _fit_weights(False, batch_size)
+    compiled_weights, compiled_losses = _fit_weights(True, batch_size)
+    assert compiled_weights == pytest.approx(eager_weights, rel=1e-10, abs=1e-12)
+    assert compiled_losses == pytest.approx(eager_losses, rel=1e-10, abs=1e-12)
