@@ -433,3 +433,14 @@ def test_svg_counts_match_random_graphs(data):
     values, ops, edges = count_by_hand(root)
     assert len(svg_groups(svg, "node")) == values + ops
     assert len(svg_groups(svg, "edge")) == edges
+
+
+def test_a_failing_dot_is_reported_with_its_message(tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'Error: something broke' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    with pytest.raises(RuntimeError, match="Graphviz's dot failed: Error: something broke"):
+        viz.render(Value(1.0, label="x") * 2, tmp_path / "g.svg")
+    assert not (tmp_path / "g.svg").exists()

@@ -38,7 +38,11 @@ def run_graph(args: argparse.Namespace) -> int:
     if fmt in ("dot", "gv"):
         _write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
     else:
-        render(root, target, format=fmt, **options)
+        try:
+            render(root, target, format=fmt, **options)
+        except RuntimeError as error:  # dot itself failed: say so in one line
+            print(f"autograd-core graph: error: {error}", file=sys.stderr)
+            return 1
     print(f"wrote {target}")
     return 0
 

@@ -338,6 +338,9 @@ def _pipe(dot: graphviz.Digraph, format: str) -> bytes:
         return dot.pipe(format=format)
     except graphviz.ExecutableNotFound:
         raise DotNotFoundError(dot.source) from None
+    except graphviz.CalledProcessError as error:
+        message = (error.stderr or b"").decode("utf-8", "replace").strip() or f"exit status {error.returncode}"
+        raise RuntimeError(f"Graphviz's dot failed: {message}") from None
 
 
 def _check_format(format: str) -> None:
