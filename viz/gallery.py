@@ -132,16 +132,14 @@ def draw_bowl() -> Any:
     f = regression_mse(data)
     figure = ls.new_figure(11, 4.6)
     path = ls.descend(f, (-0.5, 4.0), gradient_descent(0.6), 150)
-    ls.plot_contour(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 1), log_levels=True,
-                    paths={"gradient descent, lr 0.6": path}, critical=True,
-                    title="MSE of a line fit: a convex bowl")
-    ax = ls.plot_surface(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 2, projection="3d"),
-                         paths={"gradient descent": path}, title="the same bowl in 3-D")
-    ax.set_xlabel("w (slope)")
-    ax.set_ylabel("b (intercept)")
-    for axes in figure.axes[:1]:
-        axes.set_xlabel("w (slope)")
-        axes.set_ylabel("b (intercept)")
+    flat = ls.plot_contour(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 1), log_levels=True,
+                           paths={"gradient descent, lr 0.6": path}, critical=True,
+                           title="MSE of a line fit: a convex bowl")
+    solid = ls.plot_surface(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 2, projection="3d"),
+                            paths={"gradient descent": path}, title="the same bowl in 3-D")
+    for ax in (flat, solid):
+        ax.set_xlabel("w (slope)")
+        ax.set_ylabel("b (intercept)")
     return figure
 
 
