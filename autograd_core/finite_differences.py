@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .backprop import gradients
-from .modes import no_grad
+from .modes import enable_grad, no_grad
 from .value import Value, as_float
 
 __all__ = ["gradcheck", "GradcheckReport", "PartialCheck", "GradcheckError"]
@@ -109,13 +109,15 @@ def _evaluate(f: Callable, point: Sequence[float]) -> float:
 
 def _first_derivatives(f: Callable, point: Sequence[float]) -> list[float]:
     variables = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
-    return gradients(_as_output(f(*variables)), variables)
+    with enable_grad():  # an outer no_grad must not turn every gradient into 0
+        return gradients(_as_output(f(*variables)), variables)
 
 
 def _second_derivatives(f: Callable, point: Sequence[float]) -> list[list[float]]:
     """The Hessian by differentiating the recorded gradient graph again."""
     variables = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
-    first = gradients(_as_output(f(*variables)), variables, create_graph=True)
+    with enable_grad():
+        first = gradients(_as_output(f(*variables)), variables, create_graph=True)
     return [gradients(g, variables) for g in first]
 
 

@@ -46,6 +46,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
         "pip install 'autograd-core[testing]'") from error
 
 from .finite_differences import gradcheck
+from .modes import enable_grad
 from .ops import OPS, Op
 from .value import Value
 
@@ -281,9 +282,20 @@ def _draw_step(draw: Callable, pool: list[float], reused: list[int], margin: flo
             refs = (second, first)
         inputs = [pool[ref] if isinstance(ref, int) else ref for ref in refs]
         varying = [isinstance(ref, int) for ref in refs]
-        if _well_inside(op, inputs, const, varying, margin, max_magnitude):
+        if _well_inside(op, inputs, const, varying, margin, max_magnitude) and _records(op, refs, inputs, const):
             return Step(op, refs, const), _forward(op, inputs, const)
     return None
+
+
+def _records(op: Op, refs: Sequence[int | float], inputs: Sequence[float], const: float | None) -> bool:
+    """True when the public surface records ``op`` itself for these operands.
+
+    (``Value ** 2.0`` is ``pow_const``, not ``pow``: a literal exponent never makes ``pow``.)
+    """
+    operands = [Value(x) if isinstance(ref, int) else ref for ref, x in zip(refs, inputs, strict=True)]
+    with enable_grad():
+        node = apply_op(op, operands, const)
+    return isinstance(node, Value) and node._op is op
 
 
 def _fold_unused(steps: list[Step], n_inputs: int) -> list[Step]:

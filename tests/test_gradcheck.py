@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from autograd_core import OPS, GradcheckError, Value, gradcheck
+from autograd_core import OPS, GradcheckError, Value, gradcheck, no_grad
 
 
 def _tanh_with_partial(x, partial):
@@ -101,6 +101,12 @@ def test_inputs_may_be_values_and_f_may_return_a_number():
     assert gradcheck(lambda x: x * 2, [Value(1.5)]).ok
     report = gradcheck(lambda x: 4.0, [1.0])
     assert report.ok and report.checks[0].analytic == 0.0 == report.checks[0].numeric
+
+
+def test_an_outer_no_grad_does_not_hide_the_gradient():
+    with no_grad():
+        report = gradcheck(lambda x: x * x, [3.0], order=2)
+    assert report.ok and [check.analytic for check in report.checks] == [6.0, 2.0]
 
 
 def test_stepping_outside_the_domain_says_so():

@@ -70,6 +70,9 @@ def test_random_dags_share_subexpressions_and_cover_every_op():
     assert len(big) >= 20 and len(big_shared) >= 0.6 * len(big)
     used = {step.op.name for expr in drawn for step in expr.steps}
     assert used == set(OPS)
+    for expr in drawn:  # each step records the op it names (a literal exponent makes pow_const, not pow)
+        recorded = [node.op for node in topological_order(expr(*expr.inputs)) if node.parents]
+        assert collections.Counter(recorded) == collections.Counter(step.op.name for step in expr.steps)
     assert any(isinstance(ref, float) for expr in drawn for step in expr.steps for ref in step.operands)
 
 
@@ -80,6 +83,8 @@ def test_random_dags_respect_their_parameters_and_stay_in_domain(expr):
     out = expr(*[Value(x) for x in expr.inputs])
     order = topological_order(out)
     assert sum(1 for node in order if node.parents) == len(expr.steps)  # every step reaches the output
+    recorded = collections.Counter(node.op for node in order if node.parents)
+    assert recorded == collections.Counter(step.op.name for step in expr.steps)
     for node in order:
         assert math.isfinite(node.data)
         if node._op is not None and node._op.kink is not None:
