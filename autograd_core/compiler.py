@@ -23,27 +23,33 @@ constant, baked in with the value it had when traced.
 (0.06237, -0.187175, -0.093587)
 >>> print(step.source)
 def compiled(x, t):
-    w = params[0].data
-    b = params[1].data
-    # forward: one line per node
-    mul2 = w * x
-    add4 = mul2 + b
-    sigmoid5 = sigmoid(add4)
-    sub7 = sigmoid5 - t
-    loss = pow_const(sub7, 2.0)
-    # backward: grad_<node> = d loss / d <node>
-    grad_sub7 = 2.0 * sub7 ** 1.0
-    grad_add4 = grad_sub7 * (sigmoid5 * (1.0 - sigmoid5))
-    grad_b = grad_add4
-    grad_w = grad_add4 * x
-    # accumulate into .grad, as backward() does
-    params[0].grad += grad_w
-    params[1].grad += grad_b
-    return loss
+    if _mode.anomaly or x.__class__ is bool or t.__class__ is bool:
+        return _eager(x, t)  # detect_anomaly() or a bool: the eager engine checks
+    try:
+        w = param_w.data
+        b = param_b.data
+        # forward: one line per node
+        mul2 = w * x
+        add4 = mul2 + b
+        sigmoid5 = sigmoid(add4)
+        sub7 = sigmoid5 - t
+        loss = pow_const(sub7, 2.0)
+        # backward: grad_<node> = d loss / d <node>
+        grad_sub7 = 2.0 * sub7 ** 1.0
+        grad_add4 = grad_sub7 * (sigmoid5 * (1.0 - sigmoid5))
+        grad_b = grad_add4
+        grad_w = grad_add4 * x
+        # accumulate into .grad, as backward() does
+        param_w.grad += grad_w
+        param_b.grad += grad_b
+        return loss
+    except (ArithmeticError, ValueError, TypeError):
+        return _eager(x, t)  # raises the eager engine's own error for the failing op
 <BLANKLINE>
 
 A sum shares its gradient with its inputs, so ``grad_add4`` serves ``mul2`` too and
-``mul2``'s gradient needs no line of its own.
+``mul2``'s gradient needs no line of its own. The guard and the ``try`` send
+``detect_anomaly()`` and any error to the eager engine, which raises its own errors.
 """
 
 from __future__ import annotations
@@ -60,27 +66,33 @@ from .modes import _Mode, enable_grad
 from .ops import OPS, Op
 from .value import Value, _binary, _unary, _unary_const, as_float
 
-__all__ = ["compile", "CompiledStep"]
+__all__ = ["compile"]
 
 _TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
 # Names the generated code binds or uses itself; no node may take them.
-_RESERVED = frozenset({"params", "rows", "losses", "float", "compiled", "compiled_many", "log", "step"}
+# The only builtins the generated code sees.
+_BUILTINS = ("float", "bool", "ArithmeticError", "ValueError", "TypeError")
+_RESERVED = frozenset({"rows", "losses", "compiled", "compiled_many", "log", "step", *_BUILTINS}
                       | {identifier(name, "op") for name in OPS})
 
 
 class _Namer:
-    """Unique identifiers for nodes, each with its ``grad_`` and ``acc_`` companions free."""
+    """Unique identifiers for nodes, each with its ``grad_``, ``acc_`` and ``param_`` companions free."""
 
     def __init__(self) -> None:
         self.used = set(_RESERVED)
 
+    @staticmethod
+    def _companions(name: str) -> set[str]:
+        return {name, f"grad_{name}", f"acc_{name}", f"param_{name}"}
+
     def name(self, text: str, fallback: str) -> str:
         base = identifier(text, fallback)
         candidate, suffix = base, 1
-        while {candidate, f"grad_{candidate}", f"acc_{candidate}"} & self.used:
+        while self._companions(candidate) & self.used:
             suffix += 1
             candidate = f"{base}_{suffix}"
-        self.used.update({candidate, f"grad_{candidate}", f"acc_{candidate}"})
+        self.used.update(self._companions(candidate))
         return candidate
 
 
@@ -223,42 +235,64 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
     return lines, grads
 
 
+def _indent(lines: list[str]) -> list[str]:
+    return [f"    {line}" for line in lines]
+
+
 def _function_source(graph: _Graph, batched: bool) -> str:
-    """The generated ``compiled(*args)`` or, when ``batched``, ``compiled_many(rows)``."""
+    """The generated ``compiled(*args)`` or, when ``batched``, ``compiled_many(rows)``.
+
+    Parameters are read from (and gradients added into) the ``Value`` objects bound as
+    ``param_<name>``; ``_mode`` and ``_eager`` (names no node can take: node names never
+    start with ``_``) route anomaly mode and errors to the eager engine.
+    """
     args = [graph.names[node] for node in graph.placeholders]
     params = graph.reachable_params()
     backward_lines, grads = _backward_lines(graph)
-    # (index, name, gradient expression) of every parameter that gets a gradient.
-    accumulated = [(index, graph.names[param], grads[param].text) for index, param in params if param in grads]
+    # (name, gradient expression) of every parameter that gets a gradient.
+    accumulated = [(graph.names[param], grads[param].text) for _, param in params if param in grads]
     result = graph.sym(graph.root).text
-    loads = [f"{graph.names[param]} = params[{index}].data" for index, param in params]
+    loads = [f"{graph.names[param]} = param_{graph.names[param]}.data" for _, param in params]
     body = ["# forward: one line per node", *_forward_lines(graph)]
     if backward_lines:
         body += [f"# backward: grad_<node> = d {result} / d <node>", *backward_lines]
+    call = ", ".join(args)
     if not batched:
-        lines = [f"def compiled({', '.join(args)}):", *loads, *body]
+        work = [*loads, *body]
         if accumulated:
-            lines.append("# accumulate into .grad, as backward() does")
-            lines += [f"params[{index}].grad += {grad}" for index, _, grad in accumulated]
-        lines.append(f"return {result}")
+            work.append("# accumulate into .grad, as backward() does")
+            work += [f"param_{name}.grad += {grad}" for name, grad in accumulated]
+        work.append(f"return {result}")
+        guard = " or ".join(["_mode.anomaly", *(f"{arg}.__class__ is bool" for arg in args)])
+        lines = [f"def compiled({call}):",
+                 f"if {guard}:",
+                 f"    return _eager({call})  # detect_anomaly() or a bool: the eager engine checks",
+                 "try:", *_indent(work),
+                 "except (ArithmeticError, ValueError, TypeError):",
+                 f"    return _eager({call})  # raises the eager engine's own error for the failing op"]
         return "\n    ".join(lines) + "\n"
-    row = ", ".join(args) + ("," if len(args) == 1 else "")
-    lines = ["def compiled_many(rows):", *loads]
-    lines += [f"acc_{name} = params[{index}].grad" for index, name, _ in accumulated]
-    lines += ["losses = []", f"for {row or '_'} in rows:"]
-    lines += [f"    {line}" for line in body]
-    lines += [f"    acc_{name} += {grad}" for _, name, grad in accumulated]
-    lines += [f"    losses.append({result})"]
-    lines += [f"params[{index}].grad = acc_{name}" for index, name, _ in accumulated]
-    lines.append("return losses")
+    row = call + ("," if len(args) == 1 else "")
+    work = [*loads, *(f"acc_{name} = param_{name}.grad" for name, _ in accumulated), "losses = []",
+            f"for {row or '_'} in rows:", *_indent(body),
+            *(f"    acc_{name} += {grad}" for name, grad in accumulated),
+            f"    losses.append({result})",
+            *(f"param_{name}.grad = acc_{name}" for name, _ in accumulated),
+            "return losses"]
+    lines = ["def compiled_many(rows):",
+             "if _mode.anomaly:",
+             "    return _eager_many(rows)",
+             "try:", *_indent(work),
+             "except (ArithmeticError, ValueError, TypeError):",
+             "    return _eager_many(rows)  # .grad is written last, so nothing was added yet"]
     return "\n    ".join(lines) + "\n"
 
 
-def _namespace(params: list[Value]) -> dict:
+def _namespace(graph: _Graph, params: list[Value]) -> dict:
     namespace: dict = {identifier(name, "op"): op.forward for name, op in OPS.items()}
-    namespace.update(params=tuple(params), float=float, __builtins__={})
     # The partial rules' log and step are the log and step ops' float rules.
     namespace["log"], namespace["step"] = OPS["log"].forward, OPS["step"].forward
+    namespace.update({f"param_{graph.names[p]}": p for p in params}, _mode=_Mode,
+                     __builtins__={name: getattr(builtins, name) for name in _BUILTINS})
     return namespace
 
 
@@ -267,80 +301,53 @@ def _define(source: str, name: str, namespace: dict) -> Callable:
     return namespace.pop(name)
 
 
-class CompiledStep:
-    """The result of :func:`compile`: ``step(*args)`` returns the loss and accumulates gradients.
+def _replay(graph: _Graph, args: tuple) -> float:
+    """Run the traced graph with the eager engine: its checks, its errors, its backward."""
+    if len(args) != len(graph.placeholders):
+        raise TypeError(f"the compiled step takes {len(graph.placeholders)} arguments, got {len(args)}")
+    replayed: dict = {}
+    with enable_grad():
+        for node in graph.order:
+            if node in graph.arg_index:
+                replayed[node] = Value(as_float(args[graph.arg_index[node]], f"argument {node.label}"),
+                                       node.label)
+            elif node._op is None:
+                replayed[node] = node
+            else:
+                replayed[node] = _apply(node, [replayed[p] for p in node._parents])
+    root = replayed[graph.root]
+    backward(root)
+    return root.data
 
-    Attributes:
-        source: the generated Python of ``step``, one line per node.
-        many_source: the generated Python of :meth:`many`.
-        params: the parameters, in the order given.
-        arg_names: the names of the inputs in the generated code.
-    """
 
-    def __init__(self, fn: Callable, graph: _Graph, params: list[Value]) -> None:
-        self.fn = fn
-        self.params = params
-        self.arg_names = [graph.names[node] for node in graph.placeholders]
-        self.source = _function_source(graph, batched=False)
-        self.many_source = _function_source(graph, batched=True)
-        namespace = _namespace(params)
-        self._step = _define(self.source, "compiled", namespace)
-        self._many = _define(self.many_source, "compiled_many", namespace)
-        self._graph = graph
+def _build_step(fn: Callable, graph: _Graph, params: list[Value]) -> Callable:
+    """The generated ``compiled`` function, with its source and ``many`` attached."""
+    namespace = _namespace(graph, params)
+    source, many_source = _function_source(graph, batched=False), _function_source(graph, batched=True)
 
-    def __repr__(self) -> str:
-        name = getattr(self.fn, "__name__", "fn")
-        return (f"<CompiledStep of {name}({', '.join(self.arg_names)}): "
-                f"{len(self._graph.order)} nodes, {len(self.params)} params>")
+    def eager(*args: Any) -> float:
+        return _replay(graph, args)
 
-    def __call__(self, *args: float) -> float:
-        """The loss at ``args`` and the current ``p.data``; adds d loss/d p into each ``p.grad``."""
-        for arg in args:
-            if arg.__class__ is not float:
-                args = self._checked(args)
-                break
-        if len(args) != len(self.arg_names) or _Mode.anomaly:
-            return self._eager(args)
-        try:
-            return self._step(*args)
-        except (ArithmeticError, ValueError, TypeError):
-            # Nothing was accumulated yet (that happens last): rerun eagerly, which
-            # raises the engine's own error for the failing op, with its message.
-            return self._eager(args)
+    namespace["_eager"] = eager
+    step = _define(source, "compiled", namespace)
 
-    def many(self, rows: Iterable[Sequence[float]]) -> list[float]:
+    def eager_many(rows: list) -> list[float]:
+        return [step(*row) for row in rows]
+
+    namespace["_eager_many"] = eager_many
+    compiled_many = _define(many_source, "compiled_many", namespace)
+
+    def many(rows: Iterable[Sequence[float]]) -> list[float]:
         """``[step(*row) for row in rows]`` in one generated loop: the same losses and the same
-        ``.grad`` (to the last bit), without reading and writing every parameter per row."""
-        rows = rows if isinstance(rows, (list, tuple)) else list(rows)
-        if not _Mode.anomaly:
-            try:
-                return self._many(rows)
-            except (ArithmeticError, ValueError, TypeError):
-                pass  # .grad is written only at the end, so nothing was accumulated
-        return [self(*row) for row in rows]
+        ``.grad`` to the last bit, without reading and writing every parameter per row."""
+        return compiled_many(rows if isinstance(rows, (list, tuple)) else list(rows))
 
-    def _checked(self, args: tuple) -> tuple:
-        if len(args) != len(self.arg_names):
-            raise TypeError(f"step takes {len(self.arg_names)} arguments "
-                            f"({', '.join(self.arg_names)}), got {len(args)}")
-        return tuple(as_float(arg, f"argument {name}") for arg, name in zip(args, self.arg_names, strict=True))
-
-    def _eager(self, args: tuple) -> float:
-        """Replay the traced graph with the eager engine (its checks, errors and backward)."""
-        args = self._checked(args)
-        graph = self._graph
-        replayed: dict = {}
-        with enable_grad():
-            for node in graph.order:
-                if node in graph.arg_index:
-                    replayed[node] = Value(args[graph.arg_index[node]], node.label)
-                elif node._op is None:
-                    replayed[node] = node
-                else:
-                    replayed[node] = _apply(node, [replayed[p] for p in node._parents])
-        root = replayed[graph.root]
-        backward(root)
-        return root.data
+    step.__doc__ = (f"Loss of {getattr(fn, '__name__', 'fn')} at the given inputs; adds d loss/d p "
+                    f"into p.grad for every parameter (generated by autograd_core.compile).")
+    step.source, step.many_source, step.many = source, many_source, many
+    step.params, step.arg_names = list(params), [graph.names[node] for node in graph.placeholders]
+    step.n_nodes = len(graph.order)
+    return step
 
 
 def _apply(node: Value, inputs: list[Value]) -> Value:
@@ -354,7 +361,7 @@ def _apply(node: Value, inputs: list[Value]) -> Value:
 
 
 def compile(fn: Callable[..., Value], example_args: Sequence[float],
-            params: Sequence[Value] | Mapping[str, Value]) -> CompiledStep:
+            params: Sequence[Value] | Mapping[str, Value]) -> Callable[..., float]:
     """Trace ``fn`` once and return a fast ``step(*args) -> float`` for its loss and gradients.
 
     ``fn`` takes one ``Value`` per example argument and returns the loss ``Value``; it
@@ -389,4 +396,4 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
     if not isinstance(root, Value):
         raise TypeError(f"fn must return a Value (the loss), got {type(root).__name__}")
     graph = _Graph(root, placeholders, pairs)
-    return CompiledStep(fn, graph, [param for _, param in pairs])
+    return _build_step(fn, graph, [param for _, param in pairs])

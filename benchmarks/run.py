@@ -1,0 +1,396 @@
+"""Run every workload on every installed system, alternating, and print a Markdown table.
+
+    python -m benchmarks            # the full run (a few minutes)
+    python -m benchmarks --quick    # a smoke run: fewer repeats, smaller graphs
+
+Systems run in one process, round-robin (each round runs every system once, in a
+rotating order); the figures are medians over the rounds. Each timed block starts on a
+clean heap and ends with a timed ``gc.collect()``: a system pays for collecting its own
+garbage and nobody else's (see ``_timed_block``). The interpreter's and
+PyTorch's import-time objects are moved out of the collector's sight with
+``gc.freeze()`` (``--no-freeze`` keeps them), so a full collection costs what the
+workload's own objects cost, not what importing PyTorch cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import compiled, handwritten, systems
+from .workloads import (
+    Backend,
+    article_step,
+    chain,
+    flat,
+    mixed_graph,
+    mixed_leaves,
+    mlp_init,
+    mlp_params,
+    moons_data,
+    moons_step,
+)
+
+ARTICLE_INPUTS, ARTICLE_TARGET = (0.8, 0.3), 0.2
+
+
+def _article_weights() -> list[float]:
+    try:
+        from nn.article import DEFAULT_WEIGHTS, PARAMETER_NAMES
+    except ImportError:  # pragma: no cover - nn is part of this repository
+        return [0.42, -0.37, 0.15, 0.28, 0.56, -0.22, -0.61, 0.47, 0.09, 0.33, -0.18, 0.25, 0.74, -0.52, 0.11]
+    return [DEFAULT_WEIGHTS[name] for name in PARAMETER_NAMES]
+
+
+# --- timing --------------------------------------------------------------------------------------
+
+BLOCK_SECONDS = 0.1  # each timed block runs a workload this long, at least once
+
+
+@dataclass
+class Candidate:
+    """One system's version of a workload; each timed block calls ``run()`` ``inner`` times."""
+
+    name: str
+    run: Callable[[], object]
+    inner: int = 0  # 0: calibrate to BLOCK_SECONDS
+    times: list = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def _timed_block(candidate: Candidate) -> float:
+    """Seconds per run of one block: ``inner`` runs, then the collection of their garbage.
+
+    The collector is left on, as in real training, and the final ``gc.collect()`` is
+    timed too: freeing a system's own garbage is part of its cost (micrograd's closures
+    put every node in a reference cycle that only the collector can free). The block
+    starts from a clean heap, so no system pays for another's garbage.
+    """
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(candidate.inner):
+        candidate.run()
+    gc.collect()
+    return (time.perf_counter() - start) / candidate.inner
+
+
+def alternate(candidates: list[Candidate], rounds: int) -> None:
+    """Time each candidate ``rounds`` times, round-robin in a rotating order (seconds per run)."""
+    for candidate in candidates:
+        if not candidate.inner:
+            gc.collect()
+            start = time.perf_counter()
+            candidate.run()
+            once = time.perf_counter() - start
+            candidate.inner = max(1, round(BLOCK_SECONDS / max(once, 1e-9)))
+    for index in range(rounds):
+        shift = index % len(candidates)
+        for candidate in candidates[shift:] + candidates[:shift]:
+            candidate.times.append(_timed_block(candidate))
+
+
+def fmt_time(seconds: float | None) -> str:
+    """1.23 µs, 45.6 ms, 2.01 s."""
+    if seconds is None or math.isnan(seconds):
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _close(a: float, b: float, tol: float = 1e-9) -> bool:
+    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+
+
+# --- workloads -------------------------------------------------------------------------------------
+
+class Report:
+    """Collects cells (workload row × system column), notes and target checks."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, str]] = {}
+        self.order: list[str] = []
+        self.targets: list[tuple[str, str, bool | None]] = []
+        self.notes: list[str] = []
+
+    def cell(self, row: str, column: str, text: str) -> None:
+        if row not in self.rows:
+            self.rows[row] = {}
+            self.order.append(row)
+        self.rows[row][column] = text
+
+    def target(self, what: str, measured: str, met: bool | None) -> None:
+        self.targets.append((what, measured, met))
+
+
+def _ratio(ours: float, theirs: float | None) -> str:
+    return f" ({ours / theirs:.3f}×)" if theirs else ""
+
+
+def run_w1(backends: dict[str, Backend], report: Report, rounds: int) -> None:
+    weights = _article_weights()
+    x1, x2 = ARTICLE_INPUTS
+    t = ARTICLE_TARGET
+    candidates, first = [], {}
+    for key, backend in backends.items():
+        params = [backend.param(w) for w in weights]
+        first[key] = article_step(backend, params, ARTICLE_INPUTS, t)
+        candidates.append(Candidate(key, lambda b=backend, p=params: article_step(b, p, ARTICLE_INPUTS, t)))
+    ours = backends["ours"]
+    params = [ours.param(w) for w in weights]
+    for p, name in zip(params, _names(), strict=True):
+        p.label = name
+    step = compiled.article(params, ARTICLE_INPUTS, t)
+
+    def compiled_step() -> float:
+        loss = step(x1, x2, t)
+        ours.sgd(params, 0.5)
+        return loss
+
+    first["compiled"] = compiled_step()
+    candidates.append(Candidate("compiled", compiled_step))
+    floats = list(weights)
+    first["hand"] = handwritten.article_step(floats, x1, x2, t)
+    candidates.append(Candidate("hand", lambda: handwritten.article_step(floats, x1, x2, t)))
+    _check("W1", first, report)
+    alternate(candidates, rounds)
+    _record("W1: article 2-2-2-1 sigmoid net, one SGD step", candidates, report)
+    times = {c.name: c.median for c in candidates}
+    if "micrograd" in times:
+        ratio = times["ours"] / times["micrograd"]
+        report.target("W1 eager ≤ 0.35× micrograd", f"{ratio:.3f}×", ratio <= 0.35)
+    ratio = times["compiled"] / times["hand"]
+    report.target("W1 compiled within 2× of hand-written", f"{ratio:.2f}×", ratio <= 2.0)
+
+
+def _names() -> list[str]:
+    try:
+        from nn.article import PARAMETER_NAMES
+    except ImportError:  # pragma: no cover
+        return [f"p{i}" for i in range(15)]
+    return list(PARAMETER_NAMES)
+
+
+def run_w2(backends: dict[str, Backend], report: Report, rounds: int) -> None:
+    data = moons_data(100)
+    init = mlp_init(seed=0)
+    candidates, first = [], {}
+    for key, backend in backends.items():
+        layers = mlp_params(backend, init)
+        first[key] = moons_step(backend, layers, data)
+        candidates.append(Candidate(key, lambda b=backend, layers=layers: moons_step(b, layers, data)))
+    ours = backends["ours"]
+    layers = mlp_params(ours, init)
+    params = flat(layers)
+    hinge, l2 = compiled.moons(layers, data)
+    rows = [(x1, x2, y) for (x1, x2), y in data]
+
+    def compiled_step() -> float:
+        loss = sum(hinge.many(rows)) + l2()
+        ours.sgd(params, 0.5)
+        return loss
+
+    first["compiled"] = compiled_step()
+    per_sample_layers = mlp_params(ours, init)
+    per_sample_params = flat(per_sample_layers)
+    per_sample_hinge, per_sample_l2 = compiled.moons(per_sample_layers, data)
+
+    def compiled_per_sample() -> float:
+        loss = sum(per_sample_hinge(*row) for row in rows) + per_sample_l2()
+        ours.sgd(per_sample_params, 0.5)
+        return loss
+
+    first["compiled per sample"] = compiled_per_sample()
+    floats = handwritten.moons_layers(init)
+    first["hand"] = handwritten.moons_step(floats, data)
+    candidates += [Candidate("compiled", compiled_step), Candidate("compiled per sample", compiled_per_sample),
+                   Candidate("hand", lambda: handwritten.moons_step(floats, data))]
+    _check("W2", first, report)
+    alternate(candidates, rounds)
+    row = "W2: micrograd demo step, MLP(2,[16,16,1]) relu, 100 moons, hinge + L2"
+    _record(row, candidates, report)
+    times = {c.name: c.median for c in candidates}
+    report.notes.append(
+        f"W2 compiled with one `step(x1, x2, y)` call per point (no `many`): "
+        f"{fmt_time(times['compiled per sample'])} per step"
+        + (f", {times['micrograd'] / times['compiled per sample']:.0f}× faster than micrograd."
+           if "micrograd" in times else "."))
+    if "micrograd" in times:
+        ratio = times["ours"] / times["micrograd"]
+        report.target("W2 eager ≤ 0.125× micrograd", f"{ratio:.3f}×", ratio <= 0.125)
+        speedup = times["micrograd"] / times["compiled"]
+        report.target("W2 compiled ≥ 200× faster than micrograd", f"{speedup:.0f}×", speedup >= 200)
+
+
+def _check(workload: str, first: dict[str, float], report: Report) -> None:
+    """Every system's first-step loss must agree: the workloads compute the same thing."""
+    reference = first["ours"]
+    bad = {k: v for k, v in first.items() if not _close(v, reference)}
+    if bad:
+        raise AssertionError(f"{workload}: losses disagree with autograd-core's {reference!r}: {bad}")
+    report.notes.append(f"{workload}: first-step loss {reference:.12g}, equal (1e-9) on all "
+                        f"{len(first)} implementations.")
+
+
+def _record(row: str, candidates: list[Candidate], report: Report) -> None:
+    times = {c.name: c.median for c in candidates}
+    base = times.get("micrograd")
+    for c in candidates:
+        if c.name == "compiled per sample":
+            continue
+        text = fmt_time(c.median)
+        if c.name in ("ours", "compiled") and base:
+            text += f" ({c.median / base:.3f}×)" if c.median / base >= 0.01 else f" (1/{base / c.median:.0f})"
+        if c.name == "compiled" and "hand" in times:
+            text += f", {c.median / times['hand']:.2f}× hand"
+        report.cell(row, c.name, text)
+
+
+def run_w3(backends: dict[str, Backend], report: Report, sizes: list[int], rounds: int) -> None:
+    for n in sizes:
+        candidates = []
+        for key, backend in backends.items():
+            leaves = mixed_leaves(backend)
+
+            def build_and_backward(b=backend, leaves=leaves, n=n):
+                root, _ = mixed_graph(b, leaves, n)
+                b.backward(root)
+
+            candidates.append(Candidate(key, build_and_backward))
+        alternate(candidates, rounds)
+        row = f"W3: build + backward, {n:.0e} mixed +/* ops".replace("e+0", "e")
+        _record(row, candidates, report)
+    bytes_row = f"W3: bytes per node (tracemalloc, {sizes[-1]:.0e} ops)".replace("e+0", "e")
+    for key, backend in backends.items():
+        if key == "torch":
+            report.cell(bytes_row, key, "n/a (C++ heap)")
+            continue
+        per_node = bytes_per_node(backend, sizes[-1])
+        report.cell(bytes_row, key, f"{per_node:.0f} B")
+        if key == "ours":
+            report.target("bytes per node ≤ 350", f"{per_node:.0f} B", per_node <= 350)
+
+
+def bytes_per_node(backend: Backend, n: int) -> float:
+    """Memory held by a built graph (Python allocations) divided by its op nodes."""
+    leaves = mixed_leaves(backend)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    root, made = mixed_graph(backend, leaves, n)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del root
+    return (after - before) / made
+
+
+def run_w4(backends: dict[str, Backend], report: Report, n: int) -> None:
+    build_row = f"W4: {n:.0e}-op chain, build".replace("e+0", "e")
+    backward_row = f"W4: {n:.0e}-op chain, backward (recursion limit {sys.getrecursionlimit()})".replace("e+0", "e")
+    for key, backend in backends.items():
+        gc.collect()
+        start = time.perf_counter()
+        root, a, b = chain(backend, n)
+        built = time.perf_counter()
+        report.cell(build_row, key, fmt_time(built - start))
+        try:
+            backend.backward(root)
+        except RecursionError:
+            report.cell(backward_row, key, "RecursionError")
+        else:
+            elapsed = time.perf_counter() - built
+            report.cell(backward_row, key, fmt_time(elapsed))
+            if key == "ours":
+                report.target("W4 backward in seconds", fmt_time(elapsed), elapsed < 10.0)
+        del root, a, b
+        gc.collect()
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+def machine() -> str:
+    """CPU model, cores, Python and library versions."""
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines()
+                      if line.startswith("Model name")), platform.processor() or "unknown CPU")
+    except OSError:
+        model = platform.processor() or "unknown CPU"
+    import os
+
+    versions = ", ".join(f"{name} {systems.version(package) or 'not installed'}"
+                         for name, package in (("micrograd", "micrograd"), ("PyTorch", "torch")))
+    return (f"{model}, {os.cpu_count()} cores; Python {platform.python_version()} "
+            f"({platform.python_implementation()}), {platform.system()}; {versions}; "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+
+
+COLUMNS = [("micrograd", "micrograd 0.1.0"), ("torch", "PyTorch (0-d tensors)"),
+           ("ours", "autograd-core eager"), ("compiled", "autograd-core compiled"),
+           ("hand", "hand-written floats (W5)")]
+
+
+def markdown(report: Report, present: set[str]) -> str:
+    columns = [(key, title) for key, title in COLUMNS if key in present]
+    lines = ["| workload | " + " | ".join(title for _, title in columns) + " |",
+             "| --- | " + " | ".join("---:" for _ in columns) + " |"]
+    for row in report.order:
+        cells = [report.rows[row].get(key, "—") for key, _ in columns]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    lines += ["", "| target | measured | met |", "| --- | ---: | :---: |"]
+    for what, measured, met in report.targets:
+        lines.append(f"| {what} | {measured} | {'yes' if met else 'no'} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="few repeats and smaller graphs (a smoke run)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds per workload (default 9, quick 3)")
+    parser.add_argument("--no-freeze", action="store_true", help="leave import-time objects to the collector")
+    parser.add_argument("--only", default="W1,W2,W3,W4", help="comma-separated workloads to run")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (3 if args.quick else 9)
+    only = {w.strip().upper() for w in args.only.split(",")}
+
+    backends = {"ours": systems.ours()}
+    for key, make in (("micrograd", systems.micrograd), ("torch", systems.pytorch)):
+        backend = make()
+        if backend is not None:
+            backends[key] = backend
+    if not args.no_freeze:
+        gc.collect()
+        gc.freeze()
+    print(f"machine: {machine()}", flush=True)
+    print(f"gc: {'freeze() after imports' if not args.no_freeze else 'import-time objects left in'}; "
+          f"each timed block ends with a timed collect(); {rounds} rounds, medians\n", flush=True)
+    report = Report()
+    started = time.perf_counter()
+    for name, run in (("W1", lambda: run_w1(backends, report, rounds * 2)),
+                      ("W2", lambda: run_w2(backends, report, max(3, rounds - 2))),
+                      ("W3", lambda: run_w3(backends, report, [10_000] if args.quick else [10_000, 100_000],
+                                            max(3, rounds - 4))),
+                      ("W4", lambda: run_w4(backends, report, 100_000 if args.quick else 1_000_000))):
+        if name in only:
+            t0 = time.perf_counter()
+            run()
+            print(f"  {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    print(markdown(report, set(backends) | {"compiled", "hand"}))
+    print()
+    for note in report.notes:
+        print(f"- {note}")
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    return 0
