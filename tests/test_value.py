@@ -67,7 +67,7 @@ def test_plain_numbers_become_constant_leaves_on_either_side():
 
 def test_nodes_hash_and_compare_by_identity():
     a, b = Value(1.0), Value(1.0)
-    assert a != b and a == a  # noqa: PLR0124 - identity, not data, is compared
+    assert a != b and a == a  # identity, not data, is compared
     assert len({a, b}) == 2
     grads = {a: "a", b: "b"}
     assert grads[a] == "a"
