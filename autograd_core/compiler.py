@@ -196,6 +196,21 @@ def _node_partials(graph: _Graph, node: Value) -> tuple:
     return tuple(node._op.partials(*inputs, out))
 
 
+_TERMS_PER_LINE = 64  # Python's compiler recurses once per `+` of a line: keep lines shallow
+
+
+def _sum_lines(name: str, terms: list[Sym]) -> list[str]:
+    """``name = t0 + t1 + ...``, continued as ``name = name + ...`` past ``_TERMS_PER_LINE``
+    terms: the same left-to-right additions as one long line, so the same float."""
+    lines = []
+    for start in range(0, len(terms), _TERMS_PER_LINE):
+        total = terms[start] if start == 0 else Sym(name) + terms[start]
+        for term in terms[start + 1:start + _TERMS_PER_LINE]:
+            total = total + term
+        lines.append(f"{name} = {total.text}")
+    return lines
+
+
 def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
     """Lines ``grad_<n> = <sum of contributions>`` in reverse order, and each param's gradient.
 
@@ -214,15 +229,11 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
             terms = contributions[node]
             if not terms:
                 continue  # every path to the root multiplies by a literal 0
-            total = terms[0]
-            for term in terms[1:]:
-                total = total + term
             name = f"grad_{graph.names[node]}"
-            is_param = node in graph.param_index
-            if total.text.isidentifier() and not is_param:
-                grads[node] = total
+            if len(terms) == 1 and terms[0].text.isidentifier() and node not in graph.param_index:
+                grads[node] = terms[0]
             else:
-                lines.append(f"{name} = {total.text}")
+                lines += _sum_lines(name, terms)
                 grads[node] = Sym(name)
         if node._op is None or not any(p in graph.needs_grad for p in node._parents):
             continue

@@ -287,3 +287,25 @@ def test_fit_with_compile_gives_the_eager_weights(batch_size):
     compiled_weights, compiled_losses = _fit_weights(True, batch_size)
     assert compiled_weights == pytest.approx(eager_weights, rel=1e-10, abs=1e-12)
     assert compiled_losses == pytest.approx(eager_losses, rel=1e-10, abs=1e-12)
+
+
+def test_long_gradient_sums_and_deep_chains_compile_to_the_eager_result():
+    # w feeds ~3,300 nodes: its gradient is one long sum, split over lines that Python's
+    # compiler can take (one line of thousands of `+` overflows its recursion limit).
+    w = Value(0.5, label="w")
+
+    def loss(x):
+        s = w * x
+        for _ in range(300):
+            s = s + w * x
+        for _ in range(3000):
+            s = s * 0.999 + w
+        return s
+
+    step = compile(loss, [1.0], [w])
+    compiled = step(2.0)
+    compiled_grad, w.grad = w.grad, 0.0
+    eager = loss(Value(2.0))
+    eager.backward()
+    assert compiled == eager.data and compiled_grad == w.grad
+    assert "grad_w = grad_w + " in step.source
