@@ -68,10 +68,12 @@ from .value import Value, _binary, _unary, _unary_const, as_float
 
 __all__ = ["compile"]
 
+# An op defined on all real inputs cannot raise, so its infix operator can stand in for
+# its forward rule; the others (div, pow...) are called, so their domain checks run.
 _TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
-# Names the generated code binds or uses itself; no node may take them.
 # The only builtins the generated code sees.
 _BUILTINS = ("float", "bool", "ArithmeticError", "ValueError", "TypeError")
+# Names the generated code binds or uses itself; no node may take them.
 _RESERVED = frozenset({"rows", "losses", "compiled", "compiled_many", "log", "step", *_BUILTINS}
                       | {identifier(name, "op") for name in OPS})
 
