@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 from . import compiled, handwritten, systems
 from .workloads import (
+    LR_ARTICLE,
+    LR_MOONS,
     Backend,
     article_step,
     chain,
@@ -157,7 +159,7 @@ def run_w1(backends: dict[str, Backend], report: Report, rounds: int) -> None:
 
     def compiled_step() -> float:
         loss = step(x1, x2, t)
-        ours.sgd(params, 0.5)
+        ours.sgd(params, LR_ARTICLE)
         return loss
 
     first["compiled"] = compiled_step()
@@ -200,7 +202,7 @@ def run_w2(backends: dict[str, Backend], report: Report, rounds: int) -> None:
 
     def compiled_step() -> float:
         loss = sum(hinge.many(rows)) + l2()
-        ours.sgd(params, 0.5)
+        ours.sgd(params, LR_MOONS)
         return loss
 
     first["compiled"] = compiled_step()
@@ -210,7 +212,7 @@ def run_w2(backends: dict[str, Backend], report: Report, rounds: int) -> None:
 
     def compiled_per_sample() -> float:
         loss = sum(per_sample_hinge(*row) for row in rows) + per_sample_l2()
-        ours.sgd(per_sample_params, 0.5)
+        ours.sgd(per_sample_params, LR_MOONS)
         return loss
 
     first["compiled per sample"] = compiled_per_sample()

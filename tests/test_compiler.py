@@ -309,3 +309,35 @@ def test_long_gradient_sums_and_deep_chains_compile_to_the_eager_result():
     eager.backward()
     assert compiled == eager.data and compiled_grad == w.grad
     assert "grad_w = grad_w + " in step.source
+
+
+def test_benchmark_floors_and_compiled_steps_compute_the_eager_training_step():
+    # The speed targets compare against benchmarks/handwritten.py: it must be the same step.
+    benchmarks = pytest.importorskip("benchmarks.workloads")
+    from benchmarks import compiled as compiled_workloads
+    from benchmarks import handwritten, systems
+
+    ours = systems.ours()
+    weights = [0.42, -0.37, 0.15, 0.28, 0.56, -0.22, -0.61, 0.47, 0.09, 0.33, -0.18, 0.25, 0.74, -0.52, 0.11]
+    eager = [Value(w) for w in weights]
+    eager_loss = benchmarks.article_step(ours, eager, (0.8, 0.3), 0.2)
+    floats = list(weights)
+    assert handwritten.article_step(floats, 0.8, 0.3, 0.2) == pytest.approx(eager_loss, rel=1e-12)
+    assert floats == pytest.approx([p.data for p in eager], rel=1e-12, abs=1e-15)
+
+    data = benchmarks.moons_data(20)
+    init = benchmarks.mlp_init(seed=0)
+    layers = benchmarks.mlp_params(ours, init)
+    eager_loss = benchmarks.moons_step(ours, layers, data)
+    hand_layers = handwritten.moons_layers(init)
+    assert handwritten.moons_step(hand_layers, data) == pytest.approx(eager_loss, rel=1e-12)
+    hand_flat = [x for layer in hand_layers for ws, b in layer for x in (*ws, b)]
+    assert hand_flat == pytest.approx([p.data for p in benchmarks.flat(layers)], rel=1e-12, abs=1e-15)
+
+    compiled_layers = benchmarks.mlp_params(ours, init)
+    hinge, l2 = compiled_workloads.moons(compiled_layers, data)
+    compiled_loss = sum(hinge.many([(x1, x2, y) for (x1, x2), y in data])) + l2()
+    ours.sgd(benchmarks.flat(compiled_layers), benchmarks.LR_MOONS)
+    assert compiled_loss == pytest.approx(eager_loss, rel=1e-12)
+    assert [p.data for p in benchmarks.flat(compiled_layers)] == pytest.approx(
+        [p.data for p in benchmarks.flat(layers)], rel=1e-12, abs=1e-15)
