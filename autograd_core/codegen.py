@@ -264,8 +264,12 @@ def float_pass_source(ops: Any, first: tuple[str, ...] = ("mul", "add")) -> str:
         op = ops[name]
         if op.has_const:
             continue
+        try:
+            branch = _float_pass_branch(op)
+        except TypeError:
+            continue  # a rule that branches on its inputs cannot be written out: generic call
         lines.append(f"            {keyword_} op is OP_{identifier(name, 'op')}:")
-        lines.extend(f"                {line}" for line in _float_pass_branch(op))
+        lines.extend(f"                {line}" for line in branch)
         keyword_ = "elif"
     return "\n".join(lines) + "\n" + _FLOAT_PASS_TAIL
 

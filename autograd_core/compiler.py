@@ -193,9 +193,13 @@ def _forward_lines(graph: _Graph) -> list[str]:
 def _node_partials(graph: _Graph, node: Value) -> tuple:
     inputs = [graph.sym(parent) for parent in node._parents]
     out = Sym(graph.names[node])
-    if node._op.has_const:
-        return tuple(node._op.partials(*inputs, out, node._const))
-    return tuple(node._op.partials(*inputs, out))
+    try:
+        if node._op.has_const:
+            return tuple(node._op.partials(*inputs, out, node._const))
+        return tuple(node._op.partials(*inputs, out))
+    except TypeError as error:
+        raise TypeError(f"cannot compile {node._op.name}: its partial rule does not run on symbols "
+                        f"({error})") from None
 
 
 _TERMS_PER_LINE = 64  # Python's compiler recurses once per `+` of a line: keep lines shallow

@@ -341,3 +341,19 @@ def test_benchmark_floors_and_compiled_steps_compute_the_eager_training_step():
     assert compiled_loss == pytest.approx(eager_loss, rel=1e-12)
     assert [p.data for p in benchmarks.flat(compiled_layers)] == pytest.approx(
         [p.data for p in benchmarks.flat(layers)], rel=1e-12, abs=1e-15)
+
+
+def test_an_op_whose_rule_branches_on_its_input_is_refused_by_compile_and_generic_in_backward():
+    from dataclasses import replace
+
+    from autograd_core.codegen import float_pass_source
+
+    branching = replace(OPS["relu"], name="leaky", partials=lambda a, out: (1.0 if a > 0 else 0.01,))
+    source = float_pass_source({"mul": OPS["mul"], "leaky": branching})
+    assert "OP_mul" in source and "OP_leaky" not in source  # leaky takes the generic call
+
+    x = Value(2.0, label="x")
+    node = x.relu()
+    node._op = branching  # a graph holding the op, as if the table had it
+    with pytest.raises(TypeError, match="cannot compile leaky: its partial rule does not run on symbols"):
+        compile(lambda: node * x, [], [x])
