@@ -138,10 +138,6 @@ class Report:
         self.targets.append((what, measured, met))
 
 
-def _ratio(ours: float, theirs: float | None) -> str:
-    return f" ({ours / theirs:.3f}×)" if theirs else ""
-
-
 def run_w1(backends: dict[str, Backend], report: Report, rounds: int) -> None:
     weights = _article_weights()
     x1, x2 = ARTICLE_INPUTS
