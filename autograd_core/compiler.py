@@ -202,6 +202,17 @@ def _node_partials(graph: _Graph, node: Value) -> tuple:
                         f"({error})") from None
 
 
+def _is_name_or_number(expression: Sym) -> bool:
+    """True for ``grad_h1`` or ``0.5``: a gradient that needs no line of its own."""
+    if expression.text.isidentifier():
+        return True
+    try:
+        float(expression.text)
+    except ValueError:
+        return False
+    return True
+
+
 _TERMS_PER_LINE = 64  # Python's compiler recurses once per `+` of a line: keep lines shallow
 
 
@@ -222,8 +233,8 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
 
     A node's gradient is the sum, over the nodes that use it, of their gradient times
     their partial, added in the order eager backward adds them (so the result is the
-    same float). A gradient that is just another node's (a sum's inputs share it) gets
-    no line of its own, except for parameters, whose gradient is always named.
+    same float). A gradient that is just another node's (a sum's inputs share it) or a
+    number gets no line of its own, except for parameters, whose gradient is always named.
     """
     contributions: dict = {node: [] for node in graph.needs_grad}
     grads: dict = {graph.root: literal(1.0)}
@@ -236,7 +247,7 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
             if not terms:
                 continue  # every path to the root multiplies by a literal 0
             name = f"grad_{graph.names[node]}"
-            if len(terms) == 1 and terms[0].text.isidentifier() and node not in graph.param_index:
+            if len(terms) == 1 and _is_name_or_number(terms[0]) and node not in graph.param_index:
                 grads[node] = terms[0]
             else:
                 lines += _sum_lines(name, terms)
