@@ -25,7 +25,7 @@ __all__ = ["backward", "gradients"]
 
 
 def _partial_error(node: Value, error: Exception) -> Exception:
-    args = [p.data for p in node._parents] + ([node._const] if node._op.has_const else [])
+    args = [p.data for p in node.parents] + ([node._const] if node._op.has_const else [])
     return type(error)(
         f"backward through {node._op.name}{tuple(args)}: the partial derivative is undefined "
         f"or infinite there ({error})")
@@ -57,7 +57,7 @@ def _float_pass(order: list, root: Value, seed: float, accumulate: bool) -> None
         g = node._pass_grad
         if accumulate:
             node.grad += g
-        parents = node._parents
+        parents = node.parents
         # A zero gradient contributes nothing; skipping it also skips dead relus.
         if not parents or g == 0.0:
             continue
@@ -102,7 +102,7 @@ def _recording_pass(order: list, root: Value, seed: Value) -> dict:
     grads = {root: seed}
     for node in reversed(order):
         g = grads.get(node)
-        parents = node._parents
+        parents = node.parents
         if g is None or not parents:
             continue
         op = node._op

@@ -212,21 +212,20 @@ def float_pass(order, root, seed, accumulate):
             g = node._pass_grad
             if accumulate:
                 node.grad += g
-            parents = node._parents
+            a = node._a
             # A zero gradient contributes nothing; skipping it also skips dead relus.
-            if not parents or g == 0.0:
+            if a is None or g == 0.0:
                 continue
             op = node._op
 '''
 
 _FLOAT_PASS_TAIL = '''\
-            elif len(parents) == 2:
-                a, b = parents
+            elif node._b is not None:
+                b = node._b
                 da, db = op.partials(a.data, b.data, node.data)
                 a._pass_grad += g * da
                 b._pass_grad += g * db
             else:
-                a = parents[0]
                 if op.has_const:
                     (da,) = op.partials(a.data, node.data, node._const)
                 else:
@@ -242,8 +241,7 @@ def _float_pass_branch(op: Any) -> list[str]:
     inputs = [Sym("a.data"), Sym("b.data")][:op.arity]
     partials = op.partials(*inputs, Sym("node.data"))
     grad = Sym("g")
-    unpack = "a, b = parents" if op.arity == 2 else "a = parents[0]"
-    lines = [unpack]
+    lines = ["b = node._b"] if op.arity == 2 else []
     for name, partial in zip("ab"[:op.arity], partials, strict=True):
         lines.append(f"{name}._pass_grad += {(grad * partial).text}")
     return lines

@@ -160,7 +160,7 @@ class _Graph:
         # A node needs a gradient when some parameter reaches the root through it.
         self.needs_grad = set()
         for node in self.order:
-            if node in self.param_index or any(p in self.needs_grad for p in node._parents):
+            if node in self.param_index or any(p in self.needs_grad for p in node.parents):
                 self.needs_grad.add(node)
 
     def is_constant(self, node: Value) -> bool:
@@ -177,7 +177,7 @@ class _Graph:
 
 def _forward_expression(graph: _Graph, node: Value) -> str:
     op = node._op
-    operands = [graph.sym(parent) for parent in node._parents]
+    operands = [graph.sym(parent) for parent in node.parents]
     if op.infix is not None and op.domain == _TOTAL_DOMAIN and len(operands) == 2:
         return combine(operands[0], op.infix, operands[1]).text
     if op.has_const:
@@ -191,7 +191,7 @@ def _forward_lines(graph: _Graph) -> list[str]:
 
 
 def _node_partials(graph: _Graph, node: Value) -> tuple:
-    inputs = [graph.sym(parent) for parent in node._parents]
+    inputs = [graph.sym(parent) for parent in node.parents]
     out = Sym(graph.names[node])
     try:
         if node._op.has_const:
@@ -252,9 +252,9 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
             else:
                 lines += _sum_lines(name, terms)
                 grads[node] = Sym(name)
-        if node._op is None or not any(p in graph.needs_grad for p in node._parents):
+        if node._op is None or not any(p in graph.needs_grad for p in node.parents):
             continue
-        for parent, partial in zip(node._parents, _node_partials(graph, node), strict=True):
+        for parent, partial in zip(node.parents, _node_partials(graph, node), strict=True):
             if parent not in graph.needs_grad:
                 continue
             if not isinstance(partial, Sym) and partial == 0.0:
@@ -342,7 +342,7 @@ def _replay(graph: _Graph, args: tuple) -> float:
             elif node._op is None:
                 replayed[node] = node
             else:
-                replayed[node] = _apply(node, [replayed[p] for p in node._parents])
+                replayed[node] = _apply(node, [replayed[p] for p in node.parents])
     root = replayed[graph.root]
     backward(root)
     return root.data

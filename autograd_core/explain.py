@@ -89,7 +89,7 @@ def _count_paths(order: list, wrt: Value) -> dict:
         if node is wrt:
             counts[node] = 1
         else:
-            counts[node] = sum(counts.get(parent, 0) for parent in node._parents)
+            counts[node] = sum(counts.get(parent, 0) for parent in node.parents)
     return counts
 
 
@@ -104,7 +104,7 @@ def _enumerate_paths(output: Value, wrt: Value, counts: dict, names: dict) -> li
             continue
         partials = local_partials(node)
         branches = []
-        for index, (parent, partial) in enumerate(zip(node._parents, partials, strict=True)):
+        for index, (parent, partial) in enumerate(zip(node.parents, partials, strict=True)):
             if counts.get(parent, 0):
                 edge = Edge(node, parent, names[node], names[parent], index, float(partial))
                 branches.append((parent, edges + (edge,), product * edge.partial))

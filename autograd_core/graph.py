@@ -29,32 +29,35 @@ def topological_order(*roots: Any) -> list:
     order: list = []
     visited: set = set()
     # A depth-first walk that emits each node after its parents (post-order), written as
-    # a loop: `node` and `pending` (an iterator over its unvisited parents) are the
-    # current frame, and the two stacks hold the frames below it. Leaves are emitted on
-    # sight. This is the hot half of backward(), so it avoids a tuple per node.
+    # a loop over an explicit stack. A node on top of the stack first sends its walk into
+    # its first parent (_a), then its second (_b), and is emitted once both are visited;
+    # leaves are emitted on sight. This is the hot half of backward(): it reads the two
+    # parent slots directly and allocates nothing per node.
     mark, emit = visited.add, order.append
-    nodes: list = []
-    iterators: list = []
     for root in roots:
         if root in visited:
             continue
         mark(root)
-        node, pending = root, iter(root._parents)
-        while True:
-            for parent in pending:
-                if parent not in visited:
-                    mark(parent)
-                    if parent._parents:
-                        nodes.append(node)
-                        iterators.append(pending)
-                        node, pending = parent, iter(parent._parents)
-                        break
-                    emit(parent)
-            else:
-                emit(node)
-                if not nodes:
-                    break
-                node, pending = nodes.pop(), iterators.pop()
+        stack = [root]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node = stack[-1]
+            a = node._a
+            if a is not None and a not in visited:
+                mark(a)
+                if a._a is not None:
+                    push(a)
+                    continue
+                emit(a)
+            b = node._b
+            if b is not None and b not in visited:
+                mark(b)
+                if b._a is not None:
+                    push(b)
+                    continue
+                emit(b)
+            emit(node)
+            pop()
     return order
 
 
@@ -92,7 +95,7 @@ def local_partials(node: Any) -> tuple:
     op = node._op
     if op is None:
         return ()
-    inputs = [parent.data for parent in node._parents]
+    inputs = [parent.data for parent in node.parents]
     if op.has_const:
         return tuple(op.partials(*inputs, node.data, node._const))
     return tuple(op.partials(*inputs, node.data))

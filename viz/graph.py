@@ -156,7 +156,7 @@ def highlighted_nodes(order: list, sources: set) -> set:
     """
     on_path = set()
     for node in order:
-        if node in sources or any(parent in on_path for parent in node._parents):
+        if node in sources or any(parent in on_path for parent in node.parents):
             on_path.add(node)
     return on_path
 
@@ -267,8 +267,8 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
 def _input_edges(dot: graphviz.Digraph, node: Value, i: int, index: Mapping, show_partials: bool,
                  on_path: set | None, states: Mapping | None) -> None:
     """One edge per input (``x * x`` has two), labelled with ∂node/∂input at the current point."""
-    partials = local_partials(node) if show_partials else (None,) * len(node._parents)
-    for parent, partial in zip(node._parents, partials, strict=True):
+    partials = local_partials(node) if show_partials else (None,) * len(node.parents)
+    for parent, partial in zip(node.parents, partials, strict=True):
         colour, width, text = _INK, "1", _INK
         if on_path is not None:
             if parent in on_path and node in on_path:
@@ -377,7 +377,7 @@ def _flip_book_grads(order: list) -> list:
     finished: set = set()
     for node in reversed(order):
         if grads[node] is not None:
-            for parent, partial in zip(node._parents, local_partials(node), strict=True):
+            for parent, partial in zip(node.parents, local_partials(node), strict=True):
                 previous = grads[parent] or 0.0
                 grads[parent] = previous + grads[node] * float(partial)
         finished.add(node)
@@ -419,7 +419,7 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
     paths = []
     for step, ((grads, states), node) in enumerate(zip(frames, reversed(order), strict=True), start=1):
         title = f"backward step {step}/{len(frames)}: {names[node]} passes its gradient to its inputs"
-        if not node._parents:
+        if not node.parents:
             title = f"backward step {step}/{len(frames)}: {names[node]} has its final gradient"
         dot = _build(root, grads=grads, highlight=None, show_partials=show_partials, rankdir=rankdir,
                      max_nodes=max_nodes, states=states, title=title)
