@@ -23,8 +23,10 @@ constant, baked in with the value it had when traced.
 (0.06237, -0.187175, -0.093587)
 >>> print(step.source)
 def compiled(x, t):
-    if _mode.anomaly or x.__class__ is bool or t.__class__ is bool:
-        return _eager(x, t)  # detect_anomaly() or a bool: the eager engine checks
+    if _mode.anomaly:
+        return _eager(x, t)  # detect_anomaly(): the eager engine checks
+    if x.__class__ is not float or t.__class__ is not float:
+        x, t = _floats(x, t)  # ints, numpy floats: as floats
     try:
         w = param_w.data
         b = param_b.data
@@ -48,8 +50,9 @@ def compiled(x, t):
 <BLANKLINE>
 
 A sum shares its gradient with its inputs, so ``grad_add4`` serves ``mul2`` too and
-``mul2``'s gradient needs no line of its own. The guard and the ``try`` send
-``detect_anomaly()`` and any error to the eager engine, which raises its own errors.
+``mul2``'s gradient needs no line of its own. The first guard and the ``try`` send
+``detect_anomaly()`` and any error to the eager engine, which raises its own errors; the
+second turns ints and numpy floats into floats and refuses bools, strings and ``Value`` s.
 """
 
 from __future__ import annotations
@@ -267,6 +270,16 @@ def _indent(lines: list[str]) -> list[str]:
     return [f"    {line}" for line in lines]
 
 
+def _argument_check(args: list[str]) -> list[str]:
+    """Lines that turn non-float arguments into floats with ``_floats`` (a TypeError for a bool,
+    a str, a Value...): one class test per argument on the fast path."""
+    if not args:
+        return []
+    target = ", ".join(args) + ("," if len(args) == 1 else "")
+    return [f"if {' or '.join(f'{arg}.__class__ is not float' for arg in args)}:",
+            f"    {target} = _floats({', '.join(args)})  # ints, numpy floats: as floats"]
+
+
 def _function_source(graph: _Graph, batched: bool) -> str:
     """The generated ``compiled(*args)`` or, when ``batched``, ``compiled_many(rows)``.
 
@@ -291,17 +304,17 @@ def _function_source(graph: _Graph, batched: bool) -> str:
             work.append("# accumulate into .grad, as backward() does")
             work += [f"param_{name}.grad += {grad}" for name, grad in accumulated]
         work.append(f"return {result}")
-        guard = " or ".join(["_mode.anomaly", *(f"{arg}.__class__ is bool" for arg in args)])
         lines = [f"def compiled({call}):",
-                 f"if {guard}:",
-                 f"    return _eager({call})  # detect_anomaly() or a bool: the eager engine checks",
+                 "if _mode.anomaly:",
+                 f"    return _eager({call})  # detect_anomaly(): the eager engine checks",
+                 *_argument_check(args),
                  "try:", *_indent(work),
                  "except (ArithmeticError, ValueError, TypeError):",
                  f"    return _eager({call})  # raises the eager engine's own error for the failing op"]
         return "\n    ".join(lines) + "\n"
     row = call + ("," if len(args) == 1 else "")
     work = [*loads, *(f"acc_{name} = param_{name}.grad" for name, _ in accumulated), "losses = []",
-            f"for {row or '_'} in rows:", *_indent(body),
+            f"for {row or '_'} in rows:", *_indent([*_argument_check(args), *body]),
             *(f"    acc_{name} += {grad}" for name, grad in accumulated),
             f"    losses.append({result})",
             *(f"param_{name}.grad = acc_{name}" for name, _ in accumulated),
@@ -356,7 +369,11 @@ def _build_step(fn: Callable, graph: _Graph, params: list[Value]) -> Callable:
     def eager(*args: Any) -> float:
         return _replay(graph, args)
 
-    namespace["_eager"] = eager
+    def floats(*args: Any) -> tuple[float, ...]:
+        return tuple(as_float(arg, f"argument {graph.names[node]}")
+                     for arg, node in zip(args, graph.placeholders, strict=True))
+
+    namespace["_eager"], namespace["_floats"] = eager, floats
     step = _define(source, "compiled", namespace)
 
     def eager_many(rows: list) -> list[float]:

@@ -127,10 +127,11 @@ def test_source_is_straight_line_with_one_forward_line_per_op_node():
     tree = ast.parse(step.source)
     (function,) = tree.body
     assert [a.arg for a in function.args.args] == ["x"]
-    # a guard (anomaly mode, bools) and a try whose body is straight-line code: no loops,
-    # branches or nested functions, only assignments, augmented assignments and a return
-    guard, body = function.body
-    assert isinstance(guard, ast.If) and isinstance(body, ast.Try)
+    # guards (anomaly mode, non-float arguments) and a try whose body is straight-line code:
+    # no loops, branches or nested functions, only assignments, augmented assignments and a return
+    *guards, body = function.body
+    assert len(guards) == 2 and all(isinstance(guard, ast.If) for guard in guards)
+    assert isinstance(body, ast.Try)
     assert {type(node).__name__ for node in body.body} <= {"Assign", "AugAssign", "Return"}
     forward = [line for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
                and "grad_" not in line and ".data" not in line]
@@ -232,6 +233,27 @@ def test_no_grad_around_compile_and_step_changes_nothing():
 def test_refuses_clearly(call, error, match):
     with pytest.raises(error, match=match):
         call(Value(1.0, label="w"))
+
+
+@pytest.mark.parametrize("bad", [Value(2.0), True, "2"])
+def test_a_bad_argument_is_refused_and_never_reaches_grad(bad):
+    # Without the check, w * Value(2.0) ran through the generated code and made w.grad a Value.
+    w = Value(1.5, label="w")
+    step = compile(lambda x: w * x, [1.0], [w])
+    with pytest.raises(TypeError, match="argument x must be a real number"):
+        step(bad)
+    with pytest.raises(TypeError, match="argument x must be a real number"):
+        step.many([(1.0,), (bad,)])
+    assert w.grad.__class__ is float
+
+
+def test_ints_and_numpy_floats_are_taken_as_floats():
+    np = pytest.importorskip("numpy")
+    w = Value(1.5, label="w")
+    step = compile(lambda x: w * x * x, [1.0], [w])
+    assert step(3) == 13.5 and step(np.float32(0.5)) == 0.375
+    assert step.many([(np.float64(2.0),), (2,)]) == [6.0, 6.0]
+    assert w.grad.__class__ is float and w.grad == 9.0 + 0.25 + 4.0 + 4.0
 
 
 def test_leaves_that_are_not_parameters_are_frozen_constants():
