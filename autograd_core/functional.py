@@ -67,6 +67,9 @@ def _evaluate(f: Callable, args: tuple, argnums: tuple) -> tuple[Value, list, bo
     for i in argnums:
         if not -n <= i < n:
             raise ValueError(f"argnums entry {i} is out of range for {n} positional arguments")
+    if len({i % n for i in argnums}) < len(argnums):
+        # As torch.func: a repeated argument would get two variables, one of them unused.
+        raise ValueError(f"argnums {argnums!r} names the same argument more than once")
     nested = _is_nested(args)
     call_args = list(args)
     variables = []

@@ -133,6 +133,9 @@ def test_constant_function_has_zero_gradient():
     (lambda: grad(lambda x: x, argnums=True)(1.0), TypeError, "bool"),
     (lambda: grad(lambda x: x, argnums=())(1.0), TypeError, "non-empty"),
     (lambda: grad(lambda x: x, argnums=3)(1.0), ValueError, "out of range"),
+    # a repeated argument used to give (0.0, dy) for (dx, dx): the first variable went unused
+    (lambda: grad(lambda x, y: x * y, argnums=(0, 0))(2.0, 3.0), ValueError, "more than once"),
+    (lambda: value_and_grad(lambda x, y: x * y, argnums=(0, -2))(2.0, 3.0), ValueError, "more than once"),
     (lambda: grad(lambda x: x)("1.0"), TypeError, "str"),
     (lambda: grad(lambda x: [x])(1.0), TypeError, "list"),
     (lambda: hessian(lambda: 1.0)(), ValueError, "at least one"),
