@@ -26,9 +26,13 @@ __all__ = ["backward", "gradients"]
 
 def _partial_error(node: Value, error: Exception) -> Exception:
     args = [p.data for p in node.parents] + ([node._const] if node._op.has_const else [])
+    label = f" node {node.label!r}" if node.label else ""
+    # Nodes made under detect_anomaly() know the line of user code that created them.
+    origin = getattr(node, "_origin", None)
+    where = f"; the node was created at {origin}" if origin else ""
     return type(error)(
-        f"backward through {node._op.name}{tuple(args)}: the partial derivative is undefined "
-        f"or infinite there ({error})")
+        f"backward through {node._op.name}{tuple(args)}{label}: the partial derivative is undefined "
+        f"or infinite there ({error}){where}")
 
 
 def _anomaly_error(node: Value, parent_index: int, contribution: float) -> FloatingPointError:

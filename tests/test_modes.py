@@ -112,6 +112,20 @@ def test_anomaly_in_backward_names_op_label_and_creation_line():
     assert f"{__file__}:{line}" in message
 
 
+def test_anomaly_names_label_and_creation_line_of_a_partial_that_cannot_be_computed():
+    # d sqrt(x)/dx = 0.5 * 0 ** -0.5 is infinite at 0: Python raises instead of returning inf.
+    with detect_anomaly():
+        x = Value(0.0, label="x")
+        line = _next_line()
+        root = x ** 0.5
+        root.label = "root"
+        with pytest.raises(ZeroDivisionError) as caught:
+            root.backward()
+    message = str(caught.value)
+    assert "pow_const(0.0, 0.5) node 'root'" in message
+    assert f"{__file__}:{line}" in message
+
+
 def test_without_anomaly_mode_the_inf_gradient_passes_silently():
     x = Value(1e-200)
     (1 / x).backward()
