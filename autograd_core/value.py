@@ -35,7 +35,11 @@ def as_float(x: Any, what: str = "data") -> float:
     """
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        # Python says only "int too large to convert to float"; name what it was.
+        raise OverflowError(f"{what} ({type(x).__name__}) is too large for a float") from None
 
 
 def _is_number(x: Any) -> bool:

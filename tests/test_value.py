@@ -30,6 +30,11 @@ def test_non_real_data_is_a_type_error_naming_the_type(bad):
         Value(bad)
 
 
+def test_an_int_too_large_for_a_float_is_an_overflow_error_naming_it():
+    with pytest.raises(OverflowError, match=r"data \(int\) is too large for a float"):
+        Value(10**400)
+
+
 def test_label_must_be_a_string():
     with pytest.raises(TypeError, match="int"):
         Value(1.0, label=3)
