@@ -33,8 +33,13 @@ class Edge:
 
     @property
     def symbol(self) -> str:
-        """``∂child/∂parent``."""
-        return f"∂{self.child_name}/∂{self.parent_name}"
+        """``∂child/∂parent``, or ``∂child/∂parent (as a)`` when the parent is both of the
+        child's inputs (``x * x``), naming the input as the op's maths line does."""
+        text = f"∂{self.child_name}/∂{self.parent_name}"
+        parents = self.child.parents
+        if len(parents) == 2 and parents[0] is parents[1]:
+            text += f" (as {'ab'[self.input_index]})"
+        return text
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,8 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     >>> y.label = "y"
     >>> print(explain(y, x))
     ∂y/∂x = sum over 2 paths of the product of local derivatives
-      path 1: ∂y/∂x = (3) = 3
-      path 2: ∂y/∂x = (3) = 3
+      path 1: ∂y/∂x (as a) = (3) = 3
+      path 2: ∂y/∂x (as b) = (3) = 3
       ∂y/∂x = 6  (backward: 6)
     """
     for name, item in (("output", output), ("wrt", wrt)):

@@ -53,6 +53,9 @@ def test_square_has_two_paths_one_per_operand():
     assert [edge.input_index for path in explanation.paths for edge in path.edges] == [0, 1]
     assert [path.product for path in explanation.paths] == [3.0, 3.0]
     assert explanation.total == explanation.gradient == 6.0
+    # the two paths must read differently: x is input a of the product on one, input b on the other
+    assert [path.formula() for path in explanation.paths] == ["∂mul1/∂x (as a) = (3) = 3",
+                                                              "∂mul1/∂x (as b) = (3) = 3"]
 
 
 @pytest.mark.parametrize("depth", [1, 4, 7])
