@@ -9,14 +9,17 @@ missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
-  if command -v apt-get >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || command -v sudo >/dev/null 2>&1; }; then
     echo "setup: installing Debian packages: ${missing[*]}" >&2
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Not fatal: without root rights the rest still works (graph rendering needs dot, though).
+    if ! { $sudo apt-get update -qq &&
+           DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
+      echo "setup: could not install ${missing[*]}; install them by hand for graphs (dot)" >&2
+    fi
   else
-    echo "setup: please install ${missing[*]} (no apt-get here); graphs need Graphviz's dot" >&2
+    echo "setup: please install ${missing[*]} (no apt-get, or no root and no sudo); graphs need Graphviz's dot" >&2
   fi
 fi
 
