@@ -158,8 +158,9 @@ OPS: dict[str, Op] = _table(
        "σ(a) = 1/(1+e^-a);  ∂/∂a = σ(a)(1-σ(a)) = out(1-out)"),
     Op("tanh", "tanh", 1, math.tanh, lambda a, out: (1.0 - out * out,),
        "tanh a;  ∂/∂a = 1 - tanh² a = 1 - out²"),
-    # NOTE: relu'(0) is taken as 0, as PyTorch and micrograd do.
-    Op("relu", "relu", 1, lambda a: a if a > 0.0 else 0.0, lambda a, out: (step(a),),
+    # NOTE: relu'(0) is taken as 0, as PyTorch and micrograd do. The forward is written so
+    # that a NaN input gives NaN (as torch.relu), not 0, which would hide it from detect_anomaly.
+    Op("relu", "relu", 1, lambda a: 0.0 if a <= 0.0 else a, lambda a, out: (step(a),),
        "max(a, 0);  ∂/∂a = 1 if a > 0 else 0 (0 at a = 0)", kink=lambda a: abs(a)),
     Op("step", "step", 1, lambda a: 1.0 if a > 0.0 else 0.0, lambda a, out: (0.0,),
        "1 if a > 0 else 0;  ∂/∂a = 0 (undefined at a = 0; taken as 0)", kink=lambda a: abs(a)),

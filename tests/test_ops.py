@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_core import OPS, Value
+from autograd_core import OPS, Value, detect_anomaly
 from autograd_core.testing import apply_op, op_inputs
 
 
@@ -128,6 +128,12 @@ def test_relu_derivative_at_zero_is_zero():
     y = x.relu()
     y.backward()
     assert (y.data, x.grad) == (0.0, 0.0)
+
+
+def test_relu_of_nan_is_nan_so_detect_anomaly_sees_it():
+    assert math.isnan(Value(math.nan).relu().data)  # IEEE max(nan, 0) and torch.relu: nan
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="relu produced nan"):
+        Value(math.nan, label="x").relu()
 
 
 @pytest.mark.parametrize("x, expected", [(2.5, 1.0), (-2.5, 0.0), (1e-300, 1.0)])
