@@ -135,7 +135,9 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     for name, item in (("output", output), ("wrt", wrt)):
         if not isinstance(item, Value):
             raise TypeError(f"{name} must be a Value, got {type(item).__name__}")
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int):
+        raise TypeError(f"max_paths must be an int, got {type(max_paths).__name__}")
+    if max_paths < 1:
         raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
     order = topological_order(output)
     counts = _count_paths(order, wrt)

@@ -95,6 +95,8 @@ def test_unrelated_input_and_the_output_itself():
     (lambda: explain(1.0, Value(1.0)), TypeError),
     (lambda: explain(Value(1.0), "x"), TypeError),
     (lambda: explain(Value(1.0), Value(1.0), max_paths=0), ValueError),
+    (lambda: explain(Value(1.0), Value(1.0), max_paths=10.0), TypeError),  # a float, not a bad int
+    (lambda: explain(Value(1.0), Value(1.0), max_paths=True), TypeError),
 ])
 def test_bad_arguments(call, error):
     with pytest.raises(error):
