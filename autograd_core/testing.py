@@ -329,10 +329,16 @@ def expression_dags(n_inputs: int | tuple[int, int] = (1, 4), max_ops: int = 12,
     ...     assert math.isfinite(expr(*expr.inputs).data)
     >>> test_output_is_finite()
     """
-    low, high = (n_inputs, n_inputs) if isinstance(n_inputs, int) else n_inputs
+    bounds = (n_inputs, n_inputs) if isinstance(n_inputs, int) else n_inputs
+    if (not isinstance(bounds, (tuple, list)) or len(bounds) != 2
+            or any(isinstance(n, bool) or not isinstance(n, int) for n in bounds)):
+        raise TypeError(f"n_inputs must be an int or a (low, high) pair of ints, got {n_inputs!r}")
+    low, high = bounds
     if not 1 <= low <= high:
         raise ValueError(f"n_inputs must be >= 1 (or a range (low, high) with 1 <= low <= high), got {n_inputs!r}")
-    if isinstance(max_ops, bool) or not isinstance(max_ops, int) or max_ops < 1:
+    if isinstance(max_ops, bool) or not isinstance(max_ops, int):
+        raise TypeError(f"max_ops must be an int, got {type(max_ops).__name__}")
+    if max_ops < 1:
         raise ValueError(f"max_ops must be a positive int, got {max_ops!r}")
 
     @st.composite

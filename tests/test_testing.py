@@ -115,6 +115,13 @@ def test_expression_dags_rejects_bad_parameters(kwargs):
         expression_dags(**kwargs)
 
 
+@pytest.mark.parametrize("kwargs", [{"n_inputs": "ab"}, {"n_inputs": 2.0}, {"n_inputs": True},
+                                    {"n_inputs": (1, 2, 3)}, {"max_ops": 2.0}])
+def test_expression_dags_rejects_parameters_of_the_wrong_type(kwargs):
+    with pytest.raises(TypeError, match="n_inputs|max_ops"):
+        expression_dags(**kwargs)
+
+
 def test_assert_gradients_close_passes_and_fails():
     assert_gradients_close(lambda x, y: (x / y).log(), [2.0, 0.5], order=2)
     with pytest.raises(GradcheckError, match="∂f/∂x0"):
