@@ -42,10 +42,10 @@ def _variable(arg: Any, position: int) -> Value:
     return Value(as_float(arg, f"argument {position}"), label=f"x{position}")
 
 
-def _call(f: Callable, args: Sequence) -> Any:
+def _call(f: Callable, args: Sequence, kwargs: dict) -> Any:
     _Nesting.depth += 1
     try:
-        return f(*args)
+        return f(*args, **kwargs)
     finally:
         _Nesting.depth -= 1
 
@@ -61,8 +61,9 @@ def _check_output(out: Any) -> Value:
     return Value(as_float(out, "the function's result"))
 
 
-def _evaluate(f: Callable, args: tuple, argnums: tuple) -> tuple[Value, list, bool]:
-    """Call ``f`` on fresh variables at ``argnums``; returns (output, variables, nested)."""
+def _evaluate(f: Callable, args: tuple, argnums: tuple, kwargs: dict) -> tuple[Value, list, bool]:
+    """Call ``f`` on fresh variables at ``argnums`` (keyword arguments passed through, as in JAX);
+    returns (output, variables, nested)."""
     n = len(args)
     for i in argnums:
         if not -n <= i < n:
@@ -79,7 +80,7 @@ def _evaluate(f: Callable, args: tuple, argnums: tuple) -> tuple[Value, list, bo
         for i in argnums:
             variables.append(_variable(args[i], i % n))
             call_args[i] = variables[-1]
-        return _check_output(_call(f, call_args)), variables, nested
+        return _check_output(_call(f, call_args, kwargs)), variables, nested
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -92,8 +93,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """
     indices, single = _normalise_argnums(argnums)
 
-    def transformed(*args):
-        out, variables, nested = _evaluate(f, args, indices)
+    def transformed(*args, **kwargs):
+        out, variables, nested = _evaluate(f, args, indices, kwargs)
         grads = gradients(out, variables, create_graph=nested)
         value = out if nested else out.data
         return value, (grads[0] if single else tuple(grads))
@@ -111,8 +112,8 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """
     with_value = value_and_grad(f, argnums)
 
-    def transformed(*args):
-        return with_value(*args)[1]
+    def transformed(*args, **kwargs):
+        return with_value(*args, **kwargs)[1]
 
     transformed.__doc__ = f"Gradient of {getattr(f, '__name__', 'f')}."
     return transformed
@@ -125,10 +126,10 @@ def hessian(f: Callable) -> Callable:
     [[4.0, 6.0], [6.0, 0.0]]
     """
 
-    def transformed(*args):
+    def transformed(*args, **kwargs):
         if not args:
             raise ValueError("hessian needs at least one argument")
-        out, variables, nested = _evaluate(f, args, tuple(range(len(args))))
+        out, variables, nested = _evaluate(f, args, tuple(range(len(args))), kwargs)
         first = gradients(out, variables, create_graph=True)
         return [gradients(g, variables, create_graph=nested) for g in first]
 

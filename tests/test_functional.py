@@ -103,6 +103,14 @@ def test_arguments_not_differentiated_are_passed_through_unchanged():
     assert grad(lambda x, scale: x * scale["k"])(1.0, {"k": 4.0}) == 4.0
 
 
+def test_keyword_arguments_are_passed_through_undifferentiated():
+    # As in JAX: d/dx (x ** n) with n = 3 given by keyword is 3 x² = 12 at x = 2.
+    assert grad(lambda x, n=2: x ** n)(2.0, n=3) == 12.0
+    assert value_and_grad(lambda x, y, scale=1.0: x * y * scale, argnums=1)(2.0, 3.0, scale=0.5) == (3.0, 1.0)
+    # ∂²/∂x∂y (k x² y) = 2 k x: with k = 5 at (1, 2) the Hessian is [[2ky, 2kx], [2kx, 0]].
+    assert hessian(lambda x, y, k: k * x * x * y)(1.0, 2.0, k=5.0) == [[20.0, 10.0], [10.0, 0.0]]
+
+
 def test_nested_grad_does_not_confuse_inner_and_outer_variables():
     # d/dx [x · d/dy (x + y)] = d/dx [x] = 1 (Siskind & Pearlmutter's perturbation confusion).
     assert grad(lambda x: x * grad(lambda y: x + y)(2.0))(3.0) == 1.0
