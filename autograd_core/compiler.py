@@ -92,6 +92,8 @@ class _Namer:
         return {name, f"grad_{name}", f"acc_{name}", f"param_{name}"}
 
     def name(self, text: str, fallback: str) -> str:
+        if not isinstance(text, str):  # a .label assigned after the node was made
+            raise TypeError(f"labels and parameter names must be str, got {type(text).__name__} {text!r}")
         base = identifier(text, fallback)
         candidate, suffix = base, 1
         while self._companions(candidate) & self.used:

@@ -256,6 +256,18 @@ def test_ints_and_numpy_floats_are_taken_as_floats():
     assert w.grad.__class__ is float and w.grad == 9.0 + 0.25 + 4.0 + 4.0
 
 
+def test_a_label_set_to_a_non_string_is_a_type_error_naming_it():
+    w = Value(1.5, label="w")
+
+    def loss(x):
+        hidden = w * x
+        hidden.label = 7
+        return hidden.tanh()
+
+    with pytest.raises(TypeError, match="must be str, got int 7"):
+        compile(loss, [1.0], [w])
+
+
 def test_leaves_that_are_not_parameters_are_frozen_constants():
     w, c = Value(2.0, label="w"), Value(10.0, label="c")
     step = compile(lambda x: w * x + c, [1.0], [w])
