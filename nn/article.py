@@ -35,7 +35,7 @@ from autograd_core import Value
 
 from .chain import Factor, TextbookPath, bracket_negative, fmt, fmt_computed, textbook_paths
 from .losses import squared_error
-from .module import Module, _check_state, _refuse_constant, read_state_file
+from .module import Module, _check_state, _read_json, read_state_file
 
 __all__ = ["DEFAULT_INPUTS", "DEFAULT_TARGET", "DEFAULT_WEIGHTS", "DEFAULT_LR", "PARAMETER_NAMES",
            "ArticleNetwork", "ArticleNeuron", "article_network", "load_weights", "walkthrough", "Walkthrough",
@@ -169,13 +169,7 @@ def article_network(weights: Mapping[str, float] | None = None) -> ArticleNetwor
 def load_weights(path: str | os.PathLike) -> dict[str, float]:
     """Weights from a JSON file: either a file written by ``Module.save`` or a plain
     object such as ``{"w1": 0.1, "b5": -0.2}`` (names not given keep their defaults)."""
-    import json
-
-    with open(path, encoding="utf-8") as handle:
-        try:
-            document = json.load(handle, parse_constant=_refuse_constant)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{os.fspath(path)} is not valid JSON: {error}") from None
+    document = _read_json(path)
     if isinstance(document, dict) and "format" in document:
         return read_state_file(path)
     if not isinstance(document, dict):

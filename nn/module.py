@@ -98,9 +98,13 @@ def _check_state(state: Any, expected: Sequence[str]) -> dict[str, float]:
         number = state[name]
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             raise TypeError(f"parameter {name!r} must be a number, got {type(number).__name__}")
-        if not math.isfinite(number):
+        try:
+            value = float(number)
+        except OverflowError:  # an int too large for a float (JSON allows any number of digits)
+            raise ValueError(f"parameter {name!r} is too large for a float; parameters must be finite") from None
+        if not math.isfinite(value):
             raise ValueError(f"parameter {name!r} is {number!r}; parameters must be finite")
-        values[name] = float(number)
+        values[name] = value
     return values
 
 
@@ -110,13 +114,7 @@ def read_state_file(path: str | os.PathLike) -> dict[str, float]:
     Raises ValueError for a file that is not valid JSON, not in this format, or
     holds a number that is not finite; TypeError for a value of the wrong type.
     """
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    try:
-        # NaN/Infinity are not JSON; Python's parser accepts them, so refuse them here.
-        document = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{os.fspath(path)} is not valid JSON (truncated or corrupt?): {error}") from None
+    document = _read_json(path)
     if not isinstance(document, dict) or document.get("format") != _FILE_FORMAT:
         raise ValueError(f"{os.fspath(path)} is not an autograd-core state file "
                          f"(expected a JSON object with format {_FILE_FORMAT!r})")
@@ -131,6 +129,30 @@ def read_state_file(path: str | os.PathLike) -> dict[str, float]:
 
 def _refuse_constant(name: str) -> float:
     raise ValueError(f"the file holds {name}; parameters must be finite numbers")
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Python's parser keeps the last of two equal keys; a file naming a parameter twice is corrupt.
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"the file names {key!r} twice")
+        document[key] = value
+    return document
+
+
+def _read_json(path: str | os.PathLike) -> Any:
+    """The JSON document in ``path``; ValueError naming the file if it is not valid UTF-8 JSON."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError:
+        raise ValueError(f"{os.fspath(path)} is not a UTF-8 text file (expected JSON)") from None
+    try:
+        # NaN/Infinity are not JSON; Python's parser accepts them, so refuse them here.
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{os.fspath(path)} is not valid JSON (truncated or corrupt?): {error}") from None
 
 
 def _write_atomically(path: str | os.PathLike, text: str) -> None:

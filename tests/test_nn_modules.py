@@ -139,6 +139,8 @@ def _bad_files(document, text):
     boolean = json.loads(json.dumps(document))
     boolean["parameters"]["layer0.neuron0.w1"] = True
     other_format = dict(document, format="something else")
+    huge = text.replace(str(document["parameters"]["layer0.neuron1.b"]), "1" + "0" * 400)
+    duplicated = text.replace('"layer0.neuron1.b"', '"layer0.neuron0.w0"')
     return {
         "truncated": (text[: len(text) // 2], ValueError, "not valid JSON"),
         "empty": ("", ValueError, "not valid JSON"),
@@ -148,6 +150,8 @@ def _bad_files(document, text):
         "NaN": (nan, ValueError, "NaN"),
         "-Infinity": (infinite, ValueError, "Infinity"),
         "overflow": (big, ValueError, "finite"),
+        "huge integer": (huge, ValueError, "'layer0.neuron1.b' is too large for a float"),
+        "a name twice": (duplicated, ValueError, "names 'layer0.neuron0.w0' twice"),
         "string value": (json.dumps(wrong_type), TypeError, "must be a number"),
         "bool value": (json.dumps(boolean), TypeError, "must be a number"),
         "other format": (json.dumps(other_format), ValueError, "not an autograd-core state file"),
@@ -157,7 +161,7 @@ def _bad_files(document, text):
 
 @pytest.mark.parametrize("case", [
     "truncated", "empty", "wrong names", "missing one", "one too many", "NaN", "-Infinity", "overflow",
-    "string value", "bool value", "other format", "a list"])
+    "huge integer", "a name twice", "string value", "bool value", "other format", "a list"])
 def test_every_bad_file_is_refused_and_nothing_is_half_loaded(tmp_path, case):
     model, _, document = _saved(tmp_path)
     text = json.dumps(document, indent=1)
@@ -167,6 +171,16 @@ def test_every_bad_file_is_refused_and_nothing_is_half_loaded(tmp_path, case):
     with pytest.raises(error, match=message.replace("[", r"\[").replace("]", r"\]")):
         target.load(_write(tmp_path, bad_text))
     assert target.state_dict() == before
+
+
+def test_a_binary_file_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"\xff\xfe\x00 not text")
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="weights.bin is not a UTF-8 text file"):
+        model.load(path)
+    assert model.state_dict() == before
 
 
 def test_load_state_dict_checks_everything_before_assigning():
