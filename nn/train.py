@@ -107,6 +107,8 @@ def _check_data(data: Any) -> list[tuple[list[float], list[float], bool]]:
         for item in list(inputs) + list(targets):
             if isinstance(item, bool) or not isinstance(item, (int, float)):
                 raise TypeError(f"data[{index}] holds {item!r}; inputs and targets must be numbers")
+            if not math.isfinite(item):  # else the loss is NaN and training blames the learning rate
+                raise ValueError(f"data[{index}] holds {item!r}; inputs and targets must be finite")
         checked.append(([float(x) for x in inputs], [float(t) for t in targets], scalar))
     if len({(len(x), len(t), s) for x, t, s in checked}) != 1:
         raise ValueError("every sample must have the same number of inputs and targets")

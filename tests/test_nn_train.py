@@ -203,6 +203,8 @@ def test_progress_bar_only_when_asked(capsys):
     (dict(data=[]), ValueError),
     (dict(data=[([1.0], 1.0), ([1.0, 2.0], 1.0)]), ValueError),
     (dict(data=[([1.0], "x")]), TypeError),
+    (dict(data=[([float("nan")], 1.0)]), ValueError),
+    (dict(data=[([1.0], [float("inf")])]), ValueError),
     (dict(batch_size=0), ValueError),
     (dict(epochs=-1), ValueError),
     (dict(schedule=0.1), TypeError),
@@ -214,8 +216,9 @@ def test_bad_fit_arguments(kwargs, error):
     arguments = dict(model=model, data=SAMPLES, loss=losses.mse, optimizer=SGD(model.parameters(), lr=0.1),
                      epochs=1)
     arguments.update(kwargs)
-    with pytest.raises(error):
+    with pytest.raises(error) as caught:
         fit(**arguments)
+    assert "learning rate" not in str(caught.value)  # bad input is not blamed on the optimizer
 
 
 def test_a_diverging_run_stops_with_a_clear_error():
