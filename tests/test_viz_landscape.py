@@ -215,6 +215,29 @@ def test_loss_slice_restores_weights_even_when_the_loss_fails():
     assert w[0].data == 1.0
 
 
+def cie_lab(colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of a "#rrggbb" sRGB colour, from the published sRGB and Lab formulas."""
+    def linear(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t):
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def test_path_colours_are_told_apart():
+    # The schedules picture draws six paths at once: no two may look alike (CIE76 ΔE > 20).
+    labs = [cie_lab(colour) for colour in ls.PATH_COLOURS]
+    closest = min(math.dist(a, b) for i, a in enumerate(labs) for b in labs[i + 1:])
+    assert closest > 20
+
+
 # --- files -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", list(gallery.GALLERY))

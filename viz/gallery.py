@@ -186,7 +186,7 @@ def draw_schedules() -> Any:
     left.set_xlabel("step")
     left.set_ylabel("learning rate")
     left.set_title("learning-rate schedules")
-    left.legend(fontsize="small")
+    left.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)  # off the lines
     ls.plot_contour(valley, (-5.0, 1.0), (-2.0, 2.0), ax=figure.add_subplot(1, 2, 2), log_levels=True,
                     arrows=0, paths=schedule_paths(steps, (-4.5, 1.5)), title=f"SGD on the valley, {steps} steps")
     return figure

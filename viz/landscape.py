@@ -350,7 +350,8 @@ def loss_slice(loss: Callable[[], Value | float], filters: Sequence[Sequence[Val
 
 # --- drawing ---------------------------------------------------------------------------------------
 
-PATH_COLOURS = ("#d9480f", "#1971c2", "#2f9e44", "#9c36b5", "#e8590c", "#0c8599", "#c2255c")
+PATH_COLOURS = ("#d9480f", "#1971c2", "#2f9e44", "#9c36b5", "#f59f00", "#0c8599", "#c2255c")
+"""Colours of optimizer paths, in order; any two differ clearly (the schedules picture uses six)."""
 _KIND_MARKERS = {"minimum": ("o", "#2f9e44"), "maximum": ("^", "#e03131"),
                  "saddle": ("X", "#1971c2"), "degenerate": ("s", "#868e96")}
 
