@@ -370,6 +370,22 @@ def test_backward_frames_fill_gradients_one_step_at_a_time(tmp_path):
     assert grad_text(paths[-1], "n0") == "grad 4"
 
 
+def test_flip_book_marks_a_gradient_final_once_every_user_has_passed_its_share():
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    product = x * y
+    z = product + x
+    order = vg.topological_order(z)
+    assert order == [x, y, product, z]
+    frames = vg._flip_book_grads(order)
+    # Step 1: z passed 1 to product and to x. product is used only by z: its gradient is final.
+    # x is also used by product, which has not passed its share yet: x is partial.
+    _, states = frames[0]
+    assert (states[z], states[product], states[x], states[y]) == ("current", "complete", "partial", "waiting")
+    # Step 2: product passed its share: x and y are final though not yet "passed on".
+    _, states = frames[1]
+    assert (states[z], states[product], states[x], states[y]) == ("done", "current", "complete", "complete")
+
+
 def test_backward_frames_refuse_big_graphs_before_writing(tmp_path):
     with pytest.raises(ValueError, match="max_nodes"):
         viz.backward_frames(chain(30), tmp_path / "f", max_nodes=20)

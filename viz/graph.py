@@ -43,7 +43,7 @@ __all__ = [
 
 DEFAULT_MAX_NODES = 500
 """Largest graph (counted in ``Value`` nodes) drawn without ``max_nodes=``: the article
-network's training step has 51, and ``dot`` stays under a few seconds well past 500."""
+network's training step has 47, and ``dot`` stays under a few seconds well past 500."""
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -214,7 +214,7 @@ def _node_style(node: Value, grad: float | None, on_path: set | None, state: str
         return _Style(_GREY, "white", _GREY_TEXT)
     if state == "current":
         return _Style(_HIGHLIGHT, _HIGHLIGHT_FILL, _INK, "2")
-    if state == "done":
+    if state in ("done", "complete"):
         return _Style(_INK, _DONE_FILL)
     if state == "partial":
         return _Style(_INK, _PARTIAL_FILL)
@@ -367,12 +367,18 @@ def _flip_book_grads(order: list) -> list:
 
     Returns, per step k, (grads, states): the gradient accumulated so far in every node
     (None where nothing has arrived) and each node's state: "current" (just passed its
-    gradient to its inputs), "done" (final), "partial" (received some but not all) or
-    "waiting". The user's ``.grad`` fields are never touched.
+    gradient to its inputs), "done" (final and passed on), "complete" (final: every node
+    using it has passed its share, but it has not passed it on yet), "partial" (received
+    some but not all) or "waiting". The user's ``.grad`` fields are never touched.
     """
     root = order[-1]
     grads: dict = {node: None for node in order}
     grads[root] = 1.0
+    # How many input slots still owe each node a share of its gradient (x * x owes x two).
+    owed: dict = {node: 0 for node in order}
+    for node in order:
+        for parent in node.parents:
+            owed[parent] += 1
     frames = []
     finished: set = set()
     for node in reversed(order):
@@ -380,6 +386,8 @@ def _flip_book_grads(order: list) -> list:
             for parent, partial in zip(node.parents, local_partials(node), strict=True):
                 previous = grads[parent] or 0.0
                 grads[parent] = previous + grads[node] * float(partial)
+        for parent in node.parents:
+            owed[parent] -= 1
         finished.add(node)
         states = {}
         for other in order:
@@ -387,6 +395,8 @@ def _flip_book_grads(order: list) -> list:
                 states[other] = "current"
             elif other in finished:
                 states[other] = "done"
+            elif owed[other] == 0:
+                states[other] = "complete"
             elif grads[other] is not None:
                 states[other] = "partial"
             else:
@@ -400,9 +410,10 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
     """Backpropagation as a flip-book: one picture per step of backward, in reverse topological order.
 
     Step k shows the gradient filled so far in every value: the node that has just
-    passed its gradient to its inputs (orange), the ones that are final (green), the
-    ones that have received only part of their gradient (yellow) and the rest (grey,
-    ``grad ·``). The gradients are replayed from the op table's local partials; the
+    passed its gradient to its inputs (orange), the ones whose gradient is final (green:
+    every node using them has passed its share back), the ones that have received only
+    part of their gradient (yellow) and the rest (grey, ``grad ·``). Orange edges are
+    those the gradient has already flowed down. The gradients are replayed from the op table's local partials; the
     ``.grad`` fields of the graph are left untouched. Files are ``step_001.svg``,
     ``step_002.svg``... in ``out_dir`` (created if missing); returns their paths.
     """
