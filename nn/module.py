@@ -159,6 +159,8 @@ def _write_atomically(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):  # else mkstemp's error names the temporary file, not the folder
+        raise FileNotFoundError(f"cannot write {path}: there is no directory {directory}")
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -173,6 +173,11 @@ def test_every_bad_file_is_refused_and_nothing_is_half_loaded(tmp_path, case):
     assert target.state_dict() == before
 
 
+def test_save_into_a_missing_directory_names_the_directory(tmp_path):
+    with pytest.raises(FileNotFoundError, match="there is no directory .*missing$"):
+        MLP(2, [1], seed=0).save(tmp_path / "missing" / "m.json")
+
+
 def test_a_binary_file_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "weights.bin"
     path.write_bytes(b"\xff\xfe\x00 not text")

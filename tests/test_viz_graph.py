@@ -334,6 +334,14 @@ def test_render_writes_the_file_atomically(tmp_path):
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
+@needs_dot
+def test_render_into_a_missing_directory_names_the_directory(tmp_path):
+    folder = tmp_path / "no such folder"
+    with pytest.raises(FileNotFoundError, match="there is no directory .*no such folder$"):
+        viz.render(Value(1.0, label="x") * 2, folder / "g.svg")
+    assert not folder.exists()
+
+
 def test_missing_dot_says_how_to_install_graphviz_and_keeps_the_source(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     x = Value(2.0, label="x")

@@ -315,6 +315,8 @@ def _formats() -> set:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory and os.replace."""
     directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():  # else mkstemp's error names the temporary file, not the folder
+        raise FileNotFoundError(f"cannot write {path}: there is no directory {directory}")
     handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
