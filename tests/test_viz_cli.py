@@ -114,6 +114,10 @@ def test_missing_unused_and_malformed_values_are_clear_errors():
         parse_assignments(["x=1", "x=2"])
     with pytest.raises(ExpressionError, match="finite"):
         parse_assignments(["x=nan"])
+    with pytest.raises(ExpressionError, match="too large for a float"):
+        build_expression("1" + "0" * 400 + " * x", {"x": 1.0})
+    with pytest.raises(ExpressionError, match="too large for a float"):
+        build_expression("x + 1e999", {"x": 1.0})
 
 
 # --- the graph command --------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
     if isinstance(node, ast.Expression):
         return _evaluate(node.body, leaves)
     if isinstance(node, ast.Constant):
-        return float(node.value)  # floats: 9**9**9 overflows at once instead of computing for ever
+        return _number(node.value)
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
             raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
@@ -150,6 +150,17 @@ def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
     if not isinstance(left, Value) and not isinstance(right, Value):
         left = Value(left)  # keep constant arithmetic in the graph (and in the engine's domain checks)
     return _apply(type(node.op), left, right)
+
+
+def _number(literal: int | float) -> float:
+    """A literal as a float (so 9**9**9 overflows at once instead of computing for ever), finite."""
+    try:
+        value = float(literal)
+    except OverflowError:
+        raise ExpressionError(f"the number {str(literal)[:20]}... is too large for a float") from None
+    if not math.isfinite(value):  # Python reads 1e999 as inf
+        raise ExpressionError("a number in the expression is too large for a float (it reads as inf)")
+    return value
 
 
 def _apply(op: type, left: Value | float, right: Value | float) -> Value:
