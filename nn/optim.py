@@ -135,8 +135,8 @@ class RMSProp(Optimizer):
     def step(self) -> None:
         """One RMSProp update of every parameter."""
         a = self.alpha
-        for i, p in enumerate(self.params):
-            g = self._gradient(p, self.weight_decay)
+        grads = [self._gradient(p, self.weight_decay) for p in self.params]  # all checked before any update
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             self.square_avg[i] = a * self.square_avg[i] + (1.0 - a) * g * g
             v = self.square_avg[i]
             if self.centered:
@@ -184,8 +184,8 @@ class Adam(Optimizer):
         t = self.steps + 1
         correction1 = 1.0 - beta1 ** t
         correction2 = 1.0 - beta2 ** t
-        for i, p in enumerate(self.params):
-            g = self._gradient(p, self.weight_decay)
+        grads = [self._gradient(p, self.weight_decay) for p in self.params]  # all checked before any update
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
             self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
             v = self.v[i]

@@ -104,12 +104,22 @@ def test_bad_optimizer_arguments(make, error):
         make(Value(1.0))
 
 
-def test_a_nan_gradient_is_refused_before_any_update():
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: RMSProp(p),
+                                  lambda p: Adam(p)])
+def test_a_nan_gradient_is_refused_before_any_update(make):
     a, b = Value(1.0), Value(2.0)
     a.grad, b.grad = 1.0, float("nan")
+    opt = make([a, b])
     with pytest.raises(ValueError, match="non-finite"):
-        SGD([a, b], lr=0.1).step()
+        opt.step()
     assert (a.data, b.data) == (1.0, 2.0)
+    # the refused step left no trace: the next good step is the optimizer's first
+    b.grad = 1.0
+    opt.step()
+    fresh_a, fresh_b = Value(1.0), Value(2.0)
+    fresh_a.grad, fresh_b.grad = 1.0, 1.0
+    make([fresh_a, fresh_b]).step()
+    assert (a.data, b.data) == (fresh_a.data, fresh_b.data)
 
 
 # --- schedules by hand ----------------------------------------------------------------------
