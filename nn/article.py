@@ -81,6 +81,11 @@ PARAMETER_NAMES: tuple[str, ...] = tuple(
 _BACKWARD_ORDER = ("w9", "w10", "b5", "w5", "w6", "b3", "w7", "w8", "b4",
                    "w1", "w2", "b1", "w3", "w4", "b2")
 
+# The named nodes from the loss back to the first hidden layer: the local derivatives are
+# listed in this order of their upper node (∂z_o/∂… together, then hidden layer 2, ...).
+_OUTPUT_FIRST = ("E", "a_o", "z_o", "a_h2_1", "z_h2_1", "a_h2_2", "z_h2_2",
+                 "a_h1_1", "z_h1_1", "a_h1_2", "z_h1_2")
+
 
 def _check_inputs(inputs: Any) -> list:
     """The two inputs: Values pass through (so a compiler can trace the network), numbers are checked."""
@@ -332,7 +337,8 @@ def walkthrough(inputs: Sequence[float] = DEFAULT_INPUTS, target: float = DEFAUL
         inputs=inputs, target=target, weights=start,
         illustrative=(inputs == DEFAULT_INPUTS and target == DEFAULT_TARGET and start == DEFAULT_WEIGHTS),
         forward=tuple(_forward_lines(nodes, params)), output=a_o.data, loss_line=loss_line,
-        loss=loss.data, local_derivatives=tuple(local.values()), gradients=tuple(gradients),
+        loss=loss.data, gradients=tuple(gradients),
+        local_derivatives=tuple(sorted(local.values(), key=lambda f: _OUTPUT_FIRST.index(f.child))),
         lr=lr, updates=updates, new_output=new_nodes["a_o"].data, new_loss=new_loss.data)
 
 

@@ -109,6 +109,19 @@ def test_local_derivative_formulas_read_like_the_textbook():
         assert factor.term.value == pytest.approx(factor.value, rel=1e-12)
 
 
+def test_local_derivatives_are_listed_node_by_node_from_the_output_back():
+    record = walkthrough()
+    uppers = []
+    for factor in record.local_derivatives:
+        if not uppers or uppers[-1] != factor.child:
+            uppers.append(factor.child)
+    assert uppers == ["E", "a_o", "z_o", "a_h2_1", "z_h2_1", "a_h2_2", "z_h2_2",
+                      "a_h1_1", "z_h1_1", "a_h1_2", "z_h1_2"]
+    z_o = [factor.parent for factor in record.local_derivatives if factor.child == "z_o"]
+    assert z_o == ["w9", "w10", "b5", "a_h2_1", "a_h2_2"]
+    assert len(record.local_derivatives) == 27  # 15 parameters, 5 σ', 6 weights as factors, ∂E/∂a_o
+
+
 def test_one_descent_step_and_the_new_loss():
     record = walkthrough(lr=0.5)
     grads = hand_gradients(DEFAULT_WEIGHTS, *DEFAULT_INPUTS, DEFAULT_TARGET)
@@ -195,6 +208,26 @@ def test_matt_mazur_step_by_step_backpropagation_example():
     # 0.2910277737 (checked by hand), so only its first six decimals are reproducible.
     assert printed(new_loss.data, "0.291028")
     assert new_loss.data == pytest.approx(0.2910277737, abs=1e-10)
+
+
+def test_the_readme_shows_real_lines_of_the_walkthrough_in_order():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("Output, abridged", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    lines = walkthrough().render().splitlines()
+    position, cut = -1, True  # "…" marks cut lines: elsewhere the README's lines follow each other
+    for line in shown.strip("\n").splitlines():
+        if line == "…" or (cut and not line):  # a blank line after a cut could be any blank line
+            cut = True
+            continue
+        if cut:
+            assert line in lines[position + 1:], f"README line not in the walkthrough (or out of order): {line}"
+            position = lines.index(line, position + 1)
+        else:
+            position += 1
+            assert lines[position] == line, f"README line {line!r}: the walkthrough has {lines[position]!r}"
+        cut = False
 
 
 # --- the command ------------------------------------------------------------------------------
