@@ -75,7 +75,8 @@ def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> 
     loss, _ = model.loss(inputs, target)
     loss.backward()  # so the drawing shows every gradient
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    written = render(loss, path, highlight=[model.params["w5"]])
+    # Top to bottom, like the README's picture: left to right, 47 values make a strip 17 pages wide.
+    written = render(loss, path, highlight=[model.params["w5"]], rankdir="TB")
     print(f"\nThe chain-rule graph (w5's paths highlighted) is in {written}")
     return 0
 

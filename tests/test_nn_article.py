@@ -4,6 +4,7 @@ walkthrough, Matt Mazur's published worked example, and the ``article`` command.
 import json
 import math
 import random
+import re
 
 import pytest
 
@@ -287,6 +288,8 @@ def test_article_command_draws_the_graph(tmp_path, capsys):
     assert main(["article", "--svg", str(path)]) == 0
     svg = path.read_text()
     assert "<svg" in svg and "w5" in svg and "a_h2_1" in svg
+    size = re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg)
+    assert int(size[1]) < int(size[2])  # drawn top to bottom, readable on a screen
 
 
 def test_the_network_accepts_values_and_trains_with_fit():
