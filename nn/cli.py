@@ -54,7 +54,8 @@ def training_table(weights: dict | None, inputs: tuple, target: float, lr: float
     losses = history.epoch_loss[:] + [final]  # losses[k] = E after k steps
     stride = max(1, math.ceil(steps / (MAX_TABLE_ROWS - 1)))
     rows = sorted(set(range(0, steps + 1, stride)) | {steps})
-    lines = [f"Training on: {steps} steps of gradient descent at η = {fmt(lr)}", "", "  step  E"]
+    plural = "" if steps == 1 else "s"
+    lines = [f"Training on: {steps} step{plural} of gradient descent at η = {fmt(lr)}", "", "  step  E"]
     lines += [f"{k:>6}  {fmt(losses[k])}" for k in rows]
     lines.append(f"E fell from {fmt(losses[0])} to {fmt(losses[-1])}; a_o is now "
                  f"{fmt(model(list(inputs)).data)} (target {fmt(target)})")

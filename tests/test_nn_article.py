@@ -249,6 +249,10 @@ def test_article_command_trains_on_with_steps(capsys):
     assert steps[0] == 0 and steps[-1] == 40 and len(rows) <= 21
     assert losses_seen == sorted(losses_seen, reverse=True)  # falling
     assert losses_seen[0] == pytest.approx(walkthrough().loss, rel=1e-8)
+    assert main(["article", "--steps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Training on: 1 step of gradient descent" in out
+    assert f"     1  {walkthrough().render().split('E   = ')[1].split()[0]}" in out  # the walkthrough's new E
 
 
 def test_article_command_reads_weights_files(tmp_path, capsys):
