@@ -101,20 +101,31 @@ def _count_paths(order: list, wrt: Value) -> dict:
 def _enumerate_paths(output: Value, wrt: Value, counts: dict, names: dict) -> list[ChainPath]:
     paths = []
     # Depth-first without recursion: each entry is (node, edges so far, product so far).
-    stack = [(output, (), 1.0)]
+    # The edges so far are a linked list (edge, rest) that branches share, so a long path
+    # costs its length once instead of a copy of its prefix at every step.
+    stack = [(output, None, 1.0)]
     while stack:
         node, edges, product = stack.pop()
         if node is wrt:
-            paths.append(ChainPath(edges, product))
+            paths.append(ChainPath(_unlink(edges), product))
             continue
         partials = local_partials(node)
         branches = []
         for index, (parent, partial) in enumerate(zip(node.parents, partials, strict=True)):
             if counts.get(parent, 0):
                 edge = Edge(node, parent, names[node], names[parent], index, float(partial))
-                branches.append((parent, edges + (edge,), product * edge.partial))
+                branches.append((parent, (edge, edges), product * edge.partial))
         stack.extend(reversed(branches))  # so the first input's paths come first
     return paths
+
+
+def _unlink(edges: tuple | None) -> tuple[Edge, ...]:
+    """The edges of a linked list (last edge, rest), output end first."""
+    backwards = []
+    while edges is not None:
+        edge, edges = edges
+        backwards.append(edge)
+    return tuple(reversed(backwards))
 
 
 def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
