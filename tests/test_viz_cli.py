@@ -48,6 +48,20 @@ def test_expressions_evaluate_like_python_arithmetic(text, at, expected):
     assert set(leaves) == set(at)
 
 
+@pytest.mark.parametrize("text, x, value, derivative", [
+    ("x ** (2*1)", -1.5, 2.25, -3.0),           # 2x
+    ("x ** (-1*2)", -2.0, 0.25, 0.25),          # -2 x^-3
+    ("x ** (6/2)", -2.0, -8.0, 12.0),           # 3x²
+])
+def test_a_constant_exponent_is_a_number_exponent(text, x, value, derivative):
+    # As in Python, x ** (6/2) is x raised to a number, so a negative x is fine (x ** y needs x > 0).
+    root, leaves = build_expression(text, {"x": x})
+    assert root.op == "pow_const"
+    root.backward()
+    assert leaves["x"].grad == pytest.approx(derivative)
+    assert root.data == pytest.approx(value)
+
+
 def test_a_name_used_twice_is_one_leaf():
     root, leaves = build_expression("x * x", {"x": 3.0})
     root.backward()

@@ -20,7 +20,7 @@ import keyword
 import math
 from collections.abc import Mapping
 
-from autograd_core import OPS, Value
+from autograd_core import OPS, Value, topological_order
 
 __all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_NODES", "parse_expression",
            "build_expression", "parse_assignments"]
@@ -147,9 +147,17 @@ def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
             argument = Value(argument)
         return getattr(argument, node.func.id)()
     left, right = _evaluate(node.left, leaves), _evaluate(node.right, leaves)
+    if isinstance(node.op, ast.Pow) and isinstance(right, Value) and _is_constant(right, leaves):
+        right = right.data  # x ** (6/2) is x ** number (pow_const), which allows a negative x
     if not isinstance(left, Value) and not isinstance(right, Value):
         left = Value(left)  # keep constant arithmetic in the graph (and in the engine's domain checks)
     return _apply(type(node.op), left, right)
+
+
+def _is_constant(value: Value, leaves: Mapping[str, Value]) -> bool:
+    """True when ``value`` was computed from numbers alone, none of the named leaves."""
+    named = {id(leaf) for leaf in leaves.values()}
+    return not any(id(node) in named for node in topological_order(value))
 
 
 def _number(literal: int | float) -> float:
