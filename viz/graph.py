@@ -415,9 +415,10 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
     passed its gradient to its inputs (orange), the ones whose gradient is final (green:
     every node using them has passed its share back), the ones that have received only
     part of their gradient (yellow) and the rest (grey, ``grad ·``). Orange edges are
-    those the gradient has already flowed down. The gradients are replayed from the op table's local partials; the
-    ``.grad`` fields of the graph are left untouched. Files are ``step_001.svg``,
-    ``step_002.svg``... in ``out_dir`` (created if missing); returns their paths.
+    those the gradient has already flowed down. The gradients are replayed from the op
+    table's local partials; the ``.grad`` fields of the graph are left untouched. Files
+    are ``step_001.svg``, ``step_002.svg``... in ``out_dir`` (created if missing);
+    returns their paths.
     """
     _check_format(format)
     if not isinstance(root, Value):
