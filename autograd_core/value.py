@@ -66,7 +66,8 @@ def _domain_error(op: Op, args: tuple, error: Exception) -> Exception:
     if isinstance(error, ZeroDivisionError):
         return ZeroDivisionError(f"{call} divides by zero: {op.name} is defined for {op.domain}")
     if isinstance(error, OverflowError):
-        return OverflowError(f"{call} overflows a float: {op.name} is defined for {op.domain}")
+        # The inputs are inside the domain here; the result is just too large for a float.
+        return OverflowError(f"{call} overflows a float (the largest is about 1.8e308)")
     return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain} ({error})")
 
 

@@ -194,3 +194,10 @@ def test_negative_base_with_integer_exponent_is_fine():
     y = x ** 3
     y.backward()
     assert (y.data, x.grad) == (-8.0, 12.0)
+
+
+def test_overflow_blames_the_size_of_the_result_not_the_domain():
+    # 10 is inside pow's domain (a > 0): the message must not suggest otherwise.
+    with pytest.raises(OverflowError) as caught:
+        Value(10.0) ** Value(400.0)
+    assert "1.8e308" in str(caught.value) and "defined for" not in str(caught.value)
