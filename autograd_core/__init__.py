@@ -18,12 +18,12 @@ from .functional import grad, hessian, value_and_grad
 from .graph import local_partials, node_names, topological_order
 from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .ops import OPS, Op
-from .value import Value
+from .value import Value, as_float, as_int
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "OPS", "Op",
+    "Value", "OPS", "Op", "as_float", "as_int",
     "backward", "gradients", "grad", "value_and_grad", "hessian",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "explain", "Explanation",

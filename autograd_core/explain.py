@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .backprop import gradients
 from .graph import local_partials, node_names, topological_order
-from .value import Value
+from .value import Value, as_int
 
 __all__ = ["Edge", "ChainPath", "Explanation", "explain"]
 
@@ -146,10 +146,7 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     for name, item in (("output", output), ("wrt", wrt)):
         if not isinstance(item, Value):
             raise TypeError(f"{name} must be a Value, got {type(item).__name__}")
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int):
-        raise TypeError(f"max_paths must be an int, got {type(max_paths).__name__}")
-    if max_paths < 1:
-        raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
+    as_int(max_paths, "max_paths", minimum=1)
     order = topological_order(output)
     counts = _count_paths(order, wrt)
     n_paths = counts.get(output, 0)

@@ -48,7 +48,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
 from .finite_differences import gradcheck
 from .modes import enable_grad
 from .ops import OPS, Op
-from .value import Value
+from .value import Value, as_int
 
 __all__ = [
     "finite_floats", "values", "op_inputs", "OpInputs", "expression_dags", "RandomExpression", "Step",
@@ -336,10 +336,7 @@ def expression_dags(n_inputs: int | tuple[int, int] = (1, 4), max_ops: int = 12,
     low, high = bounds
     if not 1 <= low <= high:
         raise ValueError(f"n_inputs must be >= 1 (or a range (low, high) with 1 <= low <= high), got {n_inputs!r}")
-    if isinstance(max_ops, bool) or not isinstance(max_ops, int):
-        raise TypeError(f"max_ops must be an int, got {type(max_ops).__name__}")
-    if max_ops < 1:
-        raise ValueError(f"max_ops must be a positive int, got {max_ops!r}")
+    as_int(max_ops, "max_ops", minimum=1)
 
     @st.composite
     def draw_expression(draw: Callable) -> RandomExpression:

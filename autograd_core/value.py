@@ -15,7 +15,7 @@ from typing import Any
 from .modes import _Mode, user_code_location
 from .ops import OPS, Op
 
-__all__ = ["Value", "as_float"]
+__all__ = ["Value", "as_float", "as_int"]
 
 _ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
 _POW, _POW_CONST = OPS["pow"], OPS["pow_const"]
@@ -40,6 +40,24 @@ def as_float(x: Any, what: str = "data") -> float:
     except OverflowError:
         # Python says only "int too large to convert to float"; name what it was.
         raise OverflowError(f"{what} ({type(x).__name__}) is too large for a float") from None
+
+
+def as_int(x: Any, what: str, minimum: int | None = None) -> int:
+    """``x`` if it is an int (not a bool) of at least ``minimum``, else a TypeError or ValueError
+    naming ``what``.
+
+    >>> as_int(3, "n", minimum=1)
+    3
+    >>> as_int(0, "n", minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be at least 1, got 0
+    """
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise TypeError(f"{what} must be an int, got {type(x).__name__}")
+    if minimum is not None and x < minimum:
+        raise ValueError(f"{what} must be at least {minimum}, got {x}")
+    return x
 
 
 def _is_number(x: Any) -> bool:

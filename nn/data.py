@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import random
 
+from autograd_core import as_int
+
 __all__ = ["xor", "two_moons", "housing", "HOUSING_INTERCEPT", "HOUSING_SLOPE", "HOUSING_NOISE"]
 
 Sample = tuple[list[float], float]
@@ -21,13 +23,6 @@ def xor() -> list[Sample]:
     """
     return [([a, b], float(int(a) ^ int(b))) for a in (0.0, 1.0) for b in (0.0, 1.0)]
 
-
-def _check_count(n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 2:
-        raise ValueError(f"n must be at least 2, got {n}")
-    return n
 
 
 def two_moons(n: int = 100, noise: float = 0.1, seed: int = 0,
@@ -43,7 +38,7 @@ def two_moons(n: int = 100, noise: float = 0.1, seed: int = 0,
     >>> len(points), sorted({t for _, t in points})
     (10, [0.0, 1.0])
     """
-    n = _check_count(n)
+    n = as_int(n, "n", minimum=2)
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
         raise ValueError(f"noise must be a number >= 0, got {noise!r}")
     rng = random.Random(seed)
@@ -81,7 +76,7 @@ def housing(n: int = 50, seed: int = 0) -> list[Sample]:
     >>> [len(x) for x, _ in data]
     [1, 1, 1]
     """
-    n = _check_count(n)
+    n = as_int(n, "n", minimum=2)
     rng = random.Random(seed)
     samples = []
     for _ in range(n):

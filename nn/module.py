@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from autograd_core import Value
+from autograd_core import Value, as_int
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "read_state_file"]
 
@@ -42,13 +42,6 @@ def _check_activation(activation: Any) -> str:
         raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
     return activation
 
-
-def _check_size(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return n
 
 
 def _rng(seed: int | random.Random | None) -> random.Random:
@@ -247,7 +240,7 @@ class Neuron(Module):
 
     def __init__(self, n_in: int, activation: str = "sigmoid",
                  seed: int | random.Random | None = None) -> None:
-        self.n_in = _check_size(n_in, "n_in")
+        self.n_in = as_int(n_in, "n_in", minimum=1)
         self.activation = _check_activation(activation)
         rng = _rng(seed)
         bound = 1.0 / math.sqrt(n_in)
@@ -283,8 +276,8 @@ class Layer(Module):
 
     def __init__(self, n_in: int, n_out: int, activation: str = "sigmoid",
                  seed: int | random.Random | None = None) -> None:
-        self.n_in = _check_size(n_in, "n_in")
-        self.n_out = _check_size(n_out, "n_out")
+        self.n_in = as_int(n_in, "n_in", minimum=1)
+        self.n_out = as_int(n_out, "n_out", minimum=1)
         self.activation = _check_activation(activation)
         rng = _rng(seed)
         self.neurons = [Neuron(n_in, activation, seed=rng) for _ in range(n_out)]
@@ -320,10 +313,10 @@ class MLP(Module):
 
     def __init__(self, n_in: int, sizes: Sequence[int], activation: str | Sequence[str] = "tanh",
                  seed: int | random.Random | None = 0) -> None:
-        self.n_in = _check_size(n_in, "n_in")
+        self.n_in = as_int(n_in, "n_in", minimum=1)
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
             raise TypeError(f"sizes must be a non-empty list of layer widths, got {sizes!r}")
-        sizes = [_check_size(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
+        sizes = [as_int(n, f"sizes[{i}]", minimum=1) for i, n in enumerate(sizes)]
         if isinstance(activation, str):
             activations = [activation] * len(sizes)
         elif isinstance(activation, Sequence):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 
+from autograd_core import as_int
+
 __all__ = ["Schedule", "ConstantLR", "StepDecay", "ExponentialDecay", "CosineAnnealing",
            "CosineWarmRestarts", "CyclicLR", "ReduceOnPlateau"]
 
@@ -34,27 +36,13 @@ def _non_negative(value: float, what: str) -> float:
     return float(value)
 
 
-def _positive_int(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1, got {value}")
-    return value
-
-
-def _step_index(step: int) -> int:
-    if isinstance(step, bool) or not isinstance(step, int):
-        raise TypeError(f"step must be an int, got {type(step).__name__}")
-    if step < 0:
-        raise ValueError(f"step must be >= 0, got {step}")
-    return step
 
 
 class Schedule:
     """Base class of step-indexed schedules: ``schedule(step) -> learning rate``."""
 
     def __call__(self, step: int) -> float:
-        return self.lr_at(_step_index(step))
+        return self.lr_at(as_int(step, "step", minimum=0))
 
     def lr_at(self, step: int) -> float:
         """The learning rate at a (validated) step."""
@@ -77,7 +65,7 @@ class StepDecay(Schedule):
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
         self.lr = _non_negative(lr, "lr")
-        self.step_size = _positive_int(step_size, "step_size")
+        self.step_size = as_int(step_size, "step_size", minimum=1)
         self.gamma = _positive(gamma, "gamma")
 
     def lr_at(self, step: int) -> float:
@@ -117,7 +105,7 @@ class CosineAnnealing(Schedule):
 
     def __init__(self, lr: float, t_max: int, lr_min: float = 0.0) -> None:
         self.lr = _non_negative(lr, "lr")
-        self.t_max = _positive_int(t_max, "t_max")
+        self.t_max = as_int(t_max, "t_max", minimum=1)
         self.lr_min = _non_negative(lr_min, "lr_min")
 
     def lr_at(self, step: int) -> float:
@@ -136,8 +124,8 @@ class CosineWarmRestarts(Schedule):
 
     def __init__(self, lr: float, t_0: int, t_mult: int = 1, lr_min: float = 0.0) -> None:
         self.lr = _non_negative(lr, "lr")
-        self.t_0 = _positive_int(t_0, "t_0")
-        self.t_mult = _positive_int(t_mult, "t_mult")
+        self.t_0 = as_int(t_0, "t_0", minimum=1)
+        self.t_mult = as_int(t_mult, "t_mult", minimum=1)
         self.lr_min = _non_negative(lr_min, "lr_min")
 
     def position(self, step: int) -> tuple[int, int, int]:
@@ -173,7 +161,7 @@ class CyclicLR(Schedule):
                  mode: str = "triangular") -> None:
         self.base_lr = _non_negative(base_lr, "base_lr")
         self.max_lr = _non_negative(max_lr, "max_lr")
-        self.step_size = _positive_int(step_size, "step_size")
+        self.step_size = as_int(step_size, "step_size", minimum=1)
         if mode not in ("triangular", "triangular2"):
             raise ValueError(f"mode must be 'triangular' or 'triangular2', got {mode!r}")
         self.mode = mode

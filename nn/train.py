@@ -16,7 +16,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from autograd_core import Value
+from autograd_core import Value, as_int
 
 from .module import Module
 from .optim import Optimizer
@@ -190,9 +190,7 @@ def _progress(enabled: bool | None, total: int) -> Any:
 def _check_batch_size(batch_size: Any, n: int) -> int | None:
     if batch_size is None:
         return None
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be None (full batch) or an int >= 1, got {batch_size!r}")
-    return min(batch_size, n)
+    return min(as_int(batch_size, "batch_size (None for full batch)", minimum=1), n)
 
 
 def _early_stopping(value: Any) -> EarlyStopping | None:
@@ -239,8 +237,7 @@ def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epo
     samples = _check_data(data)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn.optim.Optimizer, got {type(optimizer).__name__}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    as_int(epochs, "epochs", minimum=0)
     batch_size = _check_batch_size(batch_size, len(samples))
     stopping = _early_stopping(early_stopping)
     averaging = _swa(swa)

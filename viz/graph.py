@@ -34,7 +34,7 @@ from typing import Any
 
 import graphviz
 
-from autograd_core import Value, local_partials, node_names, topological_order
+from autograd_core import Value, as_int, local_partials, node_names, topological_order
 
 __all__ = [
     "DEFAULT_MAX_NODES", "RANKDIRS", "DotNotFoundError",
@@ -162,8 +162,7 @@ def highlighted_nodes(order: list, sources: set) -> set:
 
 
 def _check_size(order: list, max_nodes: int) -> None:
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    as_int(max_nodes, "max_nodes", minimum=1)
     if len(order) > max_nodes:
         raise ValueError(
             f"the graph has {len(order)} values, more than max_nodes={max_nodes}: draw a smaller "

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd_core import Value, grad, hessian, no_grad
+from autograd_core import Value, as_int, grad, hessian, no_grad
 
 from .graph import _write_atomically
 
@@ -249,8 +249,7 @@ def descend(f: Function2, start: Point, optimizer: Callable[[list[Value]], Any],
     ``lambda params: nn.optim.SGD(params, lr=0.1)``; it needs ``zero_grad()``,
     ``step()`` and, with a ``schedule`` (``schedule(step) -> lr``), a settable ``lr``.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+    as_int(steps, "steps", minimum=0)
     px, py = Value(float(start[0]), label="x"), Value(float(start[1]), label="y")
     opt = optimizer([px, py])
     path = [(px.data, py.data)]
