@@ -12,7 +12,6 @@ Two passes read the op table's partial rules:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from .codegen import compile_float_pass
@@ -43,48 +42,17 @@ def _anomaly_error(node: Value, parent_index: int, contribution: float) -> Float
         f"(gradient for input {parent_index}); the node was created at {origin}")
 
 
-# The same pass as _float_pass below, with one branch per op written out from the op
-# table's partial rules (no per-node call of a rule and no tuple): about 1.4x faster.
-# _float_pass keeps the generic form for detect_anomaly, which checks every contribution.
+# The float pass, one branch per op written out from the op table's partial rules (no
+# per-node call of a rule and no tuple); under detect_anomaly the same pass also checks
+# every contribution.
 _fast_float_pass = compile_float_pass(OPS, _partial_error)
+_checked_float_pass = compile_float_pass(OPS, _partial_error, _anomaly_error)
 
 
 def _float_pass(order: list, root: Value, seed: float, accumulate: bool) -> None:
     """Fill ``_pass_grad`` of every node in ``order``; add it to ``.grad`` if asked."""
-    if not _Mode.anomaly:
-        return _fast_float_pass(order, root, seed, accumulate)
-    for node in order:
-        node._pass_grad = 0.0
-    root._pass_grad = seed
-    anomaly = _Mode.anomaly
-    for node in reversed(order):
-        g = node._pass_grad
-        if accumulate:
-            node.grad += g
-        parents = node.parents
-        # A zero gradient contributes nothing; skipping it also skips dead relus.
-        if not parents or g == 0.0:
-            continue
-        op = node._op
-        try:
-            if len(parents) == 2:
-                a, b = parents
-                da, db = op.partials(a.data, b.data, node.data)
-                a._pass_grad += g * da
-                b._pass_grad += g * db
-            else:
-                a = parents[0]
-                if op.has_const:
-                    (da,) = op.partials(a.data, node.data, node._const)
-                else:
-                    (da,) = op.partials(a.data, node.data)
-                a._pass_grad += g * da
-        except (ArithmeticError, ValueError) as error:
-            raise _partial_error(node, error) from None
-        if anomaly:
-            for index, parent in enumerate(parents):
-                if not math.isfinite(parent._pass_grad):
-                    raise _anomaly_error(node, index, parent._pass_grad)
+    float_pass = _checked_float_pass if _Mode.anomaly else _fast_float_pass
+    float_pass(order, root, seed, accumulate)
 
 
 def backward(root: Value, grad: float = 1.0) -> None:

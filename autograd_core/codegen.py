@@ -231,6 +231,19 @@ _FLOAT_PASS_TAIL = '''\
                 else:
                     (da,) = op.partials(a.data, node.data)
                 a._pass_grad += g * da
+'''
+
+# Under detect_anomaly: after each node, its inputs' gradients so far must be finite.
+_FLOAT_PASS_FINITE_CHECK = '''\
+            if not isfinite(a._pass_grad):
+                raise anomaly_error(node, 0, a._pass_grad)
+            if node._b is not None and not isfinite(node._b._pass_grad):
+                raise anomaly_error(node, 1, node._b._pass_grad)
+'''
+
+_FLOAT_PASS_EXCEPT = '''\
+    except FloatingPointError:
+        raise  # an anomaly report, not a failed partial
     except (ArithmeticError, ValueError) as error:
         raise partial_error(node, error) from None
 '''
@@ -247,13 +260,14 @@ def _float_pass_branch(op: Any) -> list[str]:
     return lines
 
 
-def float_pass_source(ops: Any, first: tuple[str, ...] = ("mul", "add")) -> str:
+def float_pass_source(ops: Any, first: tuple[str, ...] = ("mul", "add"), check_finite: bool = False) -> str:
     """Source of the eager float backward pass with one branch per op of ``ops``.
 
     Each branch is the op's partial rule evaluated on symbols, so a node's update is
     straight arithmetic on its parents' data instead of a call of the rule that builds a
     tuple. Ops that take a constant (``x ** k``, whose rule branches on ``k``) keep the
     generic call, as do ops added to the table after this module generated the pass.
+    With ``check_finite`` every node's contributions are checked (``detect_anomaly``).
     """
     order = [name for name in first if name in ops] + [name for name in ops if name not in first]
     lines = [_FLOAT_PASS_HEAD.rstrip("\n")]
@@ -269,16 +283,21 @@ def float_pass_source(ops: Any, first: tuple[str, ...] = ("mul", "add")) -> str:
         lines.append(f"            {keyword_} op is OP_{identifier(name, 'op')}:")
         lines.extend(f"                {line}" for line in branch)
         keyword_ = "elif"
-    return "\n".join(lines) + "\n" + _FLOAT_PASS_TAIL
+    check = _FLOAT_PASS_FINITE_CHECK if check_finite else ""
+    return "\n".join(lines) + "\n" + _FLOAT_PASS_TAIL + check + _FLOAT_PASS_EXCEPT
 
 
-def compile_float_pass(ops: Any, partial_error: Any) -> Any:
+def compile_float_pass(ops: Any, partial_error: Any, anomaly_error: Any = None) -> Any:
     """The function :func:`float_pass_source` describes, bound to ``ops``.
 
-    ``partial_error(node, error)`` makes the exception raised when a partial fails.
+    ``partial_error(node, error)`` makes the exception raised when a partial fails; with
+    ``anomaly_error(node, input_index, gradient)`` the pass also checks every contribution
+    is finite and raises what it makes when one is not.
     """
     namespace = {f"OP_{identifier(name, 'op')}": op for name, op in ops.items()}
-    namespace.update(log=log, step=step, partial_error=partial_error)
-    exec(compile(float_pass_source(ops), "<autograd_core float pass>", "exec"), namespace)
+    namespace.update(log=log, step=step, isfinite=math.isfinite, partial_error=partial_error,
+                     anomaly_error=anomaly_error)
+    source = float_pass_source(ops, check_finite=anomaly_error is not None)
+    exec(compile(source, "<autograd_core float pass>", "exec"), namespace)
     return namespace["float_pass"]
 
