@@ -23,7 +23,7 @@ constant, baked in with the value it had when traced.
 (0.06237, -0.187175, -0.093587)
 >>> print(step.source)
 def compiled(x, t):
-    if _mode.anomaly:
+    if not _all_threads.record_unchecked and _this_thread.anomaly:
         return _eager(x, t)  # detect_anomaly(): the eager engine checks
     if x.__class__ is not float or t.__class__ is not float:
         x, t = _floats(x, t)  # ints, numpy floats: as floats
@@ -65,7 +65,7 @@ from typing import Any
 from .backprop import backward
 from .codegen import Sym, combine, identifier, literal
 from .graph import topological_order
-from .modes import _Mode, enable_grad
+from .modes import THIS_THREAD, AllThreads, enable_grad
 from .ops import OPS, Op
 from .value import Value, _binary, _unary, _unary_const, as_float
 
@@ -74,6 +74,8 @@ __all__ = ["compile"]
 # An op defined on all real inputs cannot raise, so its infix operator can stand in for
 # its forward rule; the others (div, pow...) are called, so their domain checks run.
 _TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
+# detect_anomaly() in the calling thread; the first test spares the common case a thread-local read.
+_ANOMALY_CHECK = "not _all_threads.record_unchecked and _this_thread.anomaly"
 # The only builtins the generated code sees.
 _BUILTINS = ("float", "bool", "ArithmeticError", "ValueError", "TypeError")
 # Names the generated code binds or uses itself; no node may take them.
@@ -286,8 +288,8 @@ def _function_source(graph: _Graph, batched: bool) -> str:
     """The generated ``compiled(*args)`` or, when ``batched``, ``compiled_many(rows)``.
 
     Parameters are read from (and gradients added into) the ``Value`` objects bound as
-    ``param_<name>``; ``_mode`` and ``_eager`` (names no node can take: node names never
-    start with ``_``) route anomaly mode and errors to the eager engine.
+    ``param_<name>``; ``_all_threads``, ``_this_thread`` and ``_eager`` (names no node can
+    take: node names never start with ``_``) route anomaly mode and errors to the eager engine.
     """
     args = [graph.names[node] for node in graph.placeholders]
     params = graph.reachable_params()
@@ -307,7 +309,7 @@ def _function_source(graph: _Graph, batched: bool) -> str:
             work += [f"param_{name}.grad += {grad}" for name, grad in accumulated]
         work.append(f"return {result}")
         lines = [f"def compiled({call}):",
-                 "if _mode.anomaly:",
+                 f"if {_ANOMALY_CHECK}:",
                  f"    return _eager({call})  # detect_anomaly(): the eager engine checks",
                  *_argument_check(args),
                  "try:", *_indent(work),
@@ -322,7 +324,7 @@ def _function_source(graph: _Graph, batched: bool) -> str:
             *(f"param_{name}.grad = acc_{name}" for name, _ in accumulated),
             "return losses"]
     lines = ["def compiled_many(rows):",
-             "if _mode.anomaly:",
+             f"if {_ANOMALY_CHECK}:",
              "    return _eager_many(rows)",
              "try:", *_indent(work),
              "except (ArithmeticError, ValueError, TypeError):",
@@ -334,7 +336,8 @@ def _namespace(graph: _Graph, params: list[Value]) -> dict:
     namespace: dict = {identifier(name, "op"): op.forward for name, op in OPS.items()}
     # The partial rules' log and step are the log and step ops' float rules.
     namespace["log"], namespace["step"] = OPS["log"].forward, OPS["step"].forward
-    namespace.update({f"param_{graph.names[p]}": p for p in params}, _mode=_Mode,
+    namespace.update({f"param_{graph.names[p]}": p for p in params}, _all_threads=AllThreads,
+                     _this_thread=THIS_THREAD,
                      __builtins__={name: getattr(builtins, name) for name in _BUILTINS})
     return namespace
 

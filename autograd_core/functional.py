@@ -10,6 +10,7 @@ one.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,8 +21,13 @@ from .value import Value, as_float
 __all__ = ["grad", "value_and_grad", "hessian"]
 
 
-class _Nesting:
-    depth = 0  # how many transformed functions are being evaluated right now
+class _Nesting(threading.local):
+    """Per thread, like the modes: another thread's ``grad`` call is not nested in this one's."""
+
+    depth = 0  # how many transformed functions this thread is evaluating right now
+
+
+_NESTING = _Nesting()
 
 
 def _normalise_argnums(argnums: Any) -> tuple[tuple[int, ...], bool]:
@@ -43,15 +49,15 @@ def _variable(arg: Any, position: int) -> Value:
 
 
 def _call(f: Callable, args: Sequence, kwargs: dict) -> Any:
-    _Nesting.depth += 1
+    _NESTING.depth += 1
     try:
         return f(*args, **kwargs)
     finally:
-        _Nesting.depth -= 1
+        _NESTING.depth -= 1
 
 
 def _is_nested(args: Sequence) -> bool:
-    return _Nesting.depth > 0 or any(isinstance(a, Value) for a in args)
+    return _NESTING.depth > 0 or any(isinstance(a, Value) for a in args)
 
 
 def _check_output(out: Any) -> Value:
