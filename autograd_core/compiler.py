@@ -112,7 +112,7 @@ def _param_pairs(params: Any) -> list[tuple[str, Value]]:
     else:
         raise TypeError(f"params must be a list of Values, a list of (name, Value) pairs or a dict, "
                         f"got {type(params).__name__}")
-    seen: set = set()
+    seen: set[Value] = set()
     checked = []
     for index, (name, param) in enumerate(pairs):
         if not isinstance(param, Value):
@@ -127,7 +127,7 @@ def _param_pairs(params: Any) -> list[tuple[str, Value]]:
     return checked
 
 
-def _arg_names(fn: Callable, n_args: int) -> list[str]:
+def _arg_names(fn: Callable[..., Any], n_args: int) -> list[str]:
     """The names of ``fn``'s positional parameters when it has exactly ``n_args`` of them."""
     try:
         signature = inspect.signature(fn)
@@ -150,7 +150,7 @@ class _Graph:
         self.param_index = {param: index for index, (_, param) in enumerate(params)}
         self.arg_index = {node: index for index, node in enumerate(placeholders)}
         namer = _Namer()
-        self.names: dict = {}
+        self.names: dict[Value, str] = {}
         for node in placeholders:
             self.names[node] = namer.name(node.label, "arg")
         for index, (name, param) in enumerate(params):
@@ -161,9 +161,9 @@ class _Graph:
             if node is root and not node.label:
                 self.names[node] = namer.name("loss", "loss")
             else:
-                self.names[node] = namer.name(node.label, f"{node._op.name}{index}")
+                self.names[node] = namer.name(node.label, f"{node.op}{index}")
         # A node needs a gradient when some parameter reaches the root through it.
-        self.needs_grad = set()
+        self.needs_grad: set[Value] = set()
         for node in self.order:
             if node in self.param_index or any(p in self.needs_grad for p in node.parents):
                 self.needs_grad.add(node)
@@ -180,8 +180,15 @@ class _Graph:
         return sorted((index, param) for param, index in self.param_index.items() if param in self.needs_grad)
 
 
+def _op(node: Value) -> Op:
+    """The op record of a node the traced graph computed (a leaf has none)."""
+    if node._op is None:
+        raise ValueError(f"{node!r} is a leaf: it has no op")
+    return node._op
+
+
 def _forward_expression(graph: _Graph, node: Value) -> str:
-    op = node._op
+    op = _op(node)
     operands = [graph.sym(parent) for parent in node.parents]
     if op.infix is not None and op.domain == _TOTAL_DOMAIN and len(operands) == 2:
         return combine(operands[0], op.infix, operands[1]).text
@@ -195,15 +202,14 @@ def _forward_lines(graph: _Graph) -> list[str]:
             for node in graph.order if node._op is not None]
 
 
-def _node_partials(graph: _Graph, node: Value) -> tuple:
+def _node_partials(graph: _Graph, node: Value) -> tuple[Any, ...]:
     inputs = [graph.sym(parent) for parent in node.parents]
     out = Sym(graph.names[node])
+    op = _op(node)
     try:
-        if node._op.has_const:
-            return tuple(node._op.partials(*inputs, out, node._const))
-        return tuple(node._op.partials(*inputs, out))
+        return op.partials_at(inputs, out, node.const)
     except TypeError as error:
-        raise TypeError(f"cannot compile {node._op.name}: its partial rule does not run on symbols "
+        raise TypeError(f"cannot compile {op.name}: its partial rule does not run on symbols "
                         f"({error})") from None
 
 
@@ -233,7 +239,7 @@ def _sum_lines(name: str, terms: list[Sym]) -> list[str]:
     return lines
 
 
-def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
+def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, Sym]]:
     """Lines ``grad_<n> = <sum of contributions>`` in reverse order, and each param's gradient.
 
     A node's gradient is the sum, over the nodes that use it, of their gradient times
@@ -241,8 +247,8 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
     same float). A gradient that is just another node's (a sum's inputs share it) or a
     number gets no line of its own, except for parameters, whose gradient is always named.
     """
-    contributions: dict = {node: [] for node in graph.needs_grad}
-    grads: dict = {graph.root: literal(1.0)}
+    contributions: dict[Value, list[Sym]] = {node: [] for node in graph.needs_grad}
+    grads: dict[Value, Sym] = {graph.root: literal(1.0)}
     lines: list[str] = []
     for node in reversed(graph.order):
         if node not in graph.needs_grad:
@@ -330,8 +336,8 @@ def _function_source(graph: _Graph, batched: bool) -> str:
     return "\n    ".join(lines) + "\n"
 
 
-def _namespace(graph: _Graph, params: list[Value]) -> dict:
-    namespace: dict = {identifier(name, "op"): op.forward for name, op in OPS.items()}
+def _namespace(graph: _Graph, params: list[Value]) -> dict[str, Any]:
+    namespace: dict[str, Any] = {identifier(name, "op"): op.forward for name, op in OPS.items()}
     # The partial rules' log and step are the log and step ops' float rules.
     namespace["log"], namespace["step"] = OPS["log"].forward, OPS["step"].forward
     namespace.update({f"param_{graph.names[p]}": p for p in params}, _mode=_Mode,
@@ -339,16 +345,17 @@ def _namespace(graph: _Graph, params: list[Value]) -> dict:
     return namespace
 
 
-def _define(source: str, name: str, namespace: dict) -> Callable:
+def _define(source: str, name: str, namespace: dict[str, Any]) -> Any:
+    """The function ``name`` that ``source`` defines (untyped: it is generated code)."""
     exec(builtins.compile(source, f"<autograd_core.compile {name}>", "exec"), namespace)
     return namespace.pop(name)
 
 
-def _replay(graph: _Graph, args: tuple) -> float:
+def _replay(graph: _Graph, args: tuple[Any, ...]) -> float:
     """Run the traced graph with the eager engine: its checks, its errors, its backward."""
     if len(args) != len(graph.placeholders):
         raise TypeError(f"the compiled step takes {len(graph.placeholders)} arguments, got {len(args)}")
-    replayed: dict = {}
+    replayed: dict[Value, Value] = {}
     with enable_grad():
         for node in graph.order:
             if node in graph.arg_index:
@@ -363,7 +370,7 @@ def _replay(graph: _Graph, args: tuple) -> float:
     return root.data
 
 
-def _build_step(fn: Callable, graph: _Graph, params: list[Value]) -> Callable:
+def _build_step(fn: Callable[..., Any], graph: _Graph, params: list[Value]) -> Callable[..., float]:
     """The generated ``compiled`` function, with its source and ``many`` attached."""
     namespace = _namespace(graph, params)
     source, many_source = _function_source(graph, batched=False), _function_source(graph, batched=True)
@@ -378,7 +385,7 @@ def _build_step(fn: Callable, graph: _Graph, params: list[Value]) -> Callable:
     namespace["_eager"], namespace["_floats"] = eager, floats
     step = _define(source, "compiled", namespace)
 
-    def eager_many(rows: list) -> list[float]:
+    def eager_many(rows: list[Sequence[float]]) -> list[float]:
         return [step(*row) for row in rows]
 
     namespace["_eager_many"] = eager_many
@@ -387,19 +394,21 @@ def _build_step(fn: Callable, graph: _Graph, params: list[Value]) -> Callable:
     def many(rows: Iterable[Sequence[float]]) -> list[float]:
         """``[step(*row) for row in rows]`` in one generated loop: the same losses and the same
         ``.grad`` to the last bit, without reading and writing every parameter per row."""
-        return compiled_many(rows if isinstance(rows, (list, tuple)) else list(rows))
+        losses: list[float] = compiled_many(rows if isinstance(rows, (list, tuple)) else list(rows))
+        return losses
 
     step.__doc__ = (f"Loss of {getattr(fn, '__name__', 'fn')} at the given inputs; adds d loss/d p "
                     f"into p.grad for every parameter (generated by autograd_core.compile).")
     step.source, step.many_source, step.many = source, many_source, many
     step.params, step.arg_names = list(params), [graph.names[node] for node in graph.placeholders]
     step.n_nodes = len(graph.order)
-    return step
+    compiled: Callable[..., float] = step
+    return compiled
 
 
 def _apply(node: Value, inputs: list[Value]) -> Value:
     """``node``'s op applied to ``inputs`` through the engine's own eager paths."""
-    op = node._op
+    op = _op(node)
     if op.has_const:
         return _unary_const(op, inputs[0], node._const)
     if op.arity == 2:
