@@ -23,8 +23,10 @@ def _format_of(path: Path) -> str:
 
 def run_graph(args: argparse.Namespace) -> int:
     """Build the expression, run backward, draw it; DOT source to stdout when no ``-o``."""
+    from autograd_core.files import write_atomically
+
     from .expression import build_expression, parse_assignments
-    from .graph import _write_atomically, draw_graph, render
+    from .graph import draw_graph, render
 
     root, _leaves = build_expression(args.expression, parse_assignments(args.at or []))
     root.backward()
@@ -36,7 +38,7 @@ def run_graph(args: argparse.Namespace) -> int:
     target = Path(args.output)
     fmt = _format_of(target)
     if fmt in ("dot", "gv"):
-        _write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
+        write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
     else:
         try:
             render(root, target, format=fmt, **options)
