@@ -41,7 +41,7 @@ def run_graph(args: argparse.Namespace) -> int:
         write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
     else:
         try:
-            render(root, target, format=fmt, **options)
+            render(root, target, format=fmt, timeout=args.timeout, **options)
         except RuntimeError as error:  # dot itself failed: say so in one line
             print(f"autograd-core graph: error: {error}", file=sys.stderr)
             return 1
@@ -70,6 +70,8 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
                              "without it the DOT source goes to stdout")
     parser.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"], help="layout direction")
     parser.add_argument("--no-partials", action="store_true", help="leave the edges unlabelled")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="stop Graphviz's dot after this long (default 60)")
     parser.set_defaults(func=run_graph)
 
 
