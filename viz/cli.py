@@ -1,8 +1,7 @@
-"""The ``graph`` and ``landscape`` subcommands of ``autograd-core``.
+"""The ``graph`` subcommand of ``autograd-core`` (it needs only viz and the engine).
 
 ``autograd-core graph "x * y + sigmoid(x)" --at x=1.5 y=-2 --highlight x -o out.svg``
-records the expression on the engine, runs backward and draws the graph;
-``autograd-core landscape NAME -o FILE`` draws one picture of the landscape gallery.
+records the expression on the engine, runs backward and draws the graph.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["register_graph", "register_landscape", "run_graph", "run_landscape"]
+__all__ = ["register_graph", "run_graph"]
 
 
 def _format_of(path: Path) -> str:
@@ -73,41 +72,3 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="stop Graphviz's dot after this long (default 60)")
     parser.set_defaults(func=run_graph)
-
-
-def run_landscape(args: argparse.Namespace) -> int:
-    """List the gallery, or draw one of its pictures."""
-    from .gallery import GALLERY, draw_gallery_picture
-
-    if args.list or args.name is None:
-        width = max(len(name) for name in GALLERY)
-        for name, entry in GALLERY.items():
-            print(f"{name:<{width}}  {entry.description}")
-        return 0 if args.list else 2
-    if args.output is None:
-        raise ValueError("say where to write the picture with -o FILE (.png, .svg or .pdf)")
-    try:
-        target = draw_gallery_picture(args.name, args.output, dpi=args.dpi)
-    except ImportError as error:
-        # matplotlib (the plot extra) missing: one line saying what to install, not a traceback.
-        print(f"autograd-core landscape: error: {error}", file=sys.stderr)
-        return 1
-    print(f"wrote {target}")
-    return 0
-
-
-def register_landscape(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``landscape`` subcommand."""
-    from .gallery import GALLERY
-
-    names = "\n".join(f"  {name}: {entry.description}" for name, entry in GALLERY.items())
-    parser = subparsers.add_parser(
-        "landscape", help="draw a loss landscape from the gallery",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=f"Draw one picture of the loss-landscape gallery (needs matplotlib: the plot extra).\n\n"
-                    f"NAME is one of:\n{names}")
-    parser.add_argument("name", metavar="NAME", nargs="?", choices=list(GALLERY), help="which picture")
-    parser.add_argument("-o", "--output", metavar="FILE", help="picture to write (.png, .svg or .pdf)")
-    parser.add_argument("--dpi", type=int, default=100, help="dots per inch of a .png (default 100)")
-    parser.add_argument("--list", action="store_true", help="list the pictures and exit")
-    parser.set_defaults(func=run_landscape)

@@ -11,11 +11,11 @@ import math
 import os
 import sys
 
-from .article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
-from .chain import fmt
-from .losses import squared_error
-from .optim import SGD
-from .train import fit
+from nn.article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
+from nn.chain import fmt
+from nn.losses import squared_error
+from nn.optim import SGD
+from nn.train import fit
 
 __all__ = ["register", "run_article", "training_table"]
 
