@@ -7,16 +7,22 @@ records the expression on the engine, runs backward and draws the graph.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-__all__ = ["register_graph", "run_graph"]
+__all__ = ["register_graph", "run_graph", "picture_format"]
 
 
-def _format_of(path: Path) -> str:
-    suffix = path.suffix.lower().lstrip(".")
+def picture_format(path: str | os.PathLike) -> str:
+    """The picture format a file name asks for, from its suffix (the command line's one rule).
+
+    >>> picture_format("graph.PNG")
+    'png'
+    """
+    suffix = Path(path).suffix.lower().lstrip(".")
     if not suffix:
-        raise ValueError(f"cannot tell the picture format from {str(path)!r}: end it in .svg, .png or .pdf")
+        raise ValueError(f"cannot tell the picture format from {os.fspath(path)!r}: end it in .svg, .png or .pdf")
     return suffix
 
 
@@ -24,18 +30,19 @@ def run_graph(args: argparse.Namespace) -> int:
     """Build the expression, run backward, draw it; DOT source to stdout when no ``-o``."""
     from autograd_core.files import write_atomically
 
-    from .expression import build_expression, parse_assignments
+    from .expression import build_expression, fold_name, parse_assignments
     from .graph import draw_graph, render
 
     root, _leaves = build_expression(args.expression, parse_assignments(args.at or []))
     root.backward()
-    options = {"highlight": args.highlight or None, "show_partials": not args.no_partials,
+    highlight = [fold_name(name) for name in args.highlight or []]  # as the expression's names are
+    options = {"highlight": highlight or None, "show_partials": not args.no_partials,
                "rankdir": args.rankdir}
     if args.output is None:
         sys.stdout.write(draw_graph(root, **options).source)
         return 0
     target = Path(args.output)
-    fmt = _format_of(target)
+    fmt = picture_format(target)
     if fmt in ("dot", "gv"):
         write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
     else:
@@ -60,7 +67,9 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
             f"EXPR may use names, numbers, + - * / **, unary minus, parentheses and the functions "
             f"{', '.join(FUNCTIONS)}; nothing else is accepted (it is parsed, never evaluated as Python), "
             f"and at most {MAX_LENGTH} characters."))
-    parser.add_argument("expression", metavar="EXPR", help='for example "x * y + sigmoid(x)"')
+    parser.dash_positional = True  # "-x*y" is an expression, not an unknown option
+    parser.add_argument("expression", metavar="EXPR",
+                        help='for example "x * y + sigmoid(x)"; it may start with a minus ("-x*y")')
     parser.add_argument("--at", nargs="+", metavar="NAME=NUMBER", help="the value of each name in EXPR")
     parser.add_argument("--highlight", nargs="+", metavar="NAME",
                         help="draw the paths carrying these inputs' gradients in colour, the rest grey")
