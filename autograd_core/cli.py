@@ -75,7 +75,7 @@ class CommandParser(argparse.ArgumentParser):
         return False
 
 
-def _register_plugins(subparsers: argparse._SubParsersAction) -> None:
+def _register_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for entry in sorted(entry_points(group="autograd_core.commands"), key=lambda e: e.name):
         entry.load()(subparsers)
 
