@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -47,8 +47,7 @@ class CommandParser(argparse.ArgumentParser):
         self.short_options += [name for name in action.option_strings if not name.startswith("--")]
         return action
 
-    def parse_known_args(self, args: Sequence[str] | None = None,
-                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+    def parse_known_args(self, args: Iterable[str] | None = None, namespace: Any = None) -> Any:
         if self.dash_positional and args is not None:
             args = self._positional_last(list(args))
         return super().parse_known_args(args, namespace)
@@ -75,7 +74,7 @@ class CommandParser(argparse.ArgumentParser):
         return False
 
 
-def _register_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _register_plugins(subparsers: argparse._SubParsersAction[CommandParser]) -> None:
     for entry in sorted(entry_points(group="autograd_core.commands"), key=lambda e: e.name):
         entry.load()(subparsers)
 
