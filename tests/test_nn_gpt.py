@@ -167,3 +167,19 @@ def test_gpt_command_trains_and_samples(capsys):
 def test_gpt_command_refuses_bad_flags(flags, capsys):
     assert main(["gpt", *flags]) == 1
     assert "autograd-core gpt: error:" in capsys.readouterr().err
+
+
+# --- W6: the benchmark's engines run this same model code ---------------------------------------------
+
+
+def test_w6_engines_agree_and_the_floor_computes_the_same_loss():
+    gpt_step = pytest.importorskip("benchmarks.gpt_step")
+    config = GPTConfig(n_embd=4, n_head=2, block_size=4)
+    found = gpt_step.engines(config)
+    assert {"ours", "baseline"} <= set(found)
+    assert gpt_step.floor_forward(config)() == pytest.approx(found["ours"].forward().data, abs=1e-12)
+    assert "equal (1e-9)" in gpt_step.check_agreement(found)
+    # A baseline whose gradients are off is caught before anything is timed.
+    found["baseline"].model.parameters()[0].data += 1e-3
+    with pytest.raises(AssertionError, match="baseline disagrees"):
+        gpt_step.check_agreement(found)
