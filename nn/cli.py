@@ -1,11 +1,7 @@
-"""The ``article`` subcommand, the worked backpropagation example printed like a textbook, and
-the ``gpt`` subcommand, which trains the tiny GPT on the shipped names and samples new ones.
+"""The ``article`` subcommand: the worked backpropagation example, printed like a textbook.
 
 ``autograd-core article [--lr 0.5] [--steps N] [--weights FILE] [--inputs X1 X2] [--target T]
 [--svg PATH]``
-
-``autograd-core gpt [--steps N] [--seed S] [--sample K] [--n-embd 16] [--n-head 4]
-[--block-size 16] [--n-layer 1] [--lr 0.01] [--temperature 0.5]``
 """
 
 from __future__ import annotations
@@ -13,18 +9,15 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import random
 import sys
 
 from .article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
 from .chain import fmt
-from .data import names
-from .gpt import GPT, GPTConfig, train
 from .losses import squared_error
 from .optim import SGD
 from .train import fit
 
-__all__ = ["register", "run_article", "training_table", "register_gpt", "run_gpt"]
+__all__ = ["register", "run_article", "training_table"]
 
 #: At most this many rows of the training table are printed (evenly spaced, first and last kept).
 MAX_TABLE_ROWS = 21
@@ -101,50 +94,4 @@ def run_article(args: argparse.Namespace) -> int:
         print("\n".join(training_table(weights, inputs, target, args.lr, args.steps)))
     if args.svg:
         return _draw_svg(weights, inputs, target, args.svg)
-    return 0
-
-
-def register_gpt(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``gpt`` subcommand."""
-    defaults = GPTConfig()
-    parser = subparsers.add_parser(
-        "gpt", help="train a tiny character-level GPT on given names, then sample new names",
-        description="Train a character-level GPT (token and position embeddings, RMS norm, causal "
-                    "multi-head self-attention, a ReLU MLP, a linear head; every number a scalar "
-                    "Value) on the 5,163 given names shipped with nn, one name per Adam step, then "
-                    "print names sampled from it.")
-    parser.add_argument("--steps", type=int, default=1000, metavar="N", help="training steps (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
-                        help="seed of the weights, the order of the names and the sampling (default 0)")
-    parser.add_argument("--sample", type=int, default=20, metavar="K", help="names to sample (default 20)")
-    parser.add_argument("--n-embd", type=int, default=defaults.n_embd, help="embedding width (default 16)")
-    parser.add_argument("--n-head", type=int, default=defaults.n_head, help="attention heads (default 4)")
-    parser.add_argument("--block-size", type=int, default=defaults.block_size,
-                        help="context length in characters (default 16)")
-    parser.add_argument("--n-layer", type=int, default=defaults.n_layer, help="transformer blocks (default 1)")
-    parser.add_argument("--lr", type=float, default=0.01, help="Adam's first learning rate, "
-                        "decayed linearly to 0 (default 0.01)")
-    parser.add_argument("--temperature", type=float, default=0.5,
-                        help="sampling temperature: lower is safer, higher more inventive (default 0.5)")
-    parser.set_defaults(func=run_gpt)
-
-
-def run_gpt(args: argparse.Namespace) -> int:
-    """Train the GPT with a progress bar, print how the loss fell, then ``--sample`` names."""
-    if args.steps < 0 or args.sample < 0:
-        raise ValueError(f"--steps and --sample must be >= 0, got {args.steps} and {args.sample}")
-    config = GPTConfig(n_embd=args.n_embd, n_head=args.n_head, block_size=args.block_size,
-                       n_layer=args.n_layer)
-    model = GPT(config, seed=args.seed)
-    training_names = names()
-    print(f"{model} on {len(training_names)} names, {args.steps} steps", flush=True)
-    losses = train(model, training_names, args.steps, lr=args.lr, seed=args.seed, progress=True)
-    if losses:
-        window = max(1, min(50, len(losses) // 2))
-        print(f"mean loss over the first {window} steps {sum(losses[:window]) / window:.3f}, "
-              f"over the last {window} {sum(losses[-window:]) / window:.3f}")
-    if args.sample:
-        rng = random.Random(args.seed)
-        print(f"{args.sample} sampled names (temperature {args.temperature}):")
-        print("\n".join(model.sample(rng, args.temperature) for _ in range(args.sample)))
     return 0
