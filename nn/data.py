@@ -96,5 +96,5 @@ def names() -> list[str]:
     >>> len(everyone), everyone[:3]
     (5163, ['aaron', 'abbey', 'abbie'])
     """
-    text = resources.files(__package__).joinpath("datasets", "names.txt").read_text(encoding="ascii")
+    text = resources.files(__package__).joinpath("datasets/names.txt").read_text(encoding="ascii")
     return text.split()

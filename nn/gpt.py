@@ -233,7 +233,8 @@ class GPT(Module):
         """
         if not temperature > 0.0:
             raise ValueError(f"temperature must be > 0, got {temperature!r}")
-        tokens, cache = [BOS], [([], []) for _ in range(self.config.n_layer)]
+        tokens = [BOS]
+        cache: list = [([], []) for _ in range(self.config.n_layer)]
         with no_grad():
             for position in range(self.config.block_size):
                 logits = [v.data / temperature for v in self.logits(tokens[-1], position, cache)]
