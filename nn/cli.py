@@ -1,7 +1,7 @@
 """The ``article`` subcommand: the worked backpropagation example, printed like a textbook.
 
 ``autograd-core article [--lr 0.5] [--steps N] [--weights FILE] [--inputs X1 X2] [--target T]
-[--svg PATH]``
+[--svg PATH] [--html PATH]``
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="T",
                         help=f"the target output (default {DEFAULT_TARGET})")
     parser.add_argument("--svg", metavar="PATH", help="also draw the chain-rule graph (needs viz)")
+    parser.add_argument("--html", metavar="PATH",
+                        help="also write the backpropagation explorer: one offline page that steps through "
+                             "backward node by node and spells out each gradient (needs viz)")
     parser.set_defaults(func=run_article)
 
 
@@ -82,8 +85,21 @@ def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> 
     return 0
 
 
+def _write_explorer(weights: dict | None, inputs: tuple, target: float, path: str) -> int:
+    try:
+        from viz import explorer
+    except ImportError:
+        print("autograd-core article: --html needs the viz package, which is not installed; "
+              "the walkthrough above is complete without it", file=sys.stderr)
+        return 1
+    loss, _ = article_network(weights).loss(inputs, target)
+    explorer(loss, path, rankdir="TB", title="The article's network: one step of backpropagation")
+    print(f"\nThe backpropagation explorer (open it in a browser) is in {path}")
+    return 0
+
+
 def run_article(args: argparse.Namespace) -> int:
-    """Print the walkthrough; then train on (``--steps``) and draw the graph (``--svg``)."""
+    """Print the walkthrough; then train on (``--steps``), draw the graph (``--svg``), write the explorer (``--html``)."""
     if args.steps < 0:
         raise ValueError(f"--steps must be >= 0, got {args.steps}")
     weights = load_weights(args.weights) if args.weights else None
@@ -92,6 +108,9 @@ def run_article(args: argparse.Namespace) -> int:
     if args.steps:
         print()
         print("\n".join(training_table(weights, inputs, target, args.lr, args.steps)))
+    status = 0
     if args.svg:
-        return _draw_svg(weights, inputs, target, args.svg)
-    return 0
+        status = _draw_svg(weights, inputs, target, args.svg)
+    if args.html and status == 0:
+        status = _write_explorer(weights, inputs, target, args.html)
+    return status

@@ -22,7 +22,8 @@ def _format_of(path: Path) -> str:
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    """Build the expression, run backward, draw it; DOT source to stdout when no ``-o``."""
+    """Build the expression, run backward, draw it; DOT source to stdout when neither ``-o`` nor ``--html``."""
+    from .explorer_page import explorer
     from .expression import build_expression, parse_assignments
     from .graph import _write_atomically, draw_graph, render
 
@@ -30,6 +31,11 @@ def run_graph(args: argparse.Namespace) -> int:
     root.backward()
     options = {"highlight": args.highlight or None, "show_partials": not args.no_partials,
                "rankdir": args.rankdir}
+    if args.html is not None:
+        explorer(root, args.html, title=f"Backpropagation through {args.expression}", **options)
+        print(f"wrote {args.html}")
+        if args.output is None:
+            return 0
     if args.output is None:
         sys.stdout.write(draw_graph(root, **options).source)
         return 0
@@ -66,6 +72,9 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="picture to write (.svg, .png, .pdf; .dot/.gv for DOT text); "
                              "without it the DOT source goes to stdout")
+    parser.add_argument("--html", metavar="FILE",
+                        help="also write the backpropagation explorer: one offline HTML page that steps "
+                             "through backward node by node (--highlight selects values in it)")
     parser.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"], help="layout direction")
     parser.add_argument("--no-partials", action="store_true", help="leave the edges unlabelled")
     parser.set_defaults(func=run_graph)
