@@ -8,7 +8,7 @@ surfaces, gradient arrows, optimizer paths and critical points.
 
 from . import landscape  # imports matplotlib only when drawing
 from .explorer_page import Explorer, explorer
-from .graph import DEFAULT_MAX_NODES, DotNotFoundError, backward_frames, draw_graph, render
+from .graph import DEFAULT_MAX_NODES, DOT_TIMEOUT, DotNotFoundError, backward_frames, draw_graph, render
 
 __all__ = ["draw_graph", "render", "backward_frames", "explorer", "Explorer", "DotNotFoundError",
-           "DEFAULT_MAX_NODES", "landscape"]
+           "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "landscape"]

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from autograd_core import Value, as_int, explain, node_names, topological_order
+from autograd_core.files import write_atomically
 
 from .graph import (
     DEFAULT_MAX_NODES,
-    _write_atomically,
     check_size,
     render,
     replay_backward,
@@ -69,9 +69,7 @@ class Explorer:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (UTF-8) atomically and return the path."""
-        target = Path(path)
-        _write_atomically(target, self.html.encode("utf-8"))
-        return target
+        return write_atomically(path, self.html)
 
     def _repr_html_(self) -> str:
         # A frame keeps the page's script, styles and ids apart from the notebook's.
@@ -85,7 +83,8 @@ class Explorer:
 
 def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any = None, *,
              rankdir: str = "LR", show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
-             max_paths: int = DEFAULT_MAX_PATHS, title: str | None = None) -> Explorer:
+             max_paths: int = DEFAULT_MAX_PATHS, title: str | None = None,
+             timeout: float | None = None) -> Explorer:
     """An interactive page that walks the backward pass of ``root``'s graph node by node.
 
     The gradients shown are those of one backward pass from ``root`` (seed 1), replayed
@@ -95,7 +94,8 @@ def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any 
     drawn in blue. ``rankdir``, ``show_partials`` and ``max_nodes`` are those of
     :func:`viz.draw_graph` (a graph of more than ``max_nodes`` values is a ValueError);
     ``max_paths`` bounds the paths listed for one value. With ``path`` the page is also
-    written there. Needs Graphviz's ``dot`` (else :class:`viz.DotNotFoundError`).
+    written there. Needs Graphviz's ``dot`` (else :class:`viz.DotNotFoundError`), stopped
+    after ``timeout`` seconds as in :func:`viz.render`.
 
     >>> from autograd_core import Value
     >>> w = Value(0.5, label="w")
@@ -113,7 +113,7 @@ def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any 
     check_size(order, max_nodes)
     frames = replay_backward(order)
     svg = _svg(root, rankdir=rankdir, show_partials=show_partials, max_nodes=max_nodes,
-               grads=_widest_grads(frames))
+               grads=_widest_grads(frames), timeout=timeout)
     names = node_names(order)
     selected = [] if highlight is None else sorted(
         order.index(node) for node in resolve_nodes(highlight, order, names))
