@@ -78,12 +78,8 @@ def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> 
 
 
 def _write_explorer(weights: dict | None, inputs: tuple, target: float, path: str) -> int:
-    try:
-        from viz import explorer
-    except ImportError:
-        print("autograd-core article: --html needs the viz package, which is not installed; "
-              "the walkthrough above is complete without it", file=sys.stderr)
-        return 1
+    from viz import explorer  # here, not at the top: viz imports nn (the gallery)
+
     loss, _ = article_network(weights).loss(inputs, target)
     explorer(loss, path, rankdir="TB", title="The article's network: one step of backpropagation")
     print(f"\nThe backpropagation explorer (open it in a browser) is in {path}")

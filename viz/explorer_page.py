@@ -163,7 +163,7 @@ def _steps(order: list, frames: list, names: dict, index: dict) -> list:
     :func:`replay_backward`, each listing only what changed: the gradients, written
     as the drawing writes them, and the states."""
     root = order[-1]
-    grads = {node: None for node in order}
+    grads: dict[Value, float | None] = {node: None for node in order}
     grads[root] = 1.0
     states = {node: "waiting" for node in order}
     states[root] = "complete"  # the seed is its whole gradient
