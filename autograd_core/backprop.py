@@ -4,12 +4,12 @@ Two passes read the op table's partial rules:
 
 * a float pass (``backward`` and ``gradients(create_graph=False)``): each node's
   gradient for *this* pass is kept in the pass's own dict (node -> float, made by
-  the graph walk), never on the nodes, so calling ``backward()`` twice
-  accumulates exactly twice the gradient (micrograd propagates the already accumulated
-  ``.grad`` of inner nodes and gets this wrong) and passes running at the same time in
-  several threads over shared nodes give exactly the sum of their gradients. ``backward``
-  adds each node's gradient into ``.grad`` as the pass finishes it, holding one lock, so
-  concurrent accumulations are never lost. It is generated code, in
+  the graph walk), never on the nodes, so calling ``backward()`` twice accumulates
+  exactly twice the gradient (micrograd propagates the already accumulated ``.grad``
+  of inner nodes and gets this wrong) and passes running at the same time in several
+  threads over shared nodes give exactly the sum of their gradients. ``backward`` adds
+  each node's gradient into ``.grad`` as the pass finishes it, holding one lock, so
+  concurrent accumulations are never lost. The pass is generated code, in
   :mod:`autograd_core.fastpaths`, beside the readable loop it unrolls;
 * a recording pass (``gradients(create_graph=True)``): the same rules applied to
   ``Value`` nodes, so the gradients are themselves differentiable.
@@ -18,6 +18,7 @@ Two passes read the op table's partial rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .fastpaths import accumulate_gradients, float_gradients
 from .graph import topological_order
@@ -41,19 +42,16 @@ def backward(root: Value, grad: float = 1.0) -> None:
     accumulate_gradients(root, as_float(grad, "grad"))
 
 
-def _recording_pass(order: list, root: Value, seed: Value) -> dict:
+def _recording_pass(order: list[Value], root: Value, seed: Value) -> dict[Value, Value]:
     """Gradients as ``Value`` nodes (differentiable), keyed by node."""
     grads = {root: seed}
     for node in reversed(order):
         g = grads.get(node)
-        parents = node.parents
-        if g is None or not parents:
-            continue
         op = node._op
-        if op.has_const:
-            partials = op.partials(*parents, node, node._const)
-        else:
-            partials = op.partials(*parents, node)
+        if g is None or op is None:
+            continue
+        parents = node.parents
+        partials = op.partials_at(parents, node, node.const)
         for parent, partial in zip(parents, partials, strict=True):
             if isinstance(partial, float):
                 if partial == 0.0:
@@ -67,7 +65,7 @@ def _recording_pass(order: list, root: Value, seed: Value) -> dict:
 
 
 def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False,
-              grad_output: float = 1.0) -> list:
+              grad_output: float = 1.0) -> list[Any]:
     """d(output)/d(input) for each input, without touching any ``.grad``.
 
     Like ``torch.autograd.grad``. With ``create_graph=True`` the gradients are
@@ -88,8 +86,8 @@ def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False
             raise TypeError(f"inputs[{index}] must be a Value, got {type(item).__name__}")
     seed = as_float(grad_output, "grad_output")
     if not create_graph:
-        grads = float_gradients(output, seed)
-        return [grads.get(item, 0.0) for item in inputs]
+        floats = float_gradients(output, seed)
+        return [floats.get(item, 0.0) for item in inputs]
     order = topological_order(output)
     with enable_grad():
         grads = _recording_pass(order, output, Value(seed))

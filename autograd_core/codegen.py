@@ -164,6 +164,18 @@ class Sym:
         """``step(self)``: the name ``step`` must be bound to the step op's float rule."""
         return Sym(f"step({self.text})", _ATOM)
 
+    def exp(self) -> Sym:
+        """``exp(self)``: the name ``exp`` must be bound to the exp op's float rule."""
+        return Sym(f"exp({self.text})", _ATOM)
+
+    def sin(self) -> Sym:
+        """``sin(self)``: the name ``sin`` must be bound to the sin op's float rule."""
+        return Sym(f"sin({self.text})", _ATOM)
+
+    def cos(self) -> Sym:
+        """``cos(self)``: the name ``cos`` must be bound to the cos op's float rule."""
+        return Sym(f"cos({self.text})", _ATOM)
+
 
 def _is_float_text(text: str) -> bool:
     try:

@@ -66,28 +66,26 @@ from .backprop import backward
 from .codegen import Sym, combine, identifier, literal
 from .graph import topological_order
 from .modes import THIS_THREAD, AllThreads, enable_grad
-from .ops import OPS, Op
-from .value import Value, _binary, _unary, _unary_const, as_float
+from .ops import HELPERS, OPS, Op
+from .value import Value, as_float, call_op
 
-__all__ = ["compile"]
+__all__ = ["CompiledStep", "compile"]
 
-# An op defined on all real inputs cannot raise, so its infix operator can stand in for
-# its forward rule; the others (div, pow...) are called, so their domain checks run.
-_TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
 # detect_anomaly() in the calling thread; the first test spares the common case a thread-local read.
 _ANOMALY_CHECK = "not _all_threads.record_unchecked and _this_thread.anomaly"
 # The only builtins the generated code sees.
 _BUILTINS = ("float", "bool", "ArithmeticError", "ValueError", "TypeError")
-# Names the generated code binds or uses itself; no node may take them.
-_RESERVED = frozenset({"rows", "losses", "compiled", "compiled_many", "log", "step", *_BUILTINS}
-                      | {identifier(name, "op") for name in OPS})
+# Names the generated code binds or uses itself; no node may take them (nor an op's name,
+# read from the table when a step is compiled, so ops defined later are reserved too).
+_RESERVED = frozenset({"rows", "losses", "values", "compiled", "compiled_many", "forward", *HELPERS,
+                       *_BUILTINS})
 
 
 class _Namer:
     """Unique identifiers for nodes, each with its ``grad_``, ``acc_`` and ``param_`` companions free."""
 
     def __init__(self) -> None:
-        self.used = set(_RESERVED)
+        self.used = set(_RESERVED) | {identifier(name, "op") for name in OPS}
 
     @staticmethod
     def _companions(name: str) -> set[str]:
@@ -114,7 +112,7 @@ def _param_pairs(params: Any) -> list[tuple[str, Value]]:
     else:
         raise TypeError(f"params must be a list of Values, a list of (name, Value) pairs or a dict, "
                         f"got {type(params).__name__}")
-    seen: set = set()
+    seen: set[Value] = set()
     checked = []
     for index, (name, param) in enumerate(pairs):
         if not isinstance(param, Value):
@@ -129,7 +127,7 @@ def _param_pairs(params: Any) -> list[tuple[str, Value]]:
     return checked
 
 
-def _arg_names(fn: Callable, n_args: int) -> list[str]:
+def _arg_names(fn: Callable[..., Any], n_args: int) -> list[str]:
     """The names of ``fn``'s positional parameters when it has exactly ``n_args`` of them."""
     try:
         signature = inspect.signature(fn)
@@ -147,12 +145,13 @@ class _Graph:
 
     def __init__(self, root: Value, placeholders: list[Value], params: list[tuple[str, Value]]) -> None:
         self.root = root
+        self.pairs = params
         self.order = topological_order(root)
         self.placeholders = placeholders
         self.param_index = {param: index for index, (_, param) in enumerate(params)}
         self.arg_index = {node: index for index, node in enumerate(placeholders)}
         namer = _Namer()
-        self.names: dict = {}
+        self.names: dict[Value, str] = {}
         for node in placeholders:
             self.names[node] = namer.name(node.label, "arg")
         for index, (name, param) in enumerate(params):
@@ -163,9 +162,9 @@ class _Graph:
             if node is root and not node.label:
                 self.names[node] = namer.name("loss", "loss")
             else:
-                self.names[node] = namer.name(node.label, f"{node._op.name}{index}")
+                self.names[node] = namer.name(node.label, f"{node.op}{index}")
         # A node needs a gradient when some parameter reaches the root through it.
-        self.needs_grad = set()
+        self.needs_grad: set[Value] = set()
         for node in self.order:
             if node in self.param_index or any(p in self.needs_grad for p in node.parents):
                 self.needs_grad.add(node)
@@ -182,10 +181,19 @@ class _Graph:
         return sorted((index, param) for param, index in self.param_index.items() if param in self.needs_grad)
 
 
+def _op(node: Value) -> Op:
+    """The op record of a node the traced graph computed (a leaf has none)."""
+    if node._op is None:
+        raise ValueError(f"{node!r} is a leaf: it has no op")
+    return node._op
+
+
 def _forward_expression(graph: _Graph, node: Value) -> str:
-    op = node._op
+    op = _op(node)
     operands = [graph.sym(parent) for parent in node.parents]
-    if op.infix is not None and op.domain == _TOTAL_DOMAIN and len(operands) == 2:
+    # An op defined on all real inputs cannot raise, so its infix operator can stand in for
+    # its forward rule; the others (div, pow...) are called, so their domain checks run.
+    if op.infix is not None and op.total and len(operands) == 2:
         return combine(operands[0], op.infix, operands[1]).text
     if op.has_const:
         operands.append(literal(node._const))
@@ -197,15 +205,14 @@ def _forward_lines(graph: _Graph) -> list[str]:
             for node in graph.order if node._op is not None]
 
 
-def _node_partials(graph: _Graph, node: Value) -> tuple:
+def _node_partials(graph: _Graph, node: Value) -> tuple[Any, ...]:
     inputs = [graph.sym(parent) for parent in node.parents]
     out = Sym(graph.names[node])
+    op = _op(node)
     try:
-        if node._op.has_const:
-            return tuple(node._op.partials(*inputs, out, node._const))
-        return tuple(node._op.partials(*inputs, out))
+        return op.partials_at(inputs, out, node.const)
     except TypeError as error:
-        raise TypeError(f"cannot compile {node._op.name}: its partial rule does not run on symbols "
+        raise TypeError(f"cannot compile {op.name}: its partial rule does not run on symbols "
                         f"({error})") from None
 
 
@@ -235,7 +242,7 @@ def _sum_lines(name: str, terms: list[Sym]) -> list[str]:
     return lines
 
 
-def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
+def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, Sym]]:
     """Lines ``grad_<n> = <sum of contributions>`` in reverse order, and each param's gradient.
 
     A node's gradient is the sum, over the nodes that use it, of their gradient times
@@ -243,8 +250,8 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
     same float). A gradient that is just another node's (a sum's inputs share it) or a
     number gets no line of its own, except for parameters, whose gradient is always named.
     """
-    contributions: dict = {node: [] for node in graph.needs_grad}
-    grads: dict = {graph.root: literal(1.0)}
+    contributions: dict[Value, list[Sym]] = {node: [] for node in graph.needs_grad}
+    grads: dict[Value, Sym] = {graph.root: literal(1.0)}
     lines: list[str] = []
     for node in reversed(graph.order):
         if node not in graph.needs_grad:
@@ -284,135 +291,255 @@ def _argument_check(args: list[str]) -> list[str]:
             f"    {target} = _floats({', '.join(args)})  # ints, numpy floats: as floats"]
 
 
-def _function_source(graph: _Graph, batched: bool) -> str:
-    """The generated ``compiled(*args)`` or, when ``batched``, ``compiled_many(rows)``.
+class _Parts:
+    """What the emitters share: argument names, the forward and backward lines, and each
+    parameter's gradient expression, worked out once per graph."""
 
-    Parameters are read from (and gradients added into) the ``Value`` objects bound as
-    ``param_<name>``; ``_all_threads``, ``_this_thread`` and ``_eager`` (names no node can
-    take: node names never start with ``_``) route anomaly mode and errors to the eager engine.
-    """
-    args = [graph.names[node] for node in graph.placeholders]
-    params = graph.reachable_params()
-    backward_lines, grads = _backward_lines(graph)
-    # (name, gradient expression) of every parameter that gets a gradient.
-    accumulated = [(graph.names[param], grads[param].text) for _, param in params if param in grads]
-    result = graph.sym(graph.root).text
-    loads = [f"{graph.names[param]} = param_{graph.names[param]}.data" for _, param in params]
-    body = ["# forward: one line per node", *_forward_lines(graph)]
-    if backward_lines:
-        body += [f"# backward: grad_<node> = d {result} / d <node>", *backward_lines]
-    call = ", ".join(args)
-    if not batched:
-        work = [*loads, *body]
-        if accumulated:
-            work.append("# accumulate into .grad, as backward() does")
-            work += [f"param_{name}.grad += {grad}" for name, grad in accumulated]
-        work.append(f"return {result}")
-        lines = [f"def compiled({call}):",
-                 f"if {_ANOMALY_CHECK}:",
-                 f"    return _eager({call})  # detect_anomaly(): the eager engine checks",
-                 *_argument_check(args),
-                 "try:", *_indent(work),
-                 "except (ArithmeticError, ValueError, TypeError):",
-                 f"    return _eager({call})  # raises the eager engine's own error for the failing op"]
-        return "\n    ".join(lines) + "\n"
-    row = call + ("," if len(args) == 1 else "")
-    work = [*loads, *(f"acc_{name} = param_{name}.grad" for name, _ in accumulated), "losses = []",
-            f"for {row or '_'} in rows:", *_indent([*_argument_check(args), *body]),
-            *(f"    acc_{name} += {grad}" for name, grad in accumulated),
-            f"    losses.append({result})",
-            *(f"param_{name}.grad = acc_{name}" for name, _ in accumulated),
-            "return losses"]
-    lines = ["def compiled_many(rows):",
+    def __init__(self, graph: _Graph) -> None:
+        self.graph = graph
+        self.args = [graph.names[node] for node in graph.placeholders]
+        self.call = ", ".join(self.args)
+        self.params = graph.reachable_params()
+        self.forward = ["# forward: one line per node", *_forward_lines(graph)]
+        self.result = graph.sym(graph.root).text
+        lines, grads = _backward_lines(graph)
+        self.backward = [f"# backward: grad_<node> = d {self.result} / d <node>", *lines] if lines else []
+        # (name, gradient expression) of every parameter that gets a gradient.
+        self.accumulated = [(graph.names[param], grads[param].text) for _, param in self.params if param in grads]
+
+    def loads(self, from_values: bool = False) -> list[str]:
+        """``w = param_w.data`` (or ``w = values[i]``) for every parameter the loss depends on."""
+        names = self.graph.names
+        if from_values:
+            return [f"{names[param]} = values[{index}]" for index, param in self.params]
+        return [f"{names[param]} = param_{names[param]}.data" for _, param in self.params]
+
+
+def _guarded(header: str, fallback: str, work: list[str], prologue: Sequence[str] = ()) -> str:
+    """``header`` with ``work`` inside a ``try`` whose errors, like ``detect_anomaly()``, go to
+    ``fallback`` (the eager engine, which raises its own errors)."""
+    lines = [header,
              f"if {_ANOMALY_CHECK}:",
-             "    return _eager_many(rows)",
+             f"    return {fallback}  # detect_anomaly(): the eager engine checks",
+             *prologue,
              "try:", *_indent(work),
              "except (ArithmeticError, ValueError, TypeError):",
-             "    return _eager_many(rows)  # .grad is written last, so nothing was added yet"]
+             f"    return {fallback}  # raises the eager engine's own error for the failing op"]
     return "\n    ".join(lines) + "\n"
 
 
-def _namespace(graph: _Graph, params: list[Value]) -> dict:
-    namespace: dict = {identifier(name, "op"): op.forward for name, op in OPS.items()}
-    # The partial rules' log and step are the log and step ops' float rules.
-    namespace["log"], namespace["step"] = OPS["log"].forward, OPS["step"].forward
-    namespace.update({f"param_{graph.names[p]}": p for p in params}, _all_threads=AllThreads,
-                     _this_thread=THIS_THREAD,
+def _emit_step(parts: _Parts) -> str:
+    """``compiled(*args)``: the loss, with every parameter's gradient added into its ``.grad``.
+
+    Parameters are read from (and gradients added into) the ``Value`` objects bound as
+    ``param_<name>``; ``_all_threads``, ``_this_thread`` and ``_eager`` (names no node can take: node names never
+    start with ``_``) route anomaly mode and errors to the eager engine.
+    """
+    work = [*parts.loads(), *parts.forward, *parts.backward]
+    if parts.accumulated:
+        work.append("# accumulate into .grad, as backward() does")
+        work += [f"param_{name}.grad += {grad}" for name, grad in parts.accumulated]
+    work.append(f"return {parts.result}")
+    return _guarded(f"def compiled({parts.call}):", f"_eager({parts.call})", work,
+                    _argument_check(parts.args))
+
+
+def _emit_many(parts: _Parts) -> str:
+    """``compiled_many(rows)``: ``[compiled(*row) for row in rows]`` in one loop, each parameter
+    read once and its ``.grad`` written once, after the last row (so an error adds nothing)."""
+    accumulated = parts.accumulated
+    row = parts.call + ("," if len(parts.args) == 1 else "")
+    work = [*parts.loads(), *(f"acc_{name} = param_{name}.grad" for name, _ in accumulated), "losses = []",
+            f"for {row or '_'} in rows:",
+            *_indent([*_argument_check(parts.args), *parts.forward, *parts.backward]),
+            *(f"    acc_{name} += {grad}" for name, grad in accumulated),
+            f"    losses.append({parts.result})",
+            *(f"param_{name}.grad = acc_{name}" for name, _ in accumulated),
+            "return losses"]
+    return _guarded("def compiled_many(rows):", "_eager_many(rows)", work)
+
+
+def _emit_forward(parts: _Parts) -> str:
+    """``forward(values, *args)``: the loss alone, with parameter ``i`` at ``values[i]``; no
+    backward lines, no parameter read or written."""
+    header = f"def forward(values{', ' if parts.args else ''}{parts.call}):"
+    fallback = f"_eager_forward(values{', ' if parts.args else ''}{parts.call})"
+    return _guarded(header, fallback, [*parts.loads(from_values=True), *parts.forward, f"return {parts.result}"],
+                    _argument_check(parts.args))
+
+
+def _namespace(param_names: list[str], params: list[Value]) -> dict[str, Any]:
+    namespace: dict[str, Any] = {identifier(name, "op"): op.forward for name, op in OPS.items()}
+    # The partial rules' helpers (log, step, exp...) are the float rules of the ops of that name.
+    namespace.update({name: OPS[name].forward for name in HELPERS})
+    namespace.update({f"param_{name}": p for name, p in zip(param_names, params, strict=True)}, _all_threads=AllThreads, _this_thread=THIS_THREAD,
                      __builtins__={name: getattr(builtins, name) for name in _BUILTINS})
     return namespace
 
 
-def _define(source: str, name: str, namespace: dict) -> Callable:
-    exec(builtins.compile(source, f"<autograd_core.compile {name}>", "exec"), namespace)
+# Bytecode of recent sources, so that copies of a step (unpickled in a worker once per task)
+# compile each source once per process. Few entries: a large loss's bytecode is tens of MB.
+_BYTECODE: dict[str, Any] = {}
+_BYTECODE_ENTRIES = 6
+
+
+def _define(source: str, name: str, namespace: dict[str, Any]) -> Any:
+    """The function ``name`` that ``source`` defines (untyped: it is generated code)."""
+    code = _BYTECODE.pop(source, None)
+    if code is None:
+        code = builtins.compile(source, f"<autograd_core.compile {name}>", "exec")
+    _BYTECODE[source] = code  # most recent last
+    while len(_BYTECODE) > _BYTECODE_ENTRIES:
+        del _BYTECODE[next(iter(_BYTECODE))]
+    exec(code, namespace)
     return namespace.pop(name)
 
 
-def _replay(graph: _Graph, args: tuple) -> float:
-    """Run the traced graph with the eager engine: its checks, its errors, its backward."""
+def _unpickled_step(state: dict[str, Any]) -> CompiledStep:
+    """A :class:`CompiledStep` from its pickled state; its graph is named again only if the
+    eager engine is needed (``detect_anomaly()``, errors)."""
+    step = CompiledStep.__new__(CompiledStep)
+    step.__dict__.update(state, _graph=None)
+    step._define_lazily()
+    return step
+
+
+def _replay(graph: _Graph, args: tuple[Any, ...], values: Sequence[float] | None = None) -> float:
+    """Run the traced graph with the eager engine: its checks, its errors. With ``values``
+    (one float per parameter) the loss at those parameter values, without backward; else
+    the loss at the parameters' ``.data``, with backward into their ``.grad``."""
     if len(args) != len(graph.placeholders):
         raise TypeError(f"the compiled step takes {len(graph.placeholders)} arguments, got {len(args)}")
-    replayed: dict = {}
+    replayed: dict[Value, Value] = {}
+    if values is not None:
+        replayed = {param: Value(values[index], param.label) for param, index in graph.param_index.items()}
     with enable_grad():
         for node in graph.order:
+            if node in replayed:
+                continue
             if node in graph.arg_index:
                 replayed[node] = Value(as_float(args[graph.arg_index[node]], f"argument {node.label}"),
                                        node.label)
             elif node._op is None:
                 replayed[node] = node
             else:
-                replayed[node] = _apply(node, [replayed[p] for p in node.parents])
+                replayed[node] = call_op(_op(node), [replayed[p] for p in node.parents], node.const)
     root = replayed[graph.root]
-    backward(root)
+    if values is None:
+        backward(root)
     return root.data
 
 
-def _build_step(fn: Callable, graph: _Graph, params: list[Value]) -> Callable:
-    """The generated ``compiled`` function, with its source and ``many`` attached."""
-    namespace = _namespace(graph, params)
-    source, many_source = _function_source(graph, batched=False), _function_source(graph, batched=True)
+class CompiledStep:
+    """A traced loss as generated Python: ``step(*args)`` gives the loss and adds gradients into
+    the parameters' ``.grad``; ``step.many(rows)`` does it for many rows; ``step.forward(*args,
+    at=values)`` gives the loss alone, at given parameter values. Made by :func:`compile`.
 
-    def eager(*args: Any) -> float:
-        return _replay(graph, args)
+    Attributes: ``params`` (the parameter ``Value`` s, in the order given), ``arg_names``,
+    ``n_nodes`` (nodes of the traced graph), and the generated code: ``source``,
+    ``many_source``, ``forward_source``.
 
-    def floats(*args: Any) -> tuple[float, ...]:
-        return tuple(as_float(arg, f"argument {graph.names[node]}")
-                     for arg, node in zip(args, graph.placeholders, strict=True))
+    >>> from autograd_core import Value, compile
+    >>> w = Value(2.0, label="w")
+    >>> step = compile(lambda x: w * x, [1.0], [w])
+    >>> step
+    CompiledStep(<lambda>(x), 1 parameter, 3 nodes)
+    >>> step(3.0), w.grad, step.forward(3.0, at=[10.0]), w.grad
+    (6.0, 3.0, 30.0, 3.0)
+    """
 
-    namespace["_eager"], namespace["_floats"] = eager, floats
-    step = _define(source, "compiled", namespace)
+    def __init__(self, graph: _Graph, params: list[Value], name: str) -> None:
+        """Generate the step's sources; ``name`` is the traced function's name. Each source is
+        compiled to bytecode on first use (a 65,000-node loss takes seconds per source)."""
+        self.params = list(params)
+        self.arg_names = [graph.names[node] for node in graph.placeholders]
+        self.n_nodes = len(graph.order)
+        self._graph: _Graph | None = graph
+        self._traced = (graph.root, graph.placeholders, graph.pairs)
+        self._name = name
+        parts = _Parts(graph)
+        self.source, self.many_source = _emit_step(parts), _emit_many(parts)
+        self.forward_source = _emit_forward(parts)
+        self._param_names = [graph.names[p] for p in params]
+        self._define_lazily()
 
-    def eager_many(rows: list) -> list[float]:
-        return [step(*row) for row in rows]
+    def _define_lazily(self) -> None:
+        # Each generated function starts as a stand-in that compiles it, replaces itself and runs it.
+        self._compiled: Callable[..., float] = lambda *args: self._define("compiled")(*args)
+        self._compiled_many: Callable[[list[Any] | tuple[Any, ...]], list[float]] = (
+            lambda rows: self._define("compiled_many")(rows))
+        self._forward: Callable[..., float] = lambda values, *args: self._define("forward")(values, *args)
 
-    namespace["_eager_many"] = eager_many
-    compiled_many = _define(many_source, "compiled_many", namespace)
+    def _define(self, kind: str) -> Any:
+        source = {"compiled": self.source, "compiled_many": self.many_source, "forward": self.forward_source}[kind]
+        namespace = _namespace(self._param_names, self.params)
+        namespace.update(_eager=self._eager, _eager_many=self._eager_many,
+                         _eager_forward=self._eager_forward, _floats=self._floats)
+        function = _define(source, kind, namespace)
+        setattr(self, {"compiled": "_compiled", "compiled_many": "_compiled_many", "forward": "_forward"}[kind],
+                function)
+        return function
 
-    def many(rows: Iterable[Sequence[float]]) -> list[float]:
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and deep-copy) the traced graph, the parameters and the sources: the copy
+        recompiles nothing that this process has already compiled."""
+        state = {"params": self.params, "arg_names": self.arg_names, "n_nodes": self.n_nodes,
+                 "_traced": self._traced, "_name": self._name, "_param_names": self._param_names,
+                 "source": self.source, "many_source": self.many_source, "forward_source": self.forward_source}
+        return _unpickled_step, (state,)
+
+    def __call__(self, *args: float) -> float:
+        """The loss at ``args`` and the parameters' current ``.data``; adds d loss/d p into
+        ``p.grad`` for every parameter, exactly as ``loss.backward()`` on a fresh graph would."""
+        return self._compiled(*args)
+
+    def many(self, rows: Iterable[Sequence[float]]) -> list[float]:
         """``[step(*row) for row in rows]`` in one generated loop: the same losses and the same
         ``.grad`` to the last bit, without reading and writing every parameter per row."""
-        return compiled_many(rows if isinstance(rows, (list, tuple)) else list(rows))
+        return self._compiled_many(rows if isinstance(rows, (list, tuple)) else list(rows))
 
-    step.__doc__ = (f"Loss of {getattr(fn, '__name__', 'fn')} at the given inputs; adds d loss/d p "
-                    f"into p.grad for every parameter (generated by autograd_core.compile).")
-    step.source, step.many_source, step.many = source, many_source, many
-    step.params, step.arg_names = list(params), [graph.names[node] for node in graph.placeholders]
-    step.n_nodes = len(graph.order)
-    return step
+    def forward(self, *args: float, at: Sequence[float] | None = None) -> float:
+        """The loss alone at ``args``, with parameter ``i`` at ``at[i]`` (default: its ``.data``):
+        no backward, no parameter read or written, so one step can evaluate many points (a loss
+        landscape) and from many threads. The same float as ``step(*args)`` at those values."""
+        if at is None:
+            values = [param.data for param in self.params]
+        else:
+            if isinstance(at, (str, bytes)) or not isinstance(at, Sequence):
+                raise TypeError(f"at must be a sequence of {len(self.params)} numbers, got {type(at).__name__}")
+            if len(at) != len(self.params):
+                raise ValueError(f"at must hold one number per parameter ({len(self.params)}), got {len(at)}")
+            values = [as_float(x, f"at[{index}]") for index, x in enumerate(at)]
+        return self._forward(values, *args)
 
+    def __repr__(self) -> str:
+        n = len(self.params)
+        return (f"CompiledStep({self._name}({', '.join(self.arg_names)}), {n} parameter{'s' * (n != 1)}, "
+                f"{self.n_nodes} nodes)")
 
-def _apply(node: Value, inputs: list[Value]) -> Value:
-    """``node``'s op applied to ``inputs`` through the engine's own eager paths."""
-    op = node._op
-    if op.has_const:
-        return _unary_const(op, inputs[0], node._const)
-    if op.arity == 2:
-        return _binary(op, inputs[0], inputs[1])
-    return _unary(op, inputs[0])
+    # --- the eager engine, for detect_anomaly() and errors -----------------------------------
+    def _traced_graph(self) -> _Graph:
+        if self._graph is None:  # unpickled: named again, the same names as when traced
+            self._graph = _Graph(*self._traced)
+        return self._graph
+
+    def _eager(self, *args: Any) -> float:
+        return _replay(self._traced_graph(), args)
+
+    def _eager_many(self, rows: list[Sequence[float]]) -> list[float]:
+        return [self._compiled(*row) for row in rows]
+
+    def _eager_forward(self, values: list[float], *args: Any) -> float:
+        return _replay(self._traced_graph(), args, values)
+
+    def _floats(self, *args: Any) -> tuple[float, ...]:
+        return tuple(as_float(arg, f"argument {name}") for arg, name in zip(args, self.arg_names, strict=True))
 
 
 def compile(fn: Callable[..., Value], example_args: Sequence[float],
-            params: Sequence[Value] | Mapping[str, Value]) -> Callable[..., float]:
-    """Trace ``fn`` once and return a fast ``step(*args) -> float`` for its loss and gradients.
+            params: Sequence[Value] | Mapping[str, Value]) -> CompiledStep:
+    """Trace ``fn`` once and return a :class:`CompiledStep`, a fast ``step(*args) -> float`` for
+    its loss and gradients.
 
     ``fn`` takes one ``Value`` per example argument and returns the loss ``Value``; it
     is called once, on placeholders holding ``example_args``. ``params`` are the leaf
@@ -421,7 +548,8 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
     variables. ``step(*args)`` computes the loss for new float inputs and the current
     ``p.data`` of every parameter, and adds d loss / d p into each ``p.grad`` exactly as
     ``loss.backward()`` on a freshly built graph would. ``step.many(rows)`` does the
-    same for a batch of rows. ``step.source`` is the generated code.
+    same for a batch of rows; ``step.forward(*args, at=values)`` gives the loss alone at
+    other parameter values (no backward). ``step.source`` is the generated code.
 
     Tracing follows one path through ``fn`` (see the module docstring); leaves that are
     not parameters are constants frozen at their traced value. Under
@@ -446,4 +574,4 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
     if not isinstance(root, Value):
         raise TypeError(f"fn must return a Value (the loss), got {type(root).__name__}")
     graph = _Graph(root, placeholders, pairs)
-    return _build_step(fn, graph, [param for _, param in pairs])
+    return CompiledStep(graph, [param for _, param in pairs], getattr(fn, "__name__", type(fn).__name__))

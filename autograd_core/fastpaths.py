@@ -36,12 +36,15 @@ import linecache
 import math
 import threading
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .codegen import Sym, identifier
 from .graph import order_with_zeros
 from .modes import THIS_THREAD, AllThreads
-from .ops import OPS, Op, log, step
+from .ops import HELPERS, OPS, Op
+
+if TYPE_CHECKING:  # only for annotations: value.py imports this module
+    from .value import Value
 
 __all__ = ["define", "define_node_makers", "float_pass_source", "reference_gradients",
            "float_gradients", "accumulate_gradients", "ACCUMULATE_LOCK"]
@@ -49,7 +52,7 @@ __all__ = ["define", "define_node_makers", "float_pass_source", "reference_gradi
 _serial = itertools.count(1)
 
 
-def define(source: str, name: str, what: str, namespace: dict) -> Any:
+def define(source: str, name: str, what: str, namespace: dict[str, Any]) -> Any:
     """Compile ``source``, run it in ``namespace`` and return the function it defines as ``name``.
 
     The source is registered with :mod:`linecache` under ``<autograd_core.<what>>`` (made
@@ -127,10 +130,7 @@ def make(op):
 '''
 
 
-_TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
-
-
-def define_node_makers(namespace: dict, operators: tuple[Op, ...]) -> dict:
+def define_node_makers(namespace: dict[str, Any], operators: tuple[Op, ...]) -> dict[str, Any]:
     """``new_node``, ``unary`` and ``__<op>__`` for each of ``operators``, run in ``namespace``.
 
     ``namespace`` is value.py's module namespace (see ``_NEW_NODE`` for the names it must
@@ -140,7 +140,7 @@ def define_node_makers(namespace: dict, operators: tuple[Op, ...]) -> dict:
     makers = {"new_node": define(_new_node_source(), "new_node", "fastpaths: new_node", namespace),
               "unary": define(_unary_source(), "unary", "fastpaths: unary op", namespace)}
     for op in operators:
-        if op.infix not in ("+", "-", "*") or op.domain != _TOTAL_DOMAIN:
+        if op.infix not in ("+", "-", "*") or not op.total:
             raise ValueError(f"{op.name} has no inline fast path: use _binary")
         method = define(_operator_source(op), "make", f"fastpaths: Value.__{op.name}__", namespace)(op)
         method.__name__ = method.__qualname__ = f"__{op.name}__"
@@ -150,7 +150,7 @@ def define_node_makers(namespace: dict, operators: tuple[Op, ...]) -> dict:
 
 # --- the reference backward pass ----------------------------------------------------------------
 
-def reference_gradients(root: Any, seed: float) -> dict:
+def reference_gradients(root: Value, seed: float) -> dict[Value, float]:
     """d(root)/d(node) * seed for every node: the textbook backward pass over the op table.
 
     Visit the nodes from the output back; each passes its gradient to its inputs,
@@ -163,12 +163,9 @@ def reference_gradients(root: Any, seed: float) -> dict:
         g = grads[node]
         if node._op is None or g == 0.0:
             continue
-        inputs = [parent.data for parent in node.parents]
-        if node._op.has_const:
-            partials = node._op.partials(*inputs, node.data, node._const)
-        else:
-            partials = node._op.partials(*inputs, node.data)
-        for parent, partial in zip(node.parents, partials, strict=True):
+        parents = node.parents
+        partials = node._op.partials_at([parent.data for parent in parents], node.data, node.const)
+        for parent, partial in zip(parents, partials, strict=True):
             grads[parent] += g * partial
     return grads
 
@@ -235,7 +232,7 @@ def _float_pass_branch(op: Op) -> list[str]:
     return lines
 
 
-def float_pass_source(ops: dict, first: tuple[str, ...] = ("mul", "add"), check_finite: bool = False,
+def float_pass_source(ops: dict[str, Op], first: tuple[str, ...] = ("mul", "add"), check_finite: bool = False,
                       accumulate: bool = False) -> str:
     """Source of the eager float backward pass with one branch per op of ``ops``.
 
@@ -267,28 +264,30 @@ def float_pass_source(ops: dict, first: tuple[str, ...] = ("mul", "add"), check_
     return "\n".join(lines) + "\n" + _FLOAT_PASS_TAIL + check + _FLOAT_PASS_EXCEPT
 
 
-def _partial_error(node: Any, error: Exception) -> Exception:
-    args = [p.data for p in node.parents] + ([node._const] if node._op.has_const else [])
+def _partial_error(node: Value, error: Exception) -> Exception:
+    const = node.const
+    args = [p.data for p in node.parents] + ([const] if const is not None else [])
     label = f" node {node.label!r}" if node.label else ""
     # Nodes made under detect_anomaly() know the line of user code that created them.
     origin = getattr(node, "_origin", None)
     where = f"; the node was created at {origin}" if origin else ""
     return type(error)(
-        f"backward through {node._op.name}{tuple(args)}{label}: the partial derivative is undefined "
+        f"backward through {node.op}{tuple(args)}{label}: the partial derivative is undefined "
         f"or infinite there ({error}){where}")
 
 
-def _anomaly_error(node: Any, parent_index: int, contribution: float) -> FloatingPointError:
+def _anomaly_error(node: Value, parent_index: int, contribution: float) -> FloatingPointError:
     label = f" {node.label!r}" if node.label else ""
     origin = getattr(node, "_origin", None) or "<made outside detect_anomaly>"
     return FloatingPointError(
-        f"{node._op.name} node{label} produced {contribution!r} in backward "
+        f"{node.op} node{label} produced {contribution!r} in backward "
         f"(gradient for input {parent_index}); the node was created at {origin}")
 
 
 def _compile_float_pass(check_finite: bool, accumulate: bool) -> Any:
-    namespace = {f"OP_{identifier(name, 'op')}": op for name, op in OPS.items()}
-    namespace.update(log=log, step=step, isfinite=math.isfinite, partial_error=_partial_error,
+    namespace: dict[str, Any] = {f"OP_{identifier(name, 'op')}": op for name, op in OPS.items()}
+    namespace.update(HELPERS)
+    namespace.update(isfinite=math.isfinite, partial_error=_partial_error,
                      anomaly_error=_anomaly_error, __name__=__name__)
     source = float_pass_source(OPS, check_finite=check_finite, accumulate=accumulate)
     what = "fastpaths: " + ("checked " if check_finite else "") + ("backward" if accumulate else "float pass")
@@ -306,7 +305,7 @@ ACCUMULATE_LOCK = threading.RLock()
 threads doing it at once could lose a sum). Re-entrant: a pass never waits for itself."""
 
 
-def float_gradients(root: Any, seed: float) -> dict:
+def float_gradients(root: Value, seed: float) -> dict[Value, float]:
     """d(root)/d(node) * seed for every node of root's graph, in a new dict (this pass's own).
 
     >>> from autograd_core import Value
@@ -316,12 +315,12 @@ def float_gradients(root: Any, seed: float) -> dict:
     """
     order, grads = order_with_zeros(root)
     # The thread-local read only when some thread is in a mode at all.
-    if AllThreads.record_unchecked or not THIS_THREAD.anomaly:
-        return _float_pass(order, grads, root, seed)
-    return _checked_float_pass(order, grads, root, seed)
+    float_pass = _float_pass if AllThreads.record_unchecked or not THIS_THREAD.anomaly else _checked_float_pass
+    result: dict[Value, float] = float_pass(order, grads, root, seed)
+    return result
 
 
-def accumulate_gradients(root: Any, seed: float) -> None:
+def accumulate_gradients(root: Value, seed: float) -> None:
     """Add d(root)/d(node) * seed into ``node.grad`` for every node: the work of ``backward()``.
 
     >>> from autograd_core import Value

@@ -8,12 +8,15 @@ decides the order in which nodes are visited.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for annotations: value.py imports this module
+    from .value import Value
 
 __all__ = ["topological_order", "order_with_zeros", "node_names", "local_partials"]
 
 
-def topological_order(*roots: Any) -> list:
+def topological_order(*roots: Value) -> list[Value]:
     """Every node reachable from ``roots``, each after all of its parents.
 
     Iterative (no recursion limit), deterministic (parents are visited in the
@@ -29,11 +32,11 @@ def topological_order(*roots: Any) -> list:
     return order_with_zeros(*roots)[0]
 
 
-def order_with_zeros(*roots: Any) -> tuple[list, dict]:
+def order_with_zeros(*roots: Value) -> tuple[list[Value], dict[Value, float]]:
     """:func:`topological_order` of ``roots`` and a new dict mapping each of its nodes to 0.0.
 
-    The dict is the visited set of the walk, so a backward pass gets its private
-    gradient table (node -> float) for free.
+    The dict is the walk's visited set, so a backward pass gets its private gradient
+    table (node -> float) without a second loop over the nodes.
 
     >>> from autograd_core import Value
     >>> x = Value(2.0)
@@ -41,13 +44,13 @@ def order_with_zeros(*roots: Any) -> tuple[list, dict]:
     >>> len(order), list(zeros.values())
     (2, [0.0, 0.0])
     """
-    order: list = []
-    visited: dict = {}
+    order: list[Value] = []
+    visited: dict[Value, float] = {}
     # A depth-first walk that emits each node after its parents (post-order), written as
     # a loop over an explicit stack. A node on top of the stack first sends its walk into
     # its first parent (_a), then its second (_b), and is emitted once both are visited;
     # leaves are emitted on sight. This is the hot half of backward(): it reads the two
-    # parent slots directly and allocates nothing per node.
+    # parent slots directly and allocates nothing per node but the dict entry.
     emit = order.append
     for root in roots:
         if root in visited:
@@ -76,7 +79,7 @@ def order_with_zeros(*roots: Any) -> tuple[list, dict]:
     return order, visited
 
 
-def node_names(order: Iterable[Any]) -> dict:
+def node_names(order: Iterable[Value]) -> dict[Value, str]:
     """A readable, deterministic name for every node of a topological order.
 
     A node's own label wins; unlabelled leaves are ``c<k>`` (constants and inputs)
@@ -88,7 +91,7 @@ def node_names(order: Iterable[Any]) -> dict:
     >>> sorted(names.values())
     ['c2', 'exp1', 'mul3', 'x']
     """
-    names = {}
+    names: dict[Value, str] = {}
     for index, node in enumerate(order):
         if node.label:
             names[node] = node.label
@@ -99,7 +102,7 @@ def node_names(order: Iterable[Any]) -> dict:
     return names
 
 
-def local_partials(node: Any) -> tuple:
+def local_partials(node: Value) -> tuple[Any, ...]:
     """The op's local derivatives ∂node/∂parent at the current data, one per parent.
 
     >>> from autograd_core import Value
@@ -110,7 +113,4 @@ def local_partials(node: Any) -> tuple:
     op = node._op
     if op is None:
         return ()
-    inputs = [parent.data for parent in node.parents]
-    if op.has_const:
-        return tuple(op.partials(*inputs, node.data, node._const))
-    return tuple(op.partials(*inputs, node.data))
+    return op.partials_at([parent.data for parent in node.parents], node.data, node.const)

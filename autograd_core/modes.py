@@ -16,7 +16,8 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from types import FrameType
 
 __all__ = ["no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled"]
 
@@ -97,7 +98,7 @@ def is_anomaly_enabled() -> bool:
     return THIS_THREAD.anomaly
 
 
-def no_grad():
+def no_grad() -> AbstractContextManager[None]:
     """Context manager: ops of this thread inside it record nothing, so their results are leaves.
 
     >>> from autograd_core import Value
@@ -110,7 +111,7 @@ def no_grad():
     return _modes(record=False)
 
 
-def enable_grad():
+def enable_grad() -> AbstractContextManager[None]:
     """Context manager that turns recording back on (inside :func:`no_grad`), for this thread.
 
     >>> from autograd_core import Value
@@ -121,7 +122,7 @@ def enable_grad():
     return _modes(record=True)
 
 
-def detect_anomaly():
+def detect_anomaly() -> AbstractContextManager[None]:
     """Context manager: a NaN or inf made by an op or by backward in this thread raises at once.
 
     The :class:`FloatingPointError` names the op, the node's label and the line of
@@ -142,7 +143,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def user_code_location() -> str:
     """``file:line`` of the innermost frame outside this package (where a node was made)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
         # The module name also catches package code generated with exec (file "<string>").

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -57,10 +56,6 @@ __all__ = [
 
 EXPONENTS: tuple[float, ...] = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 """Constants drawn for ops that take one (the k of ``x ** k``): integers, halves, 0 and negatives."""
-
-_INFIX: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
-
 
 def finite_floats(min_value: float = -1e6, max_value: float = 1e6) -> st.SearchStrategy[float]:
     """Floats in ``[min_value, max_value]``, never NaN or infinite.
@@ -99,26 +94,11 @@ def apply_op(op: Op, operands: Sequence[Any], const: float | None = None) -> Any
     >>> apply_op(OPS["pow_const"], [Value(3.0)], 2.0).op
     'pow_const'
     """
-    if op.infix is not None:
-        return _INFIX[op.infix](*operands)
-    if op.name == "neg":
-        return -operands[0]
-    if op.name == "pow_const":
-        return operands[0] ** const
-    method = getattr(operands[0], op.name)
-    return method(*operands[1:], *(() if const is None else (const,)))
-
-
-def _symbolic(op: Op, names: Sequence[str], const: float | None) -> str:
-    """``v0 * x1``, ``exp(v2)``, ``v3 ** 2`` for the repr of a random expression."""
-    if op.infix is not None:
-        return f" {op.infix} ".join(names)
-    if op.name == "neg":
-        return f"-{names[0]}"
-    if op.name == "pow_const":
-        return f"{names[0]} ** {const:g}"
-    extra = () if const is None else (f"{const:g}",)
-    return f"{op.name}({', '.join((*names, *extra))})"
+    if op.infix is None and op.prefix is None and not isinstance(operands[0], Value):
+        # A method needs a Value to be called on: a literal first operand becomes a constant
+        # leaf, as a number does on either side of an operator.
+        operands = [Value(operands[0]), *operands[1:]]
+    return op.apply(operands, const)
 
 
 class OpInputs(NamedTuple):
@@ -136,7 +116,7 @@ class OpInputs(NamedTuple):
 def _forward(op: Op, inputs: Sequence[float], const: float | None) -> float | None:
     """``op.forward`` on floats, or None outside the domain (an error, NaN or inf)."""
     try:
-        out = op.forward(*inputs) if const is None else op.forward(*inputs, const)
+        out = op.forward_at(inputs, const)
     except (ArithmeticError, ValueError):
         return None
     return out if math.isfinite(out) else None
@@ -154,12 +134,12 @@ def _well_inside(op: Op, inputs: Sequence[float], const: float | None, varying: 
     if out is None or abs(out) > max_magnitude:
         return False
     try:
-        partials = op.partials(*inputs, out) if const is None else op.partials(*inputs, out, const)
+        partials = op.partials_at(inputs, out, const)
     except (ArithmeticError, ValueError):
         return False
     if not all(math.isfinite(p) and abs(p) <= max_magnitude for p in partials):
         return False
-    if op.kink is not None and op.kink(*inputs) < margin:
+    if op.kink_distance is not None and op.kink_distance(*inputs) < margin:
         return False
     shifts = [(-margin, margin) if vary else (0.0,) for vary in varying]
     for deltas in itertools.product(*shifts):
@@ -236,7 +216,7 @@ class RandomExpression:
         """Build the expression on ``xs`` (one ``Value`` or number per input) and return its output."""
         if len(xs) != self.n_inputs:
             raise ValueError(f"this expression takes {self.n_inputs} inputs, got {len(xs)}")
-        nodes: list[Any] = [x if isinstance(x, Value) else Value(x) for x in xs]
+        nodes: list[Value] = [x if isinstance(x, Value) else Value(x) for x in xs]
         for step in self.steps:
             operands = [nodes[ref] if isinstance(ref, int) else ref for ref in step.operands]
             nodes.append(apply_op(step.op, operands, step.const))
@@ -254,12 +234,12 @@ class RandomExpression:
         lines = [f"RandomExpression(inputs={self.inputs!r}):"]
         for index, step in enumerate(self.steps, start=self.n_inputs):
             names = [self._name(ref) for ref in step.operands]
-            lines.append(f"  v{index} = {_symbolic(step.op, names, step.const)}")
+            lines.append(f"  v{index} = {step.op.written(names, step.const)}")
         lines.append(f"  return {self._name(self.n_inputs + len(self.steps) - 1)}")
         return "\n".join(lines)
 
 
-def _draw_step(draw: Callable, pool: list[float], reused: list[int], margin: float,
+def _draw_step(draw: st.DrawFn, pool: list[float], reused: list[int], margin: float,
                max_magnitude: float) -> tuple[Step, float] | None:
     """One new step on the pool of earlier node values, or None when no op is safe there.
 
@@ -283,7 +263,9 @@ def _draw_step(draw: Callable, pool: list[float], reused: list[int], margin: flo
         inputs = [pool[ref] if isinstance(ref, int) else ref for ref in refs]
         varying = [isinstance(ref, int) for ref in refs]
         if _well_inside(op, inputs, const, varying, margin, max_magnitude) and _records(op, refs, inputs, const):
-            return Step(op, refs, const), _forward(op, inputs, const)
+            out = _forward(op, inputs, const)
+            if out is not None:  # _well_inside ran the forward rule, so always
+                return Step(op, refs, const), out
     return None
 
 
@@ -339,7 +321,7 @@ def expression_dags(n_inputs: int | tuple[int, int] = (1, 4), max_ops: int = 12,
     as_int(max_ops, "max_ops", minimum=1)
 
     @st.composite
-    def draw_expression(draw: Callable) -> RandomExpression:
+    def draw_expression(draw: st.DrawFn) -> RandomExpression:
         inputs = draw(st.lists(finite_floats(min_value, max_value), min_size=low, max_size=high))
         pool = list(inputs)
         steps: list[Step] = []

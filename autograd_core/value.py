@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from . import fastpaths
 from .graph import topological_order
 from .modes import THIS_THREAD, AllThreads, user_code_location
 from .ops import OPS, Op
 
-__all__ = ["Value", "as_float", "as_int"]
+__all__ = ["Value", "as_float", "as_int", "call_op"]
 
 _ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
 _POW, _POW_CONST = OPS["pow"], OPS["pow_const"]
 _EXP, _LOG, _SIGMOID, _TANH, _RELU, _STEP = (
     OPS["exp"], OPS["log"], OPS["sigmoid"], OPS["tanh"], OPS["relu"], OPS["step"])
+_ABS, _SQRT, _SIN, _COS = OPS["abs"], OPS["sqrt"], OPS["sin"], OPS["cos"]
 
 
 def as_float(x: Any, what: str = "data") -> float:
@@ -65,40 +68,47 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+def _comparable(x: Any) -> float | None:
+    """What a comparison compares a node with: a Value's data, a number, or None (refused)."""
+    if isinstance(x, Value):
+        return x.data
+    return x if _is_number(x) else None
+
+
 _new_object = object.__new__
 
 
-def _domain_error(op: Op, args: tuple, error: Exception) -> Exception:
+def _domain_error(op: Op, args: tuple[float, ...], error: Exception) -> Exception:
     call = f"{op.name}({', '.join(repr(a) for a in args)})"
     if isinstance(error, ZeroDivisionError):
-        return ZeroDivisionError(f"{call} divides by zero: {op.name} is defined for {op.domain}")
+        return ZeroDivisionError(f"{call} divides by zero: {op.name} is defined for {op.domain_text}")
     if isinstance(error, OverflowError):
         # The inputs are inside the domain here; the result is just too large for a float.
         return OverflowError(f"{call} overflows a float (the largest is about 1.8e308)")
-    return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain} ({error})")
+    return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain_text} ({error})")
 
 
-class _DEFAULT_MODES:
-    """The modes of every thread while ``AllThreads.record_unchecked`` holds (no thread-local read)."""
+class _DefaultModes:
+    """Every thread's modes while ``AllThreads.record_unchecked`` holds (no thread-local read)."""
 
     record = True
     anomaly = False
 
 
-def _checked_node(data: float, op: Op, parents: tuple, const: Any) -> Value:
+def _checked_node(data: float, op: Op, parents: tuple[Value, ...], const: float | None) -> Value:
     """Slow path of every op: no_grad leaves, anomaly checks (the calling thread's modes), constants."""
-    modes = THIS_THREAD if not AllThreads.record_unchecked else _DEFAULT_MODES
+    modes = THIS_THREAD if not AllThreads.record_unchecked else _DefaultModes
     if modes.anomaly and not math.isfinite(data):
         # The new node has no label yet, so name the inputs by theirs.
         args = [f"{p.label}={p.data!r}" if p.label else repr(p.data) for p in parents]
-        args += [repr(const)] if op.has_const else []
+        args += [repr(const)] if const is not None else []
         raise FloatingPointError(
             f"{op.name} produced {data!r} in forward from inputs ({', '.join(args)}), "
             f"at {user_code_location()}")
     if not modes.record:
         return _node(data, None)
     node = _node(data, op, *parents)
-    if op.has_const:
+    if const is not None:
         node._const = const
     if modes.anomaly:
         node._origin = user_code_location()
@@ -113,25 +123,30 @@ def _unary_const(op: Op, a: Value, const: float) -> Value:
     return _checked_node(data, op, (a,), const)
 
 
-def _constant(x: Any) -> Any:
-    """A leaf for a plain number operand, or NotImplemented for anything else."""
+def _constant(x: Any) -> Value | None:
+    """A leaf for a plain number operand, or None for anything else."""
     if x.__class__ is float:
         return _node(x, None)
     if not _is_number(x):
-        return NotImplemented
+        return None
     return _node(float(x), None)
 
 
-def _binary(op: Op, a: Any, b: Any) -> Any:
+# What an operator method returns for an operand it does not handle, so Python tries the
+# other operand's reflected method (typed as a Value, as mypy types it inside dunders).
+_NOT_IMPLEMENTED = cast("Value", NotImplemented)
+
+
+def _binary(op: Op, a: Any, b: Any) -> Value:
     # Plain numbers on either side become constant leaves, as in micrograd.
     if not isinstance(a, Value):
         a = _constant(a)
-        if a is NotImplemented:
-            return NotImplemented
+        if a is None:
+            return _NOT_IMPLEMENTED
     if not isinstance(b, Value):
         b = _constant(b)
-        if b is NotImplemented:
-            return NotImplemented
+        if b is None:
+            return _NOT_IMPLEMENTED
     try:
         data = op.forward(a.data, b.data)
     except (ArithmeticError, ValueError) as error:
@@ -141,13 +156,86 @@ def _binary(op: Op, a: Any, b: Any) -> Any:
     return _checked_node(data, op, (a, b), None)
 
 
-# The hot paths of node creation are generated (autograd_core.fastpaths, which writes the
-# node-building code once): ``+ - *`` of two Values and every unary op build their node inline
-# while no thread is in no_grad or detect_anomaly; everything else takes _binary. They run
-# in this module's namespace (Value is looked up when they are called).
+def call_op(op: Op, operands: Sequence[Value | float], const: float | None = None) -> Value:
+    """``op`` applied to ``operands`` (``Value`` s, or numbers, which become constant leaves) by
+    the engine's eager path: the forward rule, its domain errors and the recorded node, exactly
+    what the ``Value`` methods do. ``const`` is the constant of an op that takes one.
+
+    >>> from autograd_core import OPS
+    >>> call_op(OPS["mul"], [Value(2.0), 3.0]).data, call_op(OPS["pow_const"], [Value(3.0)], 2).data
+    (6.0, 9.0)
+    """
+    if len(operands) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(operands)}")
+    values = [x if isinstance(x, Value) else Value(x) for x in operands]
+    if op.has_const:
+        if const is None or not _is_number(const):
+            raise TypeError(f"{op.name} needs a number for its constant, got {type(const).__name__}")
+        return _unary_const(op, values[0], float(const))
+    if op.arity == 2:
+        return _binary(op, values[0], values[1])
+    return _unary(op, values[0])
+
+
+# The hot paths of node creation are generated (autograd_core.fastpaths, where the code that
+# builds a node is written once): ``+ - *`` of two Values and every unary op build their node
+# inline while no thread is in no_grad or detect_anomaly; everything else takes _binary. They
+# run in this module's namespace (Value is looked up when they are called).
 _MAKERS = fastpaths.define_node_makers(globals(), (_ADD, _SUB, _MUL))
-_node = _MAKERS["new_node"]
-_unary = _MAKERS["unary"]
+_node: Callable[..., Value] = _MAKERS["new_node"]
+_unary: Callable[[Op, Value], Value] = _MAKERS["unary"]
+
+
+def _operator_method(name: str) -> Callable[[Value, Any], Value]:
+    method: Callable[[Value, Any], Value] = _MAKERS[name]
+    return method
+
+
+# --- pickle and deepcopy: a whole graph, without recursion -----------------------------------------
+# pickle and deepcopy recurse into an object's arguments, so a node written with its parents
+# would recurse once per level: a 10,000-op chain would hit the recursion limit. Instead the
+# node pickled first writes every node above it, in topological order (parents first), as its
+# first argument; each of those then finds its parents already written and refers to them.
+# The ids of the nodes written that way are kept per thread until the next graph is pickled;
+# a stale id (an object since freed) only costs recursion, never a wrong graph.
+_preloading = threading.local()
+
+
+def _restore(_earlier: Any, data: float, grad: float, label: str, op: Op | None, a: Value | None,
+             b: Value | None, const: Any) -> Value:
+    """A node from its pickled fields (``_earlier``: the nodes above it, already restored)."""
+    node = _node(data, op, a, b)
+    node.grad = grad
+    node.label = label
+    if const is not None:
+        node._const = const
+    return node
+
+
+def _deepcopy(root: Value, memo: dict[int, Any]) -> Value:
+    """A copy of the graph above ``root``, one loop over its topological order (``copy.deepcopy``
+    would recurse per level, and call ``__reduce__`` per node)."""
+    for node in topological_order(root):
+        if id(node) not in memo:
+            a, b = node._a, node._b
+            const = node._const if node._op is not None and node._op.has_const else None
+            memo[id(node)] = _restore(None, node.data, node.grad, node.label, node._op,
+                                      None if a is None else memo[id(a)], None if b is None else memo[id(b)], const)
+    copied: Value = memo[id(root)]
+    return copied
+
+
+def _reduce(node: Value) -> tuple[Any, ...]:
+    """``(_restore, fields)`` of ``node``: its ancestors first unless the graph being written has them."""
+    pending = getattr(_preloading, "ids", None)
+    earlier = None
+    if pending is not None and id(node) in pending:
+        pending.discard(id(node))
+    elif node._a is not None:
+        earlier = topological_order(node)[:-1]
+        _preloading.ids = {id(other) for other in earlier}
+    const = node._const if node._op is not None and node._op.has_const else None
+    return _restore, (earlier, node.data, node.grad, node.label, node._op, node._a, node._b, const)
 
 
 class Value:
@@ -169,6 +257,14 @@ class Value:
     # per node is one more object for the cyclic garbage collector to track and scan,
     # which cost about a fifth of a training step's time. ``parents`` rebuilds the tuple.
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_const", "_origin")
+    data: float
+    grad: float
+    label: str
+    _op: Op | None  # None for a leaf
+    _a: Value | None  # first parent
+    _b: Value | None  # second parent
+    _const: float  # set only on nodes of an op with a constant
+    _origin: str  # where user code made the node, set only under detect_anomaly
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -187,7 +283,7 @@ class Value:
         return self._op.name if self._op is not None else ""
 
     @property
-    def parents(self) -> tuple:
+    def parents(self) -> tuple[Value, ...]:
         """The op's inputs, in order, duplicates kept (empty for a leaf)."""
         a = self._a
         if a is None:
@@ -211,19 +307,60 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # --- arithmetic -----------------------------------------------------------------------
-    __add__ = _MAKERS["__add__"]
-    def __radd__(self, other): return _binary(_ADD, other, self)  # other + self
-    __sub__ = _MAKERS["__sub__"]
-    def __rsub__(self, other): return _binary(_SUB, other, self)  # other - self
-    __mul__ = _MAKERS["__mul__"]
-    def __rmul__(self, other): return _binary(_MUL, other, self)  # other * self
-    def __truediv__(self, other): return _binary(_DIV, self, other)
-    def __rtruediv__(self, other): return _binary(_DIV, other, self)  # other / self
-    def __neg__(self): return _unary(_NEG, self)
-    def __pos__(self): return self
+    def item(self) -> float:
+        """The node's value as a float, ``.data`` (as ``torch.Tensor.item()``).
 
-    def __pow__(self, other):
+        >>> (Value(2.0) * 3).item()
+        6.0
+        """
+        return self.data
+
+    # --- comparisons ------------------------------------------------------------------------
+    # <, <=, >, >= compare .data (with a Value or a number) and return a bool, so max(values),
+    # sorted(values) and `if x > 0:` work. == is NOT overridden: nodes compare and hash by
+    # identity, so they keep working as dict keys and set members (minitorch's __eq__ that
+    # returns a node makes nodes unhashable).
+    def __lt__(self, other: Any) -> bool:
+        """``self.data < other`` (``other.data`` for a Value)."""
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data < other
+
+    def __le__(self, other: Any) -> bool:
+        """``self.data <= other`` (``other.data`` for a Value)."""
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data <= other
+
+    def __gt__(self, other: Any) -> bool:
+        """``self.data > other`` (``other.data`` for a Value)."""
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data > other
+
+    def __ge__(self, other: Any) -> bool:
+        """``self.data >= other`` (``other.data`` for a Value)."""
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data >= other
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """pickle and ``copy.deepcopy`` take the whole graph above the node (any depth), its ops
+        by their name in the op table; ``data``, ``grad``, ``label`` and constants are kept."""
+        return _reduce(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        return _deepcopy(self, memo)
+
+    # --- arithmetic -----------------------------------------------------------------------
+    __add__ = _operator_method("__add__")
+    def __radd__(self, other: Any) -> Value: return _binary(_ADD, other, self)  # other + self
+    __sub__ = _operator_method("__sub__")
+    def __rsub__(self, other: Any) -> Value: return _binary(_SUB, other, self)  # other - self
+    __mul__ = _operator_method("__mul__")
+    def __rmul__(self, other: Any) -> Value: return _binary(_MUL, other, self)  # other * self
+    def __truediv__(self, other: Any) -> Value: return _binary(_DIV, self, other)
+    def __rtruediv__(self, other: Any) -> Value: return _binary(_DIV, other, self)  # other / self
+    def __neg__(self) -> Value: return _unary(_NEG, self)
+    def __pos__(self) -> Value: return self
+
+    def __pow__(self, other: Any) -> Value:
         """``self ** other``: a constant exponent (``x ** 3``) or a Value one (``x ** y``, x > 0)."""
         if isinstance(other, Value):
             return _binary(_POW, self, other)
@@ -231,7 +368,7 @@ class Value:
             return NotImplemented
         return _unary_const(_POW_CONST, self, float(other))
 
-    def __rpow__(self, other): return _binary(_POW, other, self)  # other ** self
+    def __rpow__(self, other: Any) -> Value: return _binary(_POW, other, self)  # other ** self
 
     # --- elementary functions and activations -----------------------------------------
     def exp(self) -> Value:
@@ -257,6 +394,24 @@ class Value:
     def step(self) -> Value:
         """1 where x > 0 else 0 (relu's derivative); its own derivative is 0."""
         return _unary(_STEP, self)
+
+    def abs(self) -> Value:
+        """|x| (also ``abs(x)``); its derivative at 0 is taken as 0, as torch.abs."""
+        return _unary(_ABS, self)
+
+    __abs__ = abs
+
+    def sqrt(self) -> Value:
+        """√x, for x ≥ 0 (its derivative needs x > 0)."""
+        return _unary(_SQRT, self)
+
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _unary(_SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _unary(_COS, self)
 
     # --- gradients -------------------------------------------------------------------------
     def backward(self, grad: float = 1.0) -> None:

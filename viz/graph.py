@@ -22,11 +22,14 @@ n0 -> n1op [label=<∂=2> color="#222222" fontcolor="#222222" penwidth=1]
 
 from __future__ import annotations
 
+import ctypes
 import html
 import math
 import os
 import shutil
-import tempfile
+import signal
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -34,11 +37,13 @@ from typing import Any
 
 import graphviz
 
-from autograd_core import Value, as_int, local_partials, node_names, topological_order
+from autograd_core import OPS, Value, as_int, local_partials, node_names, topological_order
+from autograd_core.files import write_atomically
 
 __all__ = [
-    "DEFAULT_MAX_NODES", "RANKDIRS", "DotNotFoundError",
+    "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "RANKDIRS", "DotNotFoundError",
     "draw_graph", "render", "backward_frames", "escape_label", "highlighted_nodes",
+    "short_number", "resolve_nodes", "replay_backward", "check_size",
 ]
 
 DEFAULT_MAX_NODES = 500
@@ -46,6 +51,15 @@ DEFAULT_MAX_NODES = 500
 network's training step has 47, and ``dot`` stays under a few seconds well past 500."""
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+
+DOT_TIMEOUT = 60.0
+"""Seconds ``dot`` may take for one picture before :func:`render` gives up (TimeoutError).
+Most graphs take well under a second; a few small ones with many crossing edges take minutes."""
+
+# prctl(PR_SET_PDEATHSIG) makes the kernel kill dot when the Python that started it dies, even
+# by SIGKILL; elsewhere a killed Python can leave dot running until it finishes.
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 # Colours: one palette for every picture, chosen to stay readable when printed grey.
 _INK = "#222222"
@@ -108,8 +122,12 @@ def _shows_as_itself(ch: str) -> bool:
     return allowed_in_xml and unicodedata.category(ch) != "Cc"
 
 
-def _fmt(x: float) -> str:
-    """A number short enough for a graph label (4 significant digits, nan/inf spelled out)."""
+def short_number(x: float) -> str:
+    """A number short enough for a graph label (4 significant digits, nan/inf spelled out).
+
+    >>> short_number(0.0012345), short_number(-0.0), short_number(float("inf"))
+    ('0.001234', '0', 'inf')
+    """
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
@@ -126,8 +144,19 @@ def _node_list(values: Any, what: str) -> list:
     raise TypeError(f"{what} must be a Value, a name, or a list of them, got {type(values).__name__}")
 
 
-def _resolve(items: list, order: list, names: Mapping) -> set:
-    """The graph nodes named by ``items`` (Values or names from :func:`node_names`)."""
+def resolve_nodes(items: Any, order: list, names: Mapping) -> set:
+    """The graph nodes named by ``items``: a Value, a name from :func:`node_names`, or a list of them.
+
+    A name given to several nodes selects them all; a Value outside ``order`` or an unknown
+    name is a ValueError listing the names there are.
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0, label="x")
+    >>> order = topological_order(x * 3)
+    >>> resolve_nodes("x", order, node_names(order)) == {x}
+    True
+    """
+    items = _node_list(items, "highlight")
     by_name: dict[str, list] = {}
     for node in order:
         by_name.setdefault(names[node], []).append(node)
@@ -161,7 +190,13 @@ def highlighted_nodes(order: list, sources: set) -> set:
     return on_path
 
 
-def _check_size(order: list, max_nodes: int) -> None:
+def check_size(order: list, max_nodes: int) -> None:
+    """The size guard of every drawing: a ValueError when ``order`` has more than ``max_nodes`` values.
+
+    >>> check_size([Value(1.0)] * 3, 2)
+    Traceback (most recent call last):
+    ValueError: the graph has 3 values, more than max_nodes=2: ...
+    """
     as_int(max_nodes, "max_nodes", minimum=1)
     if len(order) > max_nodes:
         raise ValueError(
@@ -180,18 +215,16 @@ def _is_bad(node: Value, grad: float | None) -> bool:
 
 
 def _record_label(name: str, data: float, grad: float | None, border: str, fill: str, text: str) -> str:
-    grad_text = "grad ·" if grad is None else f"grad {_fmt(grad)}"
-    cells = [f"<B>{escape_label(name)}</B>", f"data {_fmt(data)}", grad_text]
+    grad_text = "grad ·" if grad is None else f"grad {short_number(grad)}"
+    cells = [f"<B>{escape_label(name)}</B>", f"data {short_number(data)}", grad_text]
     row = "".join(f'<TD><FONT COLOR="{text}">{cell}</FONT></TD>' for cell in cells)
     return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
             f'COLOR="{border}" BGCOLOR="{fill}"><TR>{row}</TR></TABLE>>')
 
 
 def _op_text(node: Value) -> str:
-    op = node._op
-    if op.has_const:
-        return f"{op.symbol}{_fmt(node._const)}"
-    return op.symbol
+    symbol, const = OPS[node.op].symbol, node.const
+    return symbol if const is None else f"{symbol}{short_number(const)}"
 
 
 class _Style:
@@ -219,7 +252,7 @@ def _node_style(node: Value, grad: float | None, on_path: set | None, state: str
         return _Style(_INK, _PARTIAL_FILL)
     if state == "waiting":
         return _Style(_GREY, "white", _GREY_TEXT)
-    return _Style(_INK, _LEAF_FILL if node._op is None else "white")
+    return _Style(_INK, _LEAF_FILL if not node.op else "white")
 
 
 def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials: bool, rankdir: str,
@@ -229,12 +262,12 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
     _check_rankdir(rankdir)
     order = topological_order(root)
-    _check_size(order, max_nodes)
+    check_size(order, max_nodes)
     names = node_names(order)
     index = {node: i for i, node in enumerate(order)}
     on_path = None
     if highlight is not None:
-        on_path = highlighted_nodes(order, _resolve(_node_list(highlight, "highlight"), order, names))
+        on_path = highlighted_nodes(order, resolve_nodes(highlight, order, names))
 
     dot = graphviz.Digraph("autograd", format="svg")
     dot.attr(rankdir=rankdir, nodesep="0.25", ranksep="0.35")
@@ -245,12 +278,12 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
 
     for node in order:
         i = index[node]
-        grad = grads[node] if grads is not None else node.grad
+        grad = grads.get(node) if grads is not None else node.grad
         state = states.get(node) if states is not None else None
         style = _node_style(node, grad, on_path, state)
         dot.node(f"n{i}", _record_label(names[node], node.data, grad, style.colour, style.fill, style.text),
                  shape="plain", color=style.colour)
-        if node._op is None:
+        if not node.op:
             continue
         op_style = style if not _is_bad(node, grad) else _Style(_BAD, _BAD_FILL, _INK, "2")
         dot.node(f"n{i}op", f"<{escape_label(_op_text(node))}>", shape="circle", width="0.4",
@@ -281,12 +314,12 @@ def _input_edges(dot: graphviz.Digraph, node: Value, i: int, index: Mapping, sho
                 colour, text = _GREY, _GREY_TEXT
         options = {"color": colour, "penwidth": width}
         if partial is not None:
-            options.update(label=f"<∂={escape_label(_fmt(float(partial)))}>", fontcolor=text)
+            options.update(label=f"<∂={escape_label(short_number(float(partial)))}>", fontcolor=text)
         dot.edge(f"n{index[parent]}", f"n{i}op", **options)
 
 
 def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True, rankdir: str = "LR",
-               max_nodes: int = DEFAULT_MAX_NODES) -> graphviz.Digraph:
+               max_nodes: int = DEFAULT_MAX_NODES, grads: Mapping | None = None) -> graphviz.Digraph:
     """The computation graph of ``root`` as a :class:`graphviz.Digraph` (shows inline in Jupyter).
 
     A record per value (name, data, grad), a node per op (its symbol from the op table),
@@ -295,6 +328,8 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     :func:`autograd_core.node_names`): the paths that carry their gradient to ``root``
     are drawn in orange and everything else greyed. Values whose data or grad is NaN or
     infinite are red. A graph of more than ``max_nodes`` values raises ValueError.
+    ``grads`` maps values to the gradient to show instead of their ``.grad`` (a value
+    missing from it shows ``grad ·``).
 
     >>> from autograd_core import Value
     >>> w = Value(0.5, label="w")
@@ -303,7 +338,9 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     >>> "grad 3" in draw_graph(loss, highlight=w).source
     True
     """
-    return _build(root, grads=None, highlight=highlight, show_partials=show_partials, rankdir=rankdir,
+    if grads is not None and not isinstance(grads, Mapping):
+        raise TypeError(f"grads must be a mapping from Values to numbers, got {type(grads).__name__}")
+    return _build(root, grads=grads, highlight=highlight, show_partials=show_partials, rankdir=rankdir,
                   max_nodes=max_nodes)
 
 
@@ -311,37 +348,64 @@ def _formats() -> set:
     return set(graphviz.FORMATS)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and os.replace."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():  # else mkstemp's error names the temporary file, not the folder
-        raise FileNotFoundError(f"cannot write {path}: there is no directory {directory}")
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+def _die_with_parent() -> None:
+    """Run in the ``dot`` child before exec: Linux kills it if the Python that started it dies."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill ``dot`` and anything it started (it leads its own process group), then reap it."""
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # already gone
+    process.wait()
+
+
+def _run_dot(source: str, format: str, timeout: float) -> subprocess.CompletedProcess:
+    """``dot -T<format>`` on ``source`` in its own process group, killed on timeout or interrupt."""
+    process = subprocess.Popen(
+        ["dot", f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, preexec_fn=_die_with_parent if _LIBC is not None else None)
+    try:
+        out, err = process.communicate(source.encode("utf-8"), timeout=timeout)
+    except BaseException:  # the time limit, Ctrl-C, or anything else: dot must not outlive us
+        _kill_group(process)
         raise
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
-def _pipe(dot: graphviz.Digraph, format: str) -> bytes:
-    """Run the real ``dot`` on the graph and return the picture's bytes."""
+def _pipe(dot: graphviz.Digraph, format: str, timeout: float | None = None, size: str = "this graph") -> bytes:
+    """Run the real ``dot`` on the graph, at most ``timeout`` seconds, and return the picture's bytes."""
+    timeout = DOT_TIMEOUT if timeout is None else _check_timeout(timeout)
     if shutil.which("dot") is None:
         raise DotNotFoundError(dot.source)
     try:
-        return dot.pipe(format=format)
-    except graphviz.ExecutableNotFound:
+        result = _run_dot(dot.source, format, timeout)
+    except FileNotFoundError:
         raise DotNotFoundError(dot.source) from None
-    except graphviz.CalledProcessError as error:
-        message = (error.stderr or b"").decode("utf-8", "replace").strip() or f"exit status {error.returncode}"
-        raise RuntimeError(f"Graphviz's dot failed: {message}") from None
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(
+            f"Graphviz's dot did not finish laying out {size} within {timeout:g} s and was stopped "
+            "(its layout time can explode when one value feeds many levels): draw fewer nodes "
+            "(a sub-expression, a single neuron) or allow more time (timeout=, or --timeout on the "
+            "command line)") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
+        raise RuntimeError(f"Graphviz's dot failed: {message}")
+    return result.stdout
+
+
+def _check_timeout(timeout: Any) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def _size_text(order: list) -> str:
+    edges = sum(len(node.parents) for node in order)
+    return f"a graph of {len(order)} values and {edges} edges"
 
 
 def _check_format(format: str) -> None:
@@ -349,28 +413,39 @@ def _check_format(format: str) -> None:
         raise ValueError(f"format must be one Graphviz knows (svg, png, pdf...), got {format!r}")
 
 
-def render(root: Value, path: str | os.PathLike, format: str = "svg", **draw_options: Any) -> Path:
+def render(root: Value, path: str | os.PathLike, format: str = "svg", *, timeout: float | None = None,
+           **draw_options: Any) -> Path:
     """Draw ``root``'s graph with Graphviz's ``dot`` and write it to ``path`` atomically.
 
     ``draw_options`` are those of :func:`draw_graph`. Raises :class:`DotNotFoundError`
     (a FileNotFoundError saying how to install Graphviz, with the DOT text in
-    ``.source``) when ``dot`` is not installed. Returns the path written.
+    ``.source``) when ``dot`` is not installed, and TimeoutError when ``dot`` runs longer
+    than ``timeout`` seconds (default :data:`DOT_TIMEOUT`; ``dot`` is then killed). The
+    file is written by :func:`autograd_core.files.write_atomically`. Returns the path written.
     """
     _check_format(format)
     dot = draw_graph(root, **draw_options)
     target = Path(path)
-    _write_atomically(target, _pipe(dot, format))
+    write_atomically(target, _pipe(dot, format, timeout, _size_text(topological_order(root))))
     return target
 
 
-def _flip_book_grads(order: list) -> list:
+def replay_backward(order: list) -> list:
     """The backward pass replayed one node at a time, from the op table's local partials.
 
     Returns, per step k, (grads, states): the gradient accumulated so far in every node
     (None where nothing has arrived) and each node's state: "current" (just passed its
     gradient to its inputs), "done" (final and passed on), "complete" (final: every node
     using it has passed its share, but it has not passed it on yet), "partial" (received
-    some but not all) or "waiting". The user's ``.grad`` fields are never touched.
+    some but not all) or "waiting". The user's ``.grad`` fields are never touched. Step k
+    is the k-th picture of :func:`backward_frames` and the k-th step of :func:`viz.explorer`.
+
+    >>> from autograd_core import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x
+    >>> grads, states = replay_backward(topological_order(y))[0]
+    >>> grads[x], states[y], states[x]
+    (6.0, 'current', 'complete')
     """
     root = order[-1]
     grads: dict = {node: None for node in order}
@@ -407,7 +482,8 @@ def _flip_book_grads(order: list) -> list:
 
 
 def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "svg", rankdir: str = "LR",
-                    show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES) -> list[Path]:
+                    show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
+                    timeout: float | None = None) -> list[Path]:
     """Backpropagation as a flip-book: one picture per step of backward, in reverse topological order.
 
     Step k shows the gradient filled so far in every value: the node that has just
@@ -417,17 +493,17 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
     those the gradient has already flowed down. The gradients are replayed from the op
     table's local partials; the ``.grad`` fields of the graph are left untouched. Files
     are ``step_001.svg``, ``step_002.svg``... in ``out_dir`` (created if missing);
-    returns their paths.
+    returns their paths. ``timeout`` bounds each picture's ``dot`` run as in :func:`render`.
     """
     _check_format(format)
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
-    _check_size(order, max_nodes)
+    check_size(order, max_nodes)
     names = node_names(order)
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    frames = _flip_book_grads(order)
+    frames = replay_backward(order)
     width = max(3, len(str(len(frames))))
     paths = []
     for step, ((grads, states), node) in enumerate(zip(frames, reversed(order), strict=True), start=1):
@@ -437,6 +513,6 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
         dot = _build(root, grads=grads, highlight=None, show_partials=show_partials, rankdir=rankdir,
                      max_nodes=max_nodes, states=states, title=title)
         target = directory / f"step_{step:0{width}d}.{format}"
-        _write_atomically(target, _pipe(dot, format))
+        write_atomically(target, _pipe(dot, format, timeout, _size_text(order)))
         paths.append(target)
     return paths

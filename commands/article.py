@@ -1,7 +1,7 @@
 """The ``article`` subcommand: the worked backpropagation example, printed like a textbook.
 
 ``autograd-core article [--lr 0.5] [--steps N] [--weights FILE] [--inputs X1 X2] [--target T]
-[--svg PATH]``
+[--svg PATH] [--html PATH]``
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 
-from .article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
-from .chain import fmt
-from .losses import squared_error
-from .optim import SGD
-from .train import fit
+from nn.article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
+from nn.chain import fmt
+from nn.losses import squared_error
+from nn.optim import SGD
+from nn.train import fit
+from viz import explorer, render
+from viz.cli import picture_format
 
 __all__ = ["register", "run_article", "training_table"]
 
@@ -41,7 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"the two inputs (default {DEFAULT_INPUTS[0]} {DEFAULT_INPUTS[1]})")
     parser.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="T",
                         help=f"the target output (default {DEFAULT_TARGET})")
-    parser.add_argument("--svg", metavar="PATH", help="also draw the chain-rule graph (needs viz)")
+    parser.add_argument("--svg", metavar="PATH",
+                        help="also draw the chain-rule graph, in the format the suffix names (.svg, .png, .pdf)")
+    parser.add_argument("--html", metavar="PATH",
+                        help="also write the backpropagation explorer: one offline page that steps through "
+                             "backward node by node and spells out each gradient")
     parser.set_defaults(func=run_article)
 
 
@@ -63,27 +68,27 @@ def training_table(weights: dict | None, inputs: tuple, target: float, lr: float
 
 
 def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> int:
-    try:
-        import viz
-    except ImportError:
-        viz = None
-    render = getattr(viz, "render", None)
-    if render is None:
-        print("autograd-core article: --svg needs the viz package's render(), which is not "
-              "installed yet; the walkthrough above is complete without it", file=sys.stderr)
-        return 1
+    """Draw the chain-rule graph to ``path`` in the format its suffix names (.svg, .png, .pdf)."""
     model = article_network(weights)
     loss, _ = model.loss(inputs, target)
     loss.backward()  # so the drawing shows every gradient
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     # Top to bottom, like the README's picture: left to right, 47 values make a strip 17 pages wide.
-    written = render(loss, path, highlight=[model.params["w5"]], rankdir="TB")
+    written = render(loss, path, format=picture_format(path), highlight=[model.params["w5"]], rankdir="TB")
     print(f"\nThe chain-rule graph (w5's paths highlighted) is in {written}")
     return 0
 
 
+def _write_explorer(weights: dict | None, inputs: tuple, target: float, path: str) -> int:
+    """Write the explorer page of the article network's training step to ``path``."""
+    loss, _ = article_network(weights).loss(inputs, target)
+    explorer(loss, path, rankdir="TB", title="The article's network: one step of backpropagation")
+    print(f"\nThe backpropagation explorer (open it in a browser) is in {path}")
+    return 0
+
+
 def run_article(args: argparse.Namespace) -> int:
-    """Print the walkthrough; then train on (``--steps``) and draw the graph (``--svg``)."""
+    """Print the walkthrough; then train on (``--steps``), draw the graph (``--svg``), write the explorer (``--html``)."""
     if args.steps < 0:
         raise ValueError(f"--steps must be >= 0, got {args.steps}")
     weights = load_weights(args.weights) if args.weights else None
@@ -93,5 +98,7 @@ def run_article(args: argparse.Namespace) -> int:
         print()
         print("\n".join(training_table(weights, inputs, target, args.lr, args.steps)))
     if args.svg:
-        return _draw_svg(weights, inputs, target, args.svg)
+        _draw_svg(weights, inputs, target, args.svg)
+    if args.html:
+        _write_explorer(weights, inputs, target, args.html)
     return 0
