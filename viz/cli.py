@@ -66,7 +66,8 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="picture to write (.svg, .png, .pdf; .dot/.gv for DOT text); "
                              "without it the DOT source goes to stdout")
-    parser.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"], help="layout direction")
+    parser.add_argument("--rankdir", default="auto", choices=["auto", "LR", "RL", "TB", "BT"],
+                        help="layout direction (default auto: left to right, top to bottom for a deep graph)")
     parser.add_argument("--no-partials", action="store_true", help="leave the edges unlabelled")
     parser.set_defaults(func=run_graph)
 
