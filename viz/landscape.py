@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd_core import Value, as_int, display, grad, hessian, no_grad
-
-from .graph import _write_atomically
+from autograd_core.files import write_atomically
 
 __all__ = [
     "CriticalPoint", "classify", "critical_points", "descend", "evaluate_grid", "gradient_field",
@@ -76,7 +75,7 @@ def save_figure(figure: Any, path: str | os.PathLike, **savefig_options: Any) ->
     if fmt not in supported:
         raise ValueError(f"cannot save a picture as {fmt or 'a file without a suffix'!r}: "
                          f"use one of {', '.join(sorted(supported))}")
-    _write_atomically(target, display.figure_bytes(figure, fmt, **savefig_options))
+    write_atomically(target, display.figure_bytes(figure, fmt, **savefig_options))
     return target
 
 
