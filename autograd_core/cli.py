@@ -18,7 +18,7 @@ from . import __version__
 __all__ = ["build_parser", "main"]
 
 
-def _register_plugins(subparsers: argparse._SubParsersAction) -> None:
+def _register_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for entry in sorted(entry_points(group="autograd_core.commands"), key=lambda e: e.name):
         entry.load()(subparsers)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 
 from .article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
 from .chain import fmt
@@ -63,15 +62,8 @@ def training_table(weights: dict | None, inputs: tuple, target: float, lr: float
 
 
 def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> int:
-    try:
-        import viz
-    except ImportError:
-        viz = None
-    render = getattr(viz, "render", None)
-    if render is None:
-        print("autograd-core article: --svg needs the viz package's render(), which is not "
-              "installed yet; the walkthrough above is complete without it", file=sys.stderr)
-        return 1
+    from viz import render  # here, not at the top: viz imports nn (the gallery)
+
     model = article_network(weights)
     loss, _ = model.loss(inputs, target)
     loss.backward()  # so the drawing shows every gradient

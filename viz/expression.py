@@ -130,7 +130,7 @@ def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
     """The value of an already checked tree: numbers stay floats until they meet a Value."""
     if isinstance(node, ast.Expression):
         return _evaluate(node.body, leaves)
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         return _number(node.value)
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
@@ -141,11 +141,14 @@ def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
     if isinstance(node, ast.UnaryOp):
         operand = _evaluate(node.operand, leaves)
         return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         argument = _evaluate(node.args[0], leaves)
         if not isinstance(argument, Value):
             argument = Value(argument)
-        return getattr(argument, node.func.id)()
+        result: Value = getattr(argument, node.func.id)()
+        return result
+    if not isinstance(node, ast.BinOp):  # _check_node lets nothing else through
+        raise ExpressionError(f"cannot evaluate {type(node).__name__}")
     left, right = _evaluate(node.left, leaves), _evaluate(node.right, leaves)
     if isinstance(node.op, ast.Pow) and isinstance(right, Value) and _is_constant(right, leaves):
         right = right.data  # x ** (6/2) is x ** number (pow_const), which allows a negative x
@@ -171,7 +174,7 @@ def _number(literal: int | float) -> float:
     return value
 
 
-def _apply(op: type, left: Value | float, right: Value | float) -> Value:
+def _apply(op: type, left: Value | float, right: Value | float) -> Value | float:
     if op is ast.Add:
         return left + right
     if op is ast.Sub:
