@@ -96,7 +96,7 @@ class Explanation:
         """The paths as a table (Jupyter shows it): each path's factors, their values, the product."""
         head = f"∂{self.output_name}/∂{self.wrt_name}"
         shown = self.paths[:HTML_MAX_PATHS]
-        rows: list[list] = [[number, " · ".join(edge.symbol for edge in path.edges) or "1",
+        rows: list[list[object]] = [[number, " · ".join(edge.symbol for edge in path.edges) or "1",
                              " × ".join(_fmt(edge.partial) for edge in path.edges) or "1", _fmt(path.product)]
                             for number, path in enumerate(shown, start=1)]
         if len(self.paths) > len(shown):
