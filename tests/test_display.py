@@ -16,8 +16,8 @@ pytest.importorskip("matplotlib")
 
 import viz  # noqa: E402
 from autograd_core import Value, display, explain, gradcheck, topological_order  # noqa: E402
+from commands import gallery  # noqa: E402
 from nn import MLP, SGD, data, fit, losses, schedules  # noqa: E402
-from viz import gallery  # noqa: E402
 from viz import graph as vg  # noqa: E402
 from viz import landscape as ls  # noqa: E402
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import unicodedata
 from collections.abc import Mapping
 
 from autograd_core import OPS, Value, topological_order
 
 __all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_NODES", "parse_expression",
-           "build_expression", "parse_assignments"]
+           "build_expression", "parse_assignments", "fold_name"]
 
 MAX_LENGTH = 2000
 """Longest expression accepted, in characters."""
@@ -208,6 +209,16 @@ def build_expression(text: str, at: Mapping[str, float]) -> tuple[Value, dict[st
     return root, leaves
 
 
+def fold_name(name: str) -> str:
+    """``name`` as Python's parser reads an identifier (NFKC: fullwidth ``ｘ`` is ``x``), so a
+    name given on the command line matches the same name in the expression.
+
+    >>> fold_name("ｘ１")
+    'x1'
+    """
+    return unicodedata.normalize("NFKC", name)
+
+
 def parse_assignments(items: list[str]) -> dict[str, float]:
     """``["x=1.5", "y=-2"]`` as ``{"x": 1.5, "y": -2.0}``, with a clear error for anything else.
 
@@ -217,7 +228,7 @@ def parse_assignments(items: list[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         name, sep, number = item.partition("=")
-        name = name.strip()
+        name = fold_name(name.strip())
         if not sep or not name.isidentifier():
             raise ExpressionError(f"--at expects NAME=NUMBER, got {item!r}")
         _check_name(name)
