@@ -20,7 +20,7 @@ from .schedules import (
     ReduceOnPlateau,
     StepDecay,
 )
-from .train import SWA, EarlyStopping, History, fit
+from .train import SWA, EarlyStopping, History, batches, fit
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP",
@@ -28,6 +28,6 @@ __all__ = [
     "Optimizer", "SGD", "RMSProp", "Adam",
     "ConstantLR", "StepDecay", "ExponentialDecay", "CosineAnnealing", "CosineWarmRestarts",
     "CyclicLR", "ReduceOnPlateau",
-    "fit", "History", "EarlyStopping", "SWA",
+    "fit", "batches", "History", "EarlyStopping", "SWA",
 ]
 
