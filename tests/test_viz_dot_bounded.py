@@ -76,11 +76,12 @@ def wait_until(condition, seconds: float) -> bool:
 
 
 def start_rendering(tmp_path: Path, after: str = "") -> tuple[subprocess.Popen, int]:
-    """A Python that renders the slow graph (60 s limit); returns it and its dot child's pid."""
+    """A Python that renders the slow graph (30 s limit); returns it and its dot child's pid."""
     script = SLOW_GRAPH + textwrap.dedent(f"""
-        import time, viz
+        import signal, time, viz
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job inherits SIGINT ignored
         try:
-            viz.render(E, {str(tmp_path / "slow.svg")!r}, timeout=60)
+            viz.render(E, {str(tmp_path / "slow.svg")!r}, timeout=30)
         except KeyboardInterrupt:
             {after or "raise"}
     """)
