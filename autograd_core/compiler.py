@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -69,7 +70,7 @@ from .modes import _Mode, enable_grad
 from .ops import OPS, Op
 from .value import Value, _binary, _unary, _unary_const, as_float
 
-__all__ = ["CompiledStep", "compile"]
+__all__ = ["CompiledForward", "CompiledStep", "compile"]
 
 # An op defined on all real inputs cannot raise, so its infix operator can stand in for
 # its forward rule; the others (div, pow...) are called, so their domain checks run.
@@ -439,6 +440,69 @@ def _apply(node: Value, inputs: list[Value]) -> Value:
     return _unary(op, inputs[0])
 
 
+def _parameter_values(at: Any, n: int) -> list[float]:
+    """``at`` as ``n`` floats, or a TypeError/ValueError naming what is wrong."""
+    if isinstance(at, (str, bytes)) or not isinstance(at, Sequence):
+        raise TypeError(f"at must be a sequence of {n} numbers, got {type(at).__name__}")
+    if len(at) != n:
+        raise ValueError(f"at must hold one number per parameter ({n}), got {len(at)}")
+    return [as_float(x, f"at[{index}]") for index, x in enumerate(at)]
+
+
+class CompiledForward:
+    """The generated forward of a :class:`CompiledStep` on its own: ``f(*args, at=values)`` is
+    the loss with parameter ``i`` at ``values[i]``. It holds only the source, so it pickles in
+    microseconds per megabyte and each process compiles it once; made by
+    :meth:`CompiledStep.forward_only`.
+
+    Without the traced graph it cannot replay the eager engine: where the step's ``forward``
+    would raise the engine's own error (log of a negative...), this raises the generated
+    code's error, of the same type, saying so; under ``detect_anomaly()`` it refuses with a
+    RuntimeError.
+
+    >>> from autograd_core import Value, compile
+    >>> w = Value(2.0, label="w")
+    >>> f = compile(lambda x: (w * x).log(), [1.0], [w]).forward_only()
+    >>> f
+    CompiledForward(forward(x), 1 parameter)
+    >>> f(3.0, at=[1.0]) == f(1.0, at=[3.0]) == Value(3.0).log().data
+    True
+    """
+
+    def __init__(self, source: str, n_params: int, arg_names: Sequence[str]) -> None:
+        """``source`` defines ``forward(values, *args)``, as :func:`compile` writes it."""
+        self.source, self.n_params, self.arg_names = source, n_params, list(arg_names)
+        self._forward: Callable[..., float] | None = None
+
+    def __call__(self, *args: float, at: Sequence[float]) -> float:
+        """The loss at ``args`` with the parameters at ``at``."""
+        forward = self._forward
+        if forward is None:
+            namespace = _namespace([], [])
+            namespace.update(_eager_forward=self._no_graph, _floats=self._floats)
+            forward = self._forward = _define(self.source, "forward", namespace)
+        return forward(_parameter_values(at, self.n_params), *args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return CompiledForward, (self.source, self.n_params, self.arg_names)
+
+    def __repr__(self) -> str:
+        n = self.n_params
+        return f"CompiledForward(forward({', '.join(self.arg_names)}), {n} parameter{'s' * (n != 1)})"
+
+    @staticmethod
+    def _no_graph(*_: Any) -> float:
+        error = sys.exc_info()[1]
+        if error is None:
+            raise RuntimeError("detect_anomaly() checks every op with the eager engine, which a "
+                               "CompiledForward (no graph) does not have: use the CompiledStep's forward")
+        raise type(error)(f"the compiled forward failed ({error}); a CompiledForward has no graph to "
+                          "replay for the engine's own error: evaluate the loss eagerly there") from error
+
+    def _floats(self, *args: Any) -> tuple[float, ...]:
+        return tuple(as_float(arg, f"argument {name}") for arg, name in zip(args, self.arg_names, strict=True))
+
+
 class CompiledStep:
     """A traced loss as generated Python: ``step(*args)`` gives the loss and adds gradients into
     the parameters' ``.grad``; ``step.many(rows)`` does it for many rows; ``step.forward(*args,
@@ -512,14 +576,13 @@ class CompiledStep:
         no backward, no parameter read or written, so one step can evaluate many points (a loss
         landscape) and from many threads. The same float as ``step(*args)`` at those values."""
         if at is None:
-            values = [param.data for param in self.params]
-        else:
-            if isinstance(at, (str, bytes)) or not isinstance(at, Sequence):
-                raise TypeError(f"at must be a sequence of {len(self.params)} numbers, got {type(at).__name__}")
-            if len(at) != len(self.params):
-                raise ValueError(f"at must hold one number per parameter ({len(self.params)}), got {len(at)}")
-            values = [as_float(x, f"at[{index}]") for index, x in enumerate(at)]
-        return self._forward(values, *args)
+            return self._forward([param.data for param in self.params], *args)
+        return self._forward(_parameter_values(at, len(self.params)), *args)
+
+    def forward_only(self) -> CompiledForward:
+        """:meth:`forward` alone, as a :class:`CompiledForward`: it pickles as its source (no
+        graph, no parameters), which is what a sweep sends to every worker."""
+        return CompiledForward(self.forward_source, len(self.params), self.arg_names)
 
     def __repr__(self) -> str:
         n = len(self.params)

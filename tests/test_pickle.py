@@ -124,3 +124,20 @@ def test_a_compiled_step_copies_with_its_parameters(round_trip):
     # the eager engine's errors still come from the copy (it names its graph again)
     with pytest.raises(TypeError, match="argument x1 must be a real number"):
         copied("a", 0.7, 1.0)
+
+
+def test_a_compiled_forward_pickles_as_its_source_and_gives_the_steps_losses():
+    w, b = Value(0.5, label="w"), Value(0.1, label="b")
+    step = compile(lambda x: (w * x + b).log(), [1.0], [w, b])
+    alone = pickle.loads(pickle.dumps(step.forward_only()))
+    assert len(pickle.dumps(alone)) < len(step.forward_source) + 200  # no graph inside
+    for x, at in [(1.0, [0.5, 0.1]), (2.0, [3.0, -1.0]), (4, (1, 1))]:
+        assert alone(x, at=at) == step.forward(x, at=at)
+    with pytest.raises(ValueError, match="compiled forward failed .*evaluate the loss eagerly"):
+        alone(1.0, at=[-1.0, 0.0])
+    with pytest.raises(ValueError, match=r"log\(-1.0\) is outside the domain"):
+        step.forward(1.0, at=[-1.0, 0.0])  # the step has its graph: the engine's own error
+    from autograd_core import detect_anomaly
+
+    with detect_anomaly(), pytest.raises(RuntimeError, match="use the CompiledStep's forward"):
+        alone(1.0, at=[1.0, 0.0])
