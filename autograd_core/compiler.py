@@ -58,7 +58,9 @@ second turns ints and numpy floats into floats and refuses bools, strings and ``
 from __future__ import annotations
 
 import builtins
+import importlib.util
 import inspect
+import marshal
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -145,7 +147,10 @@ def _arg_names(fn: Callable[..., Any], n_args: int) -> list[str]:
 class _Graph:
     """The traced graph: its order, which leaf is what, and a name for every node."""
 
-    def __init__(self, root: Value, placeholders: list[Value], params: list[tuple[str, Value]]) -> None:
+    def __init__(self, root: Value, placeholders: list[Value], params: list[tuple[str, Value]],
+                 name_inner: bool = True) -> None:
+        """Name the arguments, the parameters, the root and (unless ``name_inner`` is False, as
+        for a forward alone, which numbers its variables) every inner node."""
         self.root = root
         self.pairs = params
         self.order = topological_order(root)
@@ -159,7 +164,7 @@ class _Graph:
         for index, (name, param) in enumerate(params):
             self.names[param] = namer.name(name, f"p{index}")
         for index, node in enumerate(self.order):
-            if node in self.names or self.is_constant(node):
+            if node in self.names or self.is_constant(node) or (node is not root and not name_inner):
                 continue
             if node is root and not node.label:
                 self.names[node] = namer.name("loss", "loss")
@@ -190,9 +195,11 @@ def _op(node: Value) -> Op:
     return node._op
 
 
-def _forward_expression(graph: _Graph, node: Value) -> str:
+def _forward_expression(graph: _Graph, node: Value, names: Mapping[Value, str] | None = None) -> str:
+    """``node``'s forward rule on its parents' names (``names`` instead of the graph's, if given)."""
     op = _op(node)
-    operands = [graph.sym(parent) for parent in node.parents]
+    operands = [graph.sym(parent) if names is None or parent not in names else Sym(names[parent])
+                for parent in node.parents]
     if op.infix is not None and op.domain == _TOTAL_DOMAIN and len(operands) == 2:
         return combine(operands[0], op.infix, operands[1]).text
     if op.has_const:
@@ -203,6 +210,37 @@ def _forward_expression(graph: _Graph, node: Value) -> str:
 def _forward_lines(graph: _Graph) -> list[str]:
     return [f"{graph.names[node]} = {_forward_expression(graph, node)}"
             for node in graph.order if node._op is not None]
+
+
+def _reused_names(graph: _Graph) -> dict[Value, str]:
+    """A variable per inner node for a forward pass alone, ``_1``, ``_2``..., each reused once
+    the value it held has had its last use; the root keeps its name.
+
+    A backward pass needs every value again, but a forward alone needs only the live ones: a
+    65,000-node loss then has a few dozen locals instead of 65,000, and runs three times
+    faster (a small frame, no long-index instructions). Node names never start with ``_``.
+    """
+    last_use: dict[Value, int] = {}
+    for index, node in enumerate(graph.order):
+        for parent in node.parents:
+            last_use[parent] = index
+    names: dict[Value, str] = {}
+    free: list[str] = []
+    variables = 0
+    for index, node in enumerate(graph.order):
+        if node._op is None:
+            continue
+        for parent in dict.fromkeys(node.parents):  # each parent once, in order
+            if parent in names and last_use[parent] == index:
+                free.append(names[parent])
+        if node is graph.root:
+            names[node] = graph.names[node]
+        elif free:
+            names[node] = free.pop()
+        else:
+            variables += 1
+            names[node] = f"_{variables}"
+    return names
 
 
 def _node_partials(graph: _Graph, node: Value) -> tuple[Any, ...]:
@@ -295,14 +333,14 @@ class _Parts:
     """What the emitters share: argument names, the forward and backward lines, and each
     parameter's gradient expression, worked out once per graph."""
 
-    def __init__(self, graph: _Graph) -> None:
+    def __init__(self, graph: _Graph, backward: bool = True) -> None:
         self.graph = graph
         self.args = [graph.names[node] for node in graph.placeholders]
         self.call = ", ".join(self.args)
         self.params = graph.reachable_params()
-        self.forward = ["# forward: one line per node", *_forward_lines(graph)]
+        self.forward = ["# forward: one line per node", *_forward_lines(graph)] if backward else []
         self.result = graph.sym(graph.root).text
-        lines, grads = _backward_lines(graph)
+        lines, grads = _backward_lines(graph) if backward else ([], {})
         self.backward = [f"# backward: grad_<node> = d {self.result} / d <node>", *lines] if lines else []
         # (name, gradient expression) of every parameter that gets a gradient.
         self.accumulated = [(graph.names[param], grads[param].text) for _, param in self.params if param in grads]
@@ -362,9 +400,13 @@ def _emit_many(parts: _Parts) -> str:
 def _emit_forward(parts: _Parts) -> str:
     """``forward(values, *args)``: the loss alone, with parameter ``i`` at ``values[i]``; no
     backward lines, no parameter read or written."""
+    graph = parts.graph
+    names = _reused_names(graph)
+    lines = [f"{names[node]} = {_forward_expression(graph, node, names)}" for node in graph.order if node in names]
     header = f"def forward(values{', ' if parts.args else ''}{parts.call}):"
     fallback = f"_eager_forward(values{', ' if parts.args else ''}{parts.call})"
-    return _guarded(header, fallback, [*parts.loads(from_values=True), *parts.forward, f"return {parts.result}"],
+    comment = "# forward: one line per node; _1, _2... are reused once their value is no longer needed"
+    return _guarded(header, fallback, [*parts.loads(from_values=True), comment, *lines, f"return {parts.result}"],
                     _argument_check(parts.args))
 
 
@@ -383,15 +425,20 @@ _BYTECODE: dict[str, Any] = {}
 _BYTECODE_ENTRIES = 6
 
 
-def _define(source: str, name: str, namespace: dict[str, Any]) -> Any:
-    """The function ``name`` that ``source`` defines (untyped: it is generated code)."""
+def _bytecode(source: str, name: str) -> Any:
+    """``source`` compiled (Python's compiler takes seconds for a 65,000-line function)."""
     code = _BYTECODE.pop(source, None)
     if code is None:
         code = builtins.compile(source, f"<autograd_core.compile {name}>", "exec")
     _BYTECODE[source] = code  # most recent last
     while len(_BYTECODE) > _BYTECODE_ENTRIES:
         del _BYTECODE[next(iter(_BYTECODE))]
-    exec(code, namespace)
+    return code
+
+
+def _define(source: str, name: str, namespace: dict[str, Any]) -> Any:
+    """The function ``name`` that ``source`` defines (untyped: it is generated code)."""
+    exec(_bytecode(source, name), namespace)
     return namespace.pop(name)
 
 
@@ -451,9 +498,9 @@ def _parameter_values(at: Any, n: int) -> list[float]:
 
 class CompiledForward:
     """The generated forward of a :class:`CompiledStep` on its own: ``f(*args, at=values)`` is
-    the loss with parameter ``i`` at ``values[i]``. It holds only the source, so it pickles in
-    microseconds per megabyte and each process compiles it once; made by
-    :meth:`CompiledStep.forward_only`.
+    the loss with parameter ``i`` at ``values[i]``. It holds only the source (pickled with its
+    bytecode, so that a worker on the same Python version compiles nothing), no graph and no
+    parameters; made by :meth:`CompiledStep.forward_only`.
 
     Without the traced graph it cannot replay the eager engine: where the step's ``forward``
     would raise the engine's own error (log of a negative...), this raises the generated
@@ -469,10 +516,14 @@ class CompiledForward:
     True
     """
 
-    def __init__(self, source: str, n_params: int, arg_names: Sequence[str]) -> None:
-        """``source`` defines ``forward(values, *args)``, as :func:`compile` writes it."""
+    def __init__(self, source: str, n_params: int, arg_names: Sequence[str], bytecode: tuple[bytes, bytes] | None = None
+                 ) -> None:
+        """``source`` defines ``forward(values, *args)``, as :func:`compile` writes it; ``bytecode``
+        is ``(importlib's MAGIC_NUMBER, marshal.dumps(code))`` of it, used when the magic matches."""
         self.source, self.n_params, self.arg_names = source, n_params, list(arg_names)
         self._forward: Callable[..., float] | None = None
+        if bytecode is not None and bytecode[0] == importlib.util.MAGIC_NUMBER and source not in _BYTECODE:
+            _BYTECODE[source] = marshal.loads(bytecode[1])  # this Python's own bytecode: no compiling
 
     def __call__(self, *args: float, at: Sequence[float]) -> float:
         """The loss at ``args`` with the parameters at ``at``."""
@@ -484,7 +535,9 @@ class CompiledForward:
         return forward(_parameter_values(at, self.n_params), *args)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return CompiledForward, (self.source, self.n_params, self.arg_names)
+        """The source with its bytecode: a worker on the same Python skips compiling it."""
+        bytecode = (importlib.util.MAGIC_NUMBER, marshal.dumps(_bytecode(self.source, "forward")))
+        return CompiledForward, (self.source, self.n_params, self.arg_names, bytecode)
 
     def __repr__(self) -> str:
         n = self.n_params
@@ -521,17 +574,19 @@ class CompiledStep:
     (6.0, 3.0, 30.0, 3.0)
     """
 
-    def __init__(self, graph: _Graph, params: list[Value], name: str) -> None:
-        """Generate the step's sources; ``name`` is the traced function's name. Each source is
-        compiled to bytecode on first use (a 65,000-node loss takes seconds per source)."""
+    def __init__(self, graph: _Graph, params: list[Value], name: str, backward: bool = True) -> None:
+        """Generate the step's sources; ``name`` is the traced function's name; without
+        ``backward`` only the forward. Each source is compiled to bytecode on first use (a
+        65,000-node loss takes seconds per source)."""
         self.params = list(params)
         self.arg_names = [graph.names[node] for node in graph.placeholders]
         self.n_nodes = len(graph.order)
         self._graph: _Graph | None = graph
         self._traced = (graph.root, graph.placeholders, graph.pairs)
         self._name = name
-        parts = _Parts(graph)
-        self.source, self.many_source = _emit_step(parts), _emit_many(parts)
+        parts = _Parts(graph, backward)
+        self.source = _emit_step(parts) if backward else ""
+        self.many_source = _emit_many(parts) if backward else ""
         self.forward_source = _emit_forward(parts)
         self._param_names = [graph.names[p] for p in params]
         self._define_lazily()
@@ -545,6 +600,8 @@ class CompiledStep:
 
     def _define(self, kind: str) -> Any:
         source = {"compiled": self.source, "compiled_many": self.many_source, "forward": self.forward_source}[kind]
+        if not source:
+            raise TypeError("this step was compiled with backward=False: it has forward() and forward_only() only")
         namespace = _namespace(self._param_names, self.params)
         namespace.update(_eager=self._eager, _eager_many=self._eager_many,
                          _eager_forward=self._eager_forward, _floats=self._floats)
@@ -609,7 +666,7 @@ class CompiledStep:
 
 
 def compile(fn: Callable[..., Value], example_args: Sequence[float],
-            params: Sequence[Value] | Mapping[str, Value]) -> CompiledStep:
+            params: Sequence[Value] | Mapping[str, Value], *, backward: bool = True) -> CompiledStep:
     """Trace ``fn`` once and return a :class:`CompiledStep`, a fast ``step(*args) -> float`` for
     its loss and gradients.
 
@@ -621,7 +678,9 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
     ``p.data`` of every parameter, and adds d loss / d p into each ``p.grad`` exactly as
     ``loss.backward()`` on a freshly built graph would. ``step.many(rows)`` does the
     same for a batch of rows; ``step.forward(*args, at=values)`` gives the loss alone at
-    other parameter values (no backward). ``step.source`` is the generated code.
+    other parameter values (no backward). ``step.source`` is the generated code. With
+    ``backward=False`` only the forward is written (about half the time for a large graph):
+    ``step.forward`` and ``step.forward_only`` work, calling the step is a TypeError.
 
     Tracing follows one path through ``fn`` (see the module docstring); leaves that are
     not parameters are constants frozen at their traced value. Under
@@ -645,5 +704,6 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
         root = fn(*placeholders)
     if not isinstance(root, Value):
         raise TypeError(f"fn must return a Value (the loss), got {type(root).__name__}")
-    graph = _Graph(root, placeholders, pairs)
-    return CompiledStep(graph, [param for _, param in pairs], getattr(fn, "__name__", type(fn).__name__))
+    graph = _Graph(root, placeholders, pairs, name_inner=bool(backward))
+    return CompiledStep(graph, [param for _, param in pairs], getattr(fn, "__name__", type(fn).__name__),
+                        backward=bool(backward))

@@ -8,7 +8,7 @@
 True
 """
 
-from . import article, data, losses, optim, schedules
+from . import article, data, losses, optim, schedules, sweep
 from .module import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer, RMSProp
 from .schedules import (
@@ -24,7 +24,7 @@ from .train import SWA, EarlyStopping, History, fit
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP",
-    "losses", "optim", "schedules", "data", "article",
+    "losses", "optim", "schedules", "data", "article", "sweep",
     "Optimizer", "SGD", "RMSProp", "Adam",
     "ConstantLR", "StepDecay", "ExponentialDecay", "CosineAnnealing", "CosineWarmRestarts",
     "CyclicLR", "ReduceOnPlateau",
