@@ -144,3 +144,26 @@ def test_a_compiled_forward_pickles_as_its_source_and_gives_the_steps_losses():
 
     with detect_anomaly(), pytest.raises(RuntimeError, match="use the CompiledStep's forward"):
         alone(1.0, at=[1.0, 0.0])
+
+
+def test_a_graph_with_a_user_defined_op_copies_by_the_ops_name():
+    import math
+
+    from autograd_core import define_op, remove_op
+    from autograd_core.ops import exp
+
+    softplus = define_op("softplus_pickled", lambda a: math.log1p(math.exp(-abs(a))) + max(a, 0.0),
+                         lambda a, out: (1.0 - exp(-out),), maths="log(1 + e^a)")
+    try:
+        x = Value(0.3, label="x")
+        y = softplus(x * 2.0)
+        written = pickle.dumps(y)
+        copied = pickle.loads(written)
+        assert copied._op is OPS["softplus_pickled"] and copied.data == y.data
+        copied.backward()
+        y.backward()
+        assert topological_order(copied)[0].grad == x.grad
+    finally:
+        remove_op("softplus_pickled")
+    with pytest.raises(ValueError, match="no op named 'softplus_pickled'"):
+        pickle.loads(written)  # written by name; this process no longer has that op

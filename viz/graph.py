@@ -252,7 +252,7 @@ def _node_style(node: Value, grad: float | None, on_path: set | None, state: str
         return _Style(_INK, _PARTIAL_FILL)
     if state == "waiting":
         return _Style(_GREY, "white", _GREY_TEXT)
-    return _Style(_INK, _LEAF_FILL if node._op is None else "white")
+    return _Style(_INK, _LEAF_FILL if not node.op else "white")
 
 
 def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials: bool, rankdir: str,
@@ -283,7 +283,7 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
         style = _node_style(node, grad, on_path, state)
         dot.node(f"n{i}", _record_label(names[node], node.data, grad, style.colour, style.fill, style.text),
                  shape="plain", color=style.colour)
-        if node._op is None:
+        if not node.op:
             continue
         op_style = style if not _is_bad(node, grad) else _Style(_BAD, _BAD_FILL, _INK, "2")
         dot.node(f"n{i}op", f"<{escape_label(_op_text(node))}>", shape="circle", width="0.4",
