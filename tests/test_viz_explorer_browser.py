@@ -224,6 +224,13 @@ def test_clicking_w1_shows_its_two_paths_summing_to_its_gradient(browser, articl
     assert sum(products) == pytest.approx(model.params["w1"].grad, rel=1e-9)
     page.press("\ue00c")  # Escape clears the selection
     assert page.highlighted_edges() == Counter()
+    # The keyboard way: focus a value (as Tab does) and press Enter.
+    browser.execute_script(
+        "Array.from(document.querySelectorAll('#graph g.value'))"
+        ".find(g => g.querySelector('text').textContent === 'w1').focus()")
+    page.press("\ue007")  # Enter
+    assert details.find_element(By.CLASS_NAME, "value-name").text == "w1"
+    assert len(details.find_elements(By.CLASS_NAME, "product")) == 2
 
 
 def test_a_hostile_label_renders_as_text(browser, tmp_path):
@@ -262,3 +269,25 @@ def test_buttons_and_play_walk_to_the_end(browser, tmp_path):
     WebDriverWait(browser, 15).until(lambda d: page.step() == 3)
     WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "play").text == "Play")
     assert page.console_errors() == []
+
+
+def test_the_jupyter_frame_runs_the_page(browser, tmp_path):
+    # What a notebook does with _repr_html_: put the HTML in an output area of its own page.
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    x = Value(0.5, label="x")
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text("<!DOCTYPE html><html><body><div class='output'>"
+                        f"{viz.explorer(x.exp() * x)._repr_html_()}</div></body></html>", encoding="utf-8")
+    browser.get_log("browser")
+    browser.get(notebook.as_uri())
+    browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
+    try:
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+            "return document.body && document.body.getAttribute('data-ready') === '1'"))
+        browser.find_element(By.ID, "last").click()
+        assert browser.execute_script("return document.body.getAttribute('data-step')") == "3"
+    finally:
+        browser.switch_to.default_content()
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []

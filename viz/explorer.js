@@ -26,6 +26,10 @@
     valueGroups[index] = group;
     group.classList.add("value");
     group.setAttribute("data-index", String(index));
+    // Reachable with Tab and chosen with Enter, as well as by a click.
+    group.setAttribute("tabindex", "0");
+    group.setAttribute("role", "button");
+    group.setAttribute("aria-label", "value " + data.nodes[index].name + ": show its gradient's paths");
     var texts = group.querySelectorAll("text");
     for (var t = 0; t < texts.length; t++) {
       if (texts[t].textContent.indexOf("grad ") === 0) { gradTexts[index] = texts[t]; }
@@ -97,6 +101,8 @@
       event.preventDefault();
     } else if (event.key === "Escape") {
       select([]);
+    } else if (event.key === "Enter" && event.target.classList && event.target.classList.contains("value")) {
+      select([Number(event.target.getAttribute("data-index"))]);
     }
   });
 
@@ -176,7 +182,9 @@
     indices.forEach(function (index) {
       valueGroups[index].classList.add("selected", "on-path");
       data.explanations[index].paths.forEach(function (path) {
-        path.edges.forEach(function (key) {
+        var keys = [];
+        path.factors.forEach(function (f) { keys = keys.concat(data.factors[f].edges); });
+        keys.forEach(function (key) {
           var edge = edgesByKey[key];
           if (!edge) { return; }
           edge.classList.add("on-path");
@@ -243,14 +251,14 @@
       head.appendChild(element("span", "product", path.product));
       item.appendChild(head);
       var factors = element("table", "factors", "");
-      path.factors.forEach(function (factor, k) {
+      path.factors.forEach(function (f, k) {
         var tr = document.createElement("tr");
         tr.appendChild(element("td", "op", k ? "×" : ""));
-        tr.appendChild(element("td", "symbol", factor[0]));
-        tr.appendChild(element("td", "number", factor[1]));
+        tr.appendChild(element("td", "symbol", data.factors[f].symbol));
+        tr.appendChild(element("td", "number", data.factors[f].partial));
         factors.appendChild(tr);
       });
-      item.appendChild(factors);
+      item.appendChild(path.factors.length ? factors : element("div", "", "the output itself: no factor"));
       parts.push(item);
     });
     var sum = element("div", "sum", spelled.heading + " = ");
