@@ -185,3 +185,95 @@ def test_generated_sources_are_readable_with_inspect_and_linecache():
     for function in (fastpaths._backward_pass, fastpaths._float_pass):
         filename = function.__code__.co_filename
         assert linecache.getlines(filename)[0].startswith("def float_pass(order, grads, root, seed):")
+
+
+# --- more mutants: seeds, messages, comparisons, the recording pass's shortcuts ----------------
+
+
+def test_backward_function_seeds_with_its_grad_argument():
+    from autograd_core import backward
+
+    x = Value(3.0)
+    y = x * x
+    backward(y)
+    assert x.grad == 6.0
+    backward(y, 2.0)
+    assert x.grad == 18.0
+    y.backward(3)  # an int seed is a float
+    assert x.grad == 36.0
+    with pytest.raises(TypeError, match="^grad must be a real number"):
+        backward(y, "1")
+    with pytest.raises(TypeError, match="^grad must be a real number"):
+        y.backward("1")
+    with pytest.raises(TypeError, match="^grad_output must be a real number"):
+        gradients(y, [x], grad_output="1")
+
+
+def test_the_recording_pass_passes_a_unit_partial_on_without_a_node():
+    # d(x + y)/dx is the seed itself (a partial of exactly 1 records no multiplication);
+    # d(x - y)/dy is seed * -1.0, one node.
+    x, y = Value(2.0), Value(5.0)
+    (dx,) = gradients(x + y, [x], create_graph=True)
+    (dy,) = gradients(x - y, [y], create_graph=True)
+    assert (dx.op, dx.data) == ("", 1.0)
+    assert (dy.op, dy.data, [p.data for p in dy.parents]) == ("mul", -1.0, [1.0, -1.0])
+
+
+@pytest.mark.parametrize("x", [0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 3.0])
+def test_sigmoid_of_a_positive_input_is_one_over_one_plus_exp_minus_x(x):
+    assert Value(x).sigmoid().data == 1.0 / (1.0 + math.exp(-x))
+
+
+def test_forward_anomaly_names_labelled_inputs_and_constants():
+    with detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"mul produced inf in forward from inputs \(a=1e\+300, 1e\+300\)"):
+            Value(1e300, label="a") * Value(1e300)
+        with pytest.raises(FloatingPointError, match=r"pow_const produced inf in forward from inputs \(i=inf, 2.0\)"):
+            Value(math.inf, label="i") ** 2
+        with pytest.raises(FloatingPointError, match=r"exp produced inf in forward from inputs \(inf\), at "):
+            Value(math.inf).exp()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Value(-1.0).log(), r"log\(-1.0\) is outside the domain of log: .*log needs a positive input"),
+    (lambda: Value(-1.0).sqrt(), r"sqrt\(-1.0\) .*sqrt needs an input ≥ 0"),
+    (lambda: Value(-1.0) ** 0.5, r"pow_const\(-1.0, 0.5\) .*a negative base needs an integer exponent"),
+    (lambda: Value(-1.0) ** Value(2.0), r"pow\(-1.0, 2.0\) .*Value \*\* Value needs a base ≥ 0"),
+])
+def test_domain_errors_name_the_call_and_the_rule(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_call_op_with_a_constant_and_its_errors():
+    from autograd_core import call_op
+
+    assert call_op(OPS["pow_const"], [Value(3.0)], 2).data == 9.0
+    assert call_op(OPS["pow_const"], [3.0], 0.5).data == math.sqrt(3.0)
+    with pytest.raises(TypeError, match="^pow_const needs a number for its constant, got NoneType$"):
+        call_op(OPS["pow_const"], [Value(3.0)])
+    with pytest.raises(TypeError, match="^pow_const needs a number for its constant, got str$"):
+        call_op(OPS["pow_const"], [Value(3.0)], "2")
+    with pytest.raises(TypeError, match=r"^mul takes 2 input\(s\), got 1$"):
+        call_op(OPS["mul"], [Value(3.0)])
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0)])
+def test_comparisons_compare_data_with_values_and_numbers(a, b):
+    for other in (b, Value(b)):
+        assert (Value(a) < other, Value(a) <= other, Value(a) > other, Value(a) >= other) == (
+            a < b, a <= b, a > b, a >= b)
+    for compare in (lambda v: v < "x", lambda v: v <= "x", lambda v: v > "x", lambda v: v >= "x"):
+        with pytest.raises(TypeError):
+            compare(Value(a))
+
+
+def test_as_int_names_the_wrong_type():
+    from autograd_core import as_int
+
+    with pytest.raises(TypeError, match="^n must be an int, got str$"):
+        as_int("3", "n")
+
+
+def test_a_new_value_has_an_empty_label():
+    assert Value(1.0).label == ""
