@@ -277,3 +277,32 @@ def test_as_int_names_the_wrong_type():
 
 def test_a_new_value_has_an_empty_label():
     assert Value(1.0).label == ""
+
+
+def test_ops_written_out_as_text():
+    assert OPS["neg"].written(["v3"]) == "-v3"
+    assert OPS["exp"].written(["v4"]) == "exp(v4)"
+    assert OPS["pow_const"].written(["v2"], 3.0) == "v2 ** 3"
+
+
+def test_an_op_outside_the_table_copies_field_by_field():
+    import copy
+
+    plus = replace(OPS["add"], name="plus")
+    copied = copy.deepcopy(plus)
+    assert copied == plus and copied is not plus and copied.name == "plus"
+    assert copy.deepcopy(OPS["add"]) is OPS["add"]
+
+
+def test_a_graph_pickles_from_a_fresh_thread():
+    import pickle
+    import threading
+
+    results = []
+    x = Value(2.0, label="x")
+    y = x * x + 1.0
+    thread = threading.Thread(target=lambda: results.append(pickle.loads(pickle.dumps(y))))
+    thread.start()
+    thread.join(30)
+    (copied,) = results
+    assert (copied.data, [p.op for p in copied.parents]) == (5.0, ["mul", ""])
