@@ -284,7 +284,7 @@ def draw_learning_rates() -> Any:
     plain_log_scale(losses_ax)
     losses_ax.set_xlabel("step")
     losses_ax.set_ylabel("MSE")
-    losses_ax.set_title(f"MSE against step:\ndiverges for lr > 2/λmax = {limit:.3f}")
+    losses_ax.set_title(f"MSE; it diverges when\nlr > 2/λmax = {limit:.3f}")
     losses_ax.legend(fontsize="small")
     return figure
 
