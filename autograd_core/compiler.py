@@ -24,7 +24,7 @@ constant, baked in with the value it had when traced.
 (0.06237, -0.187175, -0.093587)
 >>> print(step.source)
 def compiled(x, t):
-    if _mode.anomaly:
+    if not _all_threads.record_unchecked and _this_thread.anomaly:
         return _eager(x, t)  # detect_anomaly(): the eager engine checks
     if x.__class__ is not float or t.__class__ is not float:
         x, t = _floats(x, t)  # ints, numpy floats: as floats
@@ -66,12 +66,14 @@ from typing import Any
 from .backprop import backward
 from .codegen import Sym, combine, identifier, literal
 from .graph import topological_order
-from .modes import _Mode, enable_grad
+from .modes import THIS_THREAD, AllThreads, enable_grad
 from .ops import HELPERS, OPS, Op
 from .value import Value, as_float, call_op
 
 __all__ = ["CompiledStep", "compile"]
 
+# detect_anomaly() in the calling thread; the first test spares the common case a thread-local read.
+_ANOMALY_CHECK = "not _all_threads.record_unchecked and _this_thread.anomaly"
 # The only builtins the generated code sees.
 _BUILTINS = ("float", "bool", "ArithmeticError", "ValueError", "TypeError")
 # Names the generated code binds or uses itself; no node may take them (nor an op's name,
@@ -444,7 +446,7 @@ def _guarded(header: str, fallback: str, work: list[str], prologue: Sequence[str
     """``header`` with ``work`` inside a ``try`` whose errors, like ``detect_anomaly()``, go to
     ``fallback`` (the eager engine, which raises its own errors)."""
     lines = [header,
-             "if _mode.anomaly:",
+             f"if {_ANOMALY_CHECK}:",
              f"    return {fallback}  # detect_anomaly(): the eager engine checks",
              *prologue,
              "try:", *_indent(work),
@@ -457,7 +459,7 @@ def _emit_step(parts: _Parts) -> str:
     """``compiled(*args)``: the loss, with every parameter's gradient added into its ``.grad``.
 
     Parameters are read from (and gradients added into) the ``Value`` objects bound as
-    ``param_<name>``; ``_mode`` and ``_eager`` (names no node can take: node names never
+    ``param_<name>``; ``_all_threads``, ``_this_thread`` and ``_eager`` (names no node can take: node names never
     start with ``_``) route anomaly mode and errors to the eager engine.
     """
     work = [*parts.loads(), *parts.forward, *parts.backward]
@@ -497,7 +499,7 @@ def _namespace(param_names: list[str], params: list[Value]) -> dict[str, Any]:
     namespace: dict[str, Any] = {identifier(name, "op"): op.forward for name, op in OPS.items()}
     # The partial rules' helpers (log, step, exp...) are the float rules of the ops of that name.
     namespace.update({name: OPS[name].forward for name in HELPERS})
-    namespace.update({f"param_{name}": p for name, p in zip(param_names, params, strict=True)}, _mode=_Mode,
+    namespace.update({f"param_{name}": p for name, p in zip(param_names, params, strict=True)}, _all_threads=AllThreads, _this_thread=THIS_THREAD,
                      __builtins__={name: getattr(builtins, name) for name in _BUILTINS})
     return namespace
 

@@ -404,7 +404,7 @@ def test_benchmark_floors_and_compiled_steps_compute_the_eager_training_step():
 def test_an_op_whose_rule_branches_on_its_input_is_refused_by_compile_and_generic_in_backward():
     from dataclasses import replace
 
-    from autograd_core.codegen import float_pass_source
+    from autograd_core.fastpaths import float_pass_source
 
     branching = replace(OPS["relu"], name="leaky", partials=lambda a, out: (1.0 if a > 0 else 0.01,))
     source = float_pass_source({"mul": OPS["mul"], "leaky": branching})
