@@ -481,3 +481,18 @@ def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
     for source in (step.source, step.many_source, step.forward_source):
         ast.parse(source)
     assert "grad" not in step.forward_source and ".data" not in step.forward_source
+
+
+def test_compile_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    w = Value(2.0, label="w")
+    assert gc.isenabled()
+    compile(lambda x: w * x, [1.0], [w])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compile(lambda x: w * x, [1.0], [w])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
