@@ -11,7 +11,7 @@
 """
 
 from .backprop import backward, gradients
-from .compiler import compile  # noqa: A004 - the contract's name: autograd_core.compile
+from .compiler import CompiledStep, compile  # noqa: A004 - the contract's name: autograd_core.compile
 from .explain import Explanation, explain
 from .finite_differences import GradcheckError, GradcheckReport, gradcheck
 from .functional import grad, hessian, value_and_grad
@@ -29,5 +29,5 @@ __all__ = [
     "explain", "Explanation",
     "gradcheck", "GradcheckReport", "GradcheckError",
     "topological_order", "node_names", "local_partials",
-    "compile",
+    "compile", "CompiledStep",
 ]

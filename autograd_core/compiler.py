@@ -69,7 +69,7 @@ from .modes import _Mode, enable_grad
 from .ops import OPS, Op
 from .value import Value, _binary, _unary, _unary_const, as_float
 
-__all__ = ["compile"]
+__all__ = ["CompiledStep", "compile"]
 
 # An op defined on all real inputs cannot raise, so its infix operator can stand in for
 # its forward rule; the others (div, pow...) are called, so their domain checks run.
@@ -77,7 +77,8 @@ _TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
 # The only builtins the generated code sees.
 _BUILTINS = ("float", "bool", "ArithmeticError", "ValueError", "TypeError")
 # Names the generated code binds or uses itself; no node may take them.
-_RESERVED = frozenset({"rows", "losses", "compiled", "compiled_many", "log", "step", *_BUILTINS}
+_RESERVED = frozenset({"rows", "losses", "values", "compiled", "compiled_many", "forward", "log", "step",
+                       *_BUILTINS}
                       | {identifier(name, "op") for name in OPS})
 
 
@@ -282,52 +283,81 @@ def _argument_check(args: list[str]) -> list[str]:
             f"    {target} = _floats({', '.join(args)})  # ints, numpy floats: as floats"]
 
 
-def _function_source(graph: _Graph, batched: bool) -> str:
-    """The generated ``compiled(*args)`` or, when ``batched``, ``compiled_many(rows)``.
+class _Parts:
+    """What the emitters share: argument names, the forward and backward lines, and each
+    parameter's gradient expression, worked out once per graph."""
+
+    def __init__(self, graph: _Graph) -> None:
+        self.graph = graph
+        self.args = [graph.names[node] for node in graph.placeholders]
+        self.call = ", ".join(self.args)
+        self.params = graph.reachable_params()
+        self.forward = ["# forward: one line per node", *_forward_lines(graph)]
+        self.result = graph.sym(graph.root).text
+        lines, grads = _backward_lines(graph)
+        self.backward = [f"# backward: grad_<node> = d {self.result} / d <node>", *lines] if lines else []
+        # (name, gradient expression) of every parameter that gets a gradient.
+        self.accumulated = [(graph.names[param], grads[param].text) for _, param in self.params if param in grads]
+
+    def loads(self, from_values: bool = False) -> list[str]:
+        """``w = param_w.data`` (or ``w = values[i]``) for every parameter the loss depends on."""
+        names = self.graph.names
+        if from_values:
+            return [f"{names[param]} = values[{index}]" for index, param in self.params]
+        return [f"{names[param]} = param_{names[param]}.data" for _, param in self.params]
+
+
+def _guarded(header: str, fallback: str, work: list[str], prologue: list[str] = ()) -> str:
+    """``header`` with ``work`` inside a ``try`` whose errors, like ``detect_anomaly()``, go to
+    ``fallback`` (the eager engine, which raises its own errors)."""
+    lines = [header,
+             "if _mode.anomaly:",
+             f"    return {fallback}  # detect_anomaly(): the eager engine checks",
+             *prologue,
+             "try:", *_indent(work),
+             "except (ArithmeticError, ValueError, TypeError):",
+             f"    return {fallback}  # raises the eager engine's own error for the failing op"]
+    return "\n    ".join(lines) + "\n"
+
+
+def _emit_step(parts: _Parts) -> str:
+    """``compiled(*args)``: the loss, with every parameter's gradient added into its ``.grad``.
 
     Parameters are read from (and gradients added into) the ``Value`` objects bound as
     ``param_<name>``; ``_mode`` and ``_eager`` (names no node can take: node names never
     start with ``_``) route anomaly mode and errors to the eager engine.
     """
-    args = [graph.names[node] for node in graph.placeholders]
-    params = graph.reachable_params()
-    backward_lines, grads = _backward_lines(graph)
-    # (name, gradient expression) of every parameter that gets a gradient.
-    accumulated = [(graph.names[param], grads[param].text) for _, param in params if param in grads]
-    result = graph.sym(graph.root).text
-    loads = [f"{graph.names[param]} = param_{graph.names[param]}.data" for _, param in params]
-    body = ["# forward: one line per node", *_forward_lines(graph)]
-    if backward_lines:
-        body += [f"# backward: grad_<node> = d {result} / d <node>", *backward_lines]
-    call = ", ".join(args)
-    if not batched:
-        work = [*loads, *body]
-        if accumulated:
-            work.append("# accumulate into .grad, as backward() does")
-            work += [f"param_{name}.grad += {grad}" for name, grad in accumulated]
-        work.append(f"return {result}")
-        lines = [f"def compiled({call}):",
-                 "if _mode.anomaly:",
-                 f"    return _eager({call})  # detect_anomaly(): the eager engine checks",
-                 *_argument_check(args),
-                 "try:", *_indent(work),
-                 "except (ArithmeticError, ValueError, TypeError):",
-                 f"    return _eager({call})  # raises the eager engine's own error for the failing op"]
-        return "\n    ".join(lines) + "\n"
-    row = call + ("," if len(args) == 1 else "")
-    work = [*loads, *(f"acc_{name} = param_{name}.grad" for name, _ in accumulated), "losses = []",
-            f"for {row or '_'} in rows:", *_indent([*_argument_check(args), *body]),
+    work = [*parts.loads(), *parts.forward, *parts.backward]
+    if parts.accumulated:
+        work.append("# accumulate into .grad, as backward() does")
+        work += [f"param_{name}.grad += {grad}" for name, grad in parts.accumulated]
+    work.append(f"return {parts.result}")
+    return _guarded(f"def compiled({parts.call}):", f"_eager({parts.call})", work,
+                    _argument_check(parts.args))
+
+
+def _emit_many(parts: _Parts) -> str:
+    """``compiled_many(rows)``: ``[compiled(*row) for row in rows]`` in one loop, each parameter
+    read once and its ``.grad`` written once, after the last row (so an error adds nothing)."""
+    accumulated = parts.accumulated
+    row = parts.call + ("," if len(parts.args) == 1 else "")
+    work = [*parts.loads(), *(f"acc_{name} = param_{name}.grad" for name, _ in accumulated), "losses = []",
+            f"for {row or '_'} in rows:",
+            *_indent([*_argument_check(parts.args), *parts.forward, *parts.backward]),
             *(f"    acc_{name} += {grad}" for name, grad in accumulated),
-            f"    losses.append({result})",
+            f"    losses.append({parts.result})",
             *(f"param_{name}.grad = acc_{name}" for name, _ in accumulated),
             "return losses"]
-    lines = ["def compiled_many(rows):",
-             "if _mode.anomaly:",
-             "    return _eager_many(rows)",
-             "try:", *_indent(work),
-             "except (ArithmeticError, ValueError, TypeError):",
-             "    return _eager_many(rows)  # .grad is written last, so nothing was added yet"]
-    return "\n    ".join(lines) + "\n"
+    return _guarded("def compiled_many(rows):", "_eager_many(rows)", work)
+
+
+def _emit_forward(parts: _Parts) -> str:
+    """``forward(values, *args)``: the loss alone, with parameter ``i`` at ``values[i]``; no
+    backward lines, no parameter read or written."""
+    header = f"def forward(values{', ' if parts.args else ''}{parts.call}):"
+    fallback = f"_eager_forward(values{', ' if parts.args else ''}{parts.call})"
+    return _guarded(header, fallback, [*parts.loads(from_values=True), *parts.forward, f"return {parts.result}"],
+                    _argument_check(parts.args))
 
 
 def _namespace(graph: _Graph, params: list[Value]) -> dict:
@@ -344,13 +374,19 @@ def _define(source: str, name: str, namespace: dict) -> Callable:
     return namespace.pop(name)
 
 
-def _replay(graph: _Graph, args: tuple) -> float:
-    """Run the traced graph with the eager engine: its checks, its errors, its backward."""
+def _replay(graph: _Graph, args: tuple, values: Sequence[float] | None = None) -> float:
+    """Run the traced graph with the eager engine: its checks, its errors. With ``values``
+    (one float per parameter) the loss at those parameter values, without backward; else
+    the loss at the parameters' ``.data``, with backward into their ``.grad``."""
     if len(args) != len(graph.placeholders):
         raise TypeError(f"the compiled step takes {len(graph.placeholders)} arguments, got {len(args)}")
     replayed: dict = {}
+    if values is not None:
+        replayed = {param: Value(values[index], param.label) for param, index in graph.param_index.items()}
     with enable_grad():
         for node in graph.order:
+            if node in replayed:
+                continue
             if node in graph.arg_index:
                 replayed[node] = Value(as_float(args[graph.arg_index[node]], f"argument {node.label}"),
                                        node.label)
@@ -359,42 +395,9 @@ def _replay(graph: _Graph, args: tuple) -> float:
             else:
                 replayed[node] = _apply(node, [replayed[p] for p in node.parents])
     root = replayed[graph.root]
-    backward(root)
+    if values is None:
+        backward(root)
     return root.data
-
-
-def _build_step(fn: Callable, graph: _Graph, params: list[Value]) -> Callable:
-    """The generated ``compiled`` function, with its source and ``many`` attached."""
-    namespace = _namespace(graph, params)
-    source, many_source = _function_source(graph, batched=False), _function_source(graph, batched=True)
-
-    def eager(*args: Any) -> float:
-        return _replay(graph, args)
-
-    def floats(*args: Any) -> tuple[float, ...]:
-        return tuple(as_float(arg, f"argument {graph.names[node]}")
-                     for arg, node in zip(args, graph.placeholders, strict=True))
-
-    namespace["_eager"], namespace["_floats"] = eager, floats
-    step = _define(source, "compiled", namespace)
-
-    def eager_many(rows: list) -> list[float]:
-        return [step(*row) for row in rows]
-
-    namespace["_eager_many"] = eager_many
-    compiled_many = _define(many_source, "compiled_many", namespace)
-
-    def many(rows: Iterable[Sequence[float]]) -> list[float]:
-        """``[step(*row) for row in rows]`` in one generated loop: the same losses and the same
-        ``.grad`` to the last bit, without reading and writing every parameter per row."""
-        return compiled_many(rows if isinstance(rows, (list, tuple)) else list(rows))
-
-    step.__doc__ = (f"Loss of {getattr(fn, '__name__', 'fn')} at the given inputs; adds d loss/d p "
-                    f"into p.grad for every parameter (generated by autograd_core.compile).")
-    step.source, step.many_source, step.many = source, many_source, many
-    step.params, step.arg_names = list(params), [graph.names[node] for node in graph.placeholders]
-    step.n_nodes = len(graph.order)
-    return step
 
 
 def _apply(node: Value, inputs: list[Value]) -> Value:
@@ -407,9 +410,88 @@ def _apply(node: Value, inputs: list[Value]) -> Value:
     return _unary(op, inputs[0])
 
 
+class CompiledStep:
+    """A traced loss as generated Python: ``step(*args)`` gives the loss and adds gradients into
+    the parameters' ``.grad``; ``step.many(rows)`` does it for many rows; ``step.forward(*args,
+    at=values)`` gives the loss alone, at given parameter values. Made by :func:`compile`.
+
+    Attributes: ``params`` (the parameter ``Value`` s, in the order given), ``arg_names``,
+    ``n_nodes`` (nodes of the traced graph), and the generated code: ``source``,
+    ``many_source``, ``forward_source``.
+
+    >>> from autograd_core import Value, compile
+    >>> w = Value(2.0, label="w")
+    >>> step = compile(lambda x: w * x, [1.0], [w])
+    >>> step
+    CompiledStep(<lambda>(x), 1 parameter, 3 nodes)
+    >>> step(3.0), w.grad, step.forward(3.0, at=[10.0]), w.grad
+    (6.0, 3.0, 30.0, 3.0)
+    """
+
+    def __init__(self, graph: _Graph, params: list[Value], name: str) -> None:
+        """Generate and define the step's functions; ``name`` is the traced function's name."""
+        self.params = list(params)
+        self.arg_names = [graph.names[node] for node in graph.placeholders]
+        self.n_nodes = len(graph.order)
+        self._graph = graph
+        self._name = name
+        parts = _Parts(graph)
+        self.source, self.many_source = _emit_step(parts), _emit_many(parts)
+        self.forward_source = _emit_forward(parts)
+        namespace = _namespace(graph, params)
+        namespace.update(_eager=self._eager, _eager_many=self._eager_many,
+                         _eager_forward=self._eager_forward, _floats=self._floats)
+        self._compiled = _define(self.source, "compiled", namespace)
+        self._compiled_many = _define(self.many_source, "compiled_many", namespace)
+        self._forward = _define(self.forward_source, "forward", namespace)
+
+    def __call__(self, *args: float) -> float:
+        """The loss at ``args`` and the parameters' current ``.data``; adds d loss/d p into
+        ``p.grad`` for every parameter, exactly as ``loss.backward()`` on a fresh graph would."""
+        return self._compiled(*args)
+
+    def many(self, rows: Iterable[Sequence[float]]) -> list[float]:
+        """``[step(*row) for row in rows]`` in one generated loop: the same losses and the same
+        ``.grad`` to the last bit, without reading and writing every parameter per row."""
+        return self._compiled_many(rows if isinstance(rows, (list, tuple)) else list(rows))
+
+    def forward(self, *args: float, at: Sequence[float] | None = None) -> float:
+        """The loss alone at ``args``, with parameter ``i`` at ``at[i]`` (default: its ``.data``):
+        no backward, no parameter read or written, so one step can evaluate many points (a loss
+        landscape) and from many threads. The same float as ``step(*args)`` at those values."""
+        if at is None:
+            values = [param.data for param in self.params]
+        else:
+            if isinstance(at, (str, bytes)) or not isinstance(at, Sequence):
+                raise TypeError(f"at must be a sequence of {len(self.params)} numbers, got {type(at).__name__}")
+            if len(at) != len(self.params):
+                raise ValueError(f"at must hold one number per parameter ({len(self.params)}), got {len(at)}")
+            values = [as_float(x, f"at[{index}]") for index, x in enumerate(at)]
+        return self._forward(values, *args)
+
+    def __repr__(self) -> str:
+        n = len(self.params)
+        return (f"CompiledStep({self._name}({', '.join(self.arg_names)}), {n} parameter{'s' * (n != 1)}, "
+                f"{self.n_nodes} nodes)")
+
+    # --- the eager engine, for detect_anomaly() and errors -----------------------------------
+    def _eager(self, *args: Any) -> float:
+        return _replay(self._graph, args)
+
+    def _eager_many(self, rows: list) -> list[float]:
+        return [self._compiled(*row) for row in rows]
+
+    def _eager_forward(self, values: list[float], *args: Any) -> float:
+        return _replay(self._graph, args, values)
+
+    def _floats(self, *args: Any) -> tuple[float, ...]:
+        return tuple(as_float(arg, f"argument {name}") for arg, name in zip(args, self.arg_names, strict=True))
+
+
 def compile(fn: Callable[..., Value], example_args: Sequence[float],
-            params: Sequence[Value] | Mapping[str, Value]) -> Callable[..., float]:
-    """Trace ``fn`` once and return a fast ``step(*args) -> float`` for its loss and gradients.
+            params: Sequence[Value] | Mapping[str, Value]) -> CompiledStep:
+    """Trace ``fn`` once and return a :class:`CompiledStep`, a fast ``step(*args) -> float`` for
+    its loss and gradients.
 
     ``fn`` takes one ``Value`` per example argument and returns the loss ``Value``; it
     is called once, on placeholders holding ``example_args``. ``params`` are the leaf
@@ -418,7 +500,8 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
     variables. ``step(*args)`` computes the loss for new float inputs and the current
     ``p.data`` of every parameter, and adds d loss / d p into each ``p.grad`` exactly as
     ``loss.backward()`` on a freshly built graph would. ``step.many(rows)`` does the
-    same for a batch of rows. ``step.source`` is the generated code.
+    same for a batch of rows; ``step.forward(*args, at=values)`` gives the loss alone at
+    other parameter values (no backward). ``step.source`` is the generated code.
 
     Tracing follows one path through ``fn`` (see the module docstring); leaves that are
     not parameters are constants frozen at their traced value. Under
@@ -443,4 +526,4 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
     if not isinstance(root, Value):
         raise TypeError(f"fn must return a Value (the loss), got {type(root).__name__}")
     graph = _Graph(root, placeholders, pairs)
-    return _build_step(fn, graph, [param for _, param in pairs])
+    return CompiledStep(graph, [param for _, param in pairs], getattr(fn, "__name__", type(fn).__name__))

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd_core import Value
+from autograd_core.files import read_json
 
 from .chain import Factor, TextbookPath, bracket_negative, fmt, fmt_computed, textbook_paths
 from .losses import squared_error
-from .module import Module, _check_state, _read_json, read_state_file
+from .module import Module, check_state, read_state_file
 
 __all__ = ["DEFAULT_INPUTS", "DEFAULT_TARGET", "DEFAULT_WEIGHTS", "DEFAULT_LR", "PARAMETER_NAMES",
            "ArticleNetwork", "ArticleNeuron", "article_network", "load_weights", "walkthrough", "Walkthrough",
@@ -92,12 +93,12 @@ def _check_inputs(inputs: Any) -> list:
     if not isinstance(inputs, Sequence) or isinstance(inputs, str) or len(inputs) != 2:
         raise ValueError(f"the article's network takes 2 inputs, got {inputs!r}")
     numbers = {f"x{i}": x for i, x in enumerate(inputs, start=1) if not isinstance(x, Value)}
-    checked = _check_state(numbers, list(numbers))
+    checked = check_state(numbers, list(numbers))
     return [x if isinstance(x, Value) else checked[f"x{i}"] for i, x in enumerate(inputs, start=1)]
 
 
 def _check_target(target: Any) -> float:
-    return _check_state({"target": target}, ["target"])["target"]
+    return check_state({"target": target}, ["target"])["target"]
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class ArticleNetwork(Module):
             unknown = [name for name in weights if name not in DEFAULT_WEIGHTS]
             if unknown:
                 raise ValueError(f"unknown parameter names {unknown}; the network has {list(PARAMETER_NAMES)}")
-            values.update(_check_state(weights, list(weights)))
+            values.update(check_state(weights, list(weights)))
         self.params = {name: Value(values[name], label=name) for name in PARAMETER_NAMES}
         # The same parameters grouped by node, shaped like nn.Neuron (``w`` list, ``b``) so
         # code that walks an MLP's ``neurons`` (e.g. viz's filter-normalised landscapes) works.
@@ -174,12 +175,15 @@ def article_network(weights: Mapping[str, float] | None = None) -> ArticleNetwor
 def load_weights(path: str | os.PathLike) -> dict[str, float]:
     """Weights from a JSON file: either a file written by ``Module.save`` or a plain
     object such as ``{"w1": 0.1, "b5": -0.2}`` (names not given keep their defaults)."""
-    document = _read_json(path)
+    document = read_json(path)
     if isinstance(document, dict) and "format" in document:
         return read_state_file(path)
     if not isinstance(document, dict):
         raise ValueError(f"{os.fspath(path)} must hold a JSON object of name -> number")
-    return _check_state(document, list(document))
+    try:
+        return check_state(document, list(document))
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{os.fspath(path)}: {error}") from None
 
 
 # --- the walkthrough record ---------------------------------------------------------------
@@ -309,7 +313,7 @@ def walkthrough(inputs: Sequence[float] = DEFAULT_INPUTS, target: float = DEFAUL
     if any(isinstance(x, Value) for x in inputs):
         raise TypeError("walkthrough takes numbers for the inputs, not Values")
     target = _check_target(target)
-    lr = _check_state({"lr": lr}, ["lr"])["lr"]
+    lr = check_state({"lr": lr}, ["lr"])["lr"]
     if lr <= 0:
         raise ValueError(f"the learning rate must be > 0, got {lr}")
     net = article_network(weights)

@@ -15,13 +15,13 @@ import json
 import math
 import os
 import random
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd_core import Value, as_int
+from autograd_core.files import read_json, write_atomically
 
-__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "read_state_file"]
+__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "read_state_file", "check_state"]
 
 #: Activation name -> how to apply it to a Value ("linear" is the identity).
 ACTIVATIONS = {
@@ -72,8 +72,19 @@ def _as_inputs(xs: Any, n_in: int) -> list[Value]:
     return out
 
 
-def _check_state(state: Any, expected: Sequence[str]) -> dict[str, float]:
-    """Validate a name -> number mapping against the expected names; returns it as floats."""
+def check_state(state: Any, expected: Sequence[str]) -> dict[str, float]:
+    """``state`` checked against the ``expected`` names and returned as finite floats.
+
+    Raises TypeError for a non-mapping or a non-number, ValueError for missing or
+    unexpected names and for numbers that are not finite (or too large for a float).
+
+    >>> check_state({"w": 1, "b": 0.5}, ["w", "b"])
+    {'w': 1.0, 'b': 0.5}
+    >>> check_state({"w": float("nan")}, ["w"])
+    Traceback (most recent call last):
+    ...
+    ValueError: parameter 'w' is nan; parameters must be finite
+    """
     if not isinstance(state, Mapping):
         raise TypeError(f"a state dict must be a mapping of name -> number, got {type(state).__name__}")
     missing = [name for name in expected if name not in state]
@@ -107,64 +118,29 @@ def read_state_file(path: str | os.PathLike) -> dict[str, float]:
     Raises ValueError for a file that is not valid JSON, not in this format, or
     holds a number that is not finite; TypeError for a value of the wrong type.
     """
-    document = _read_json(path)
+    return _read_state_document(path)[1]
+
+
+def _read_state_document(path: str | os.PathLike) -> tuple[str, dict[str, float]]:
+    """(model class name, parameters) of a state file, every field checked; errors name the file."""
+    shown = os.fspath(path)
+    document = read_json(path)
     if not isinstance(document, dict) or document.get("format") != _FILE_FORMAT:
-        raise ValueError(f"{os.fspath(path)} is not an autograd-core state file "
+        raise ValueError(f"{shown} is not an autograd-core state file "
                          f"(expected a JSON object with format {_FILE_FORMAT!r})")
-    if document.get("version") != _FILE_VERSION:
-        raise ValueError(f"{os.fspath(path)} has version {document.get('version')!r}; "
-                         f"this program reads version {_FILE_VERSION}")
+    version = document.get("version")
+    if type(version) is not int or version != _FILE_VERSION:  # true == 1 in Python, not here
+        raise ValueError(f"{shown} has version {json.dumps(version)}; this program reads version {_FILE_VERSION}")
+    model = document.get("model")
+    if not isinstance(model, str) or not model:
+        raise ValueError(f"{shown} has no model name (expected \"model\": a class name such as \"MLP\")")
     parameters = document.get("parameters")
     if not isinstance(parameters, dict):
-        raise ValueError(f"{os.fspath(path)} has no 'parameters' object")
-    return _check_state(parameters, list(parameters))
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"the file holds {name}; parameters must be finite numbers")
-
-
-def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Python's parser keeps the last of two equal keys; a file naming a parameter twice is corrupt.
-    document: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in document:
-            raise ValueError(f"the file names {key!r} twice")
-        document[key] = value
-    return document
-
-
-def _read_json(path: str | os.PathLike) -> Any:
-    """The JSON document in ``path``; ValueError naming the file if it is not valid UTF-8 JSON."""
+        raise ValueError(f"{shown} has no 'parameters' object")
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError:
-        raise ValueError(f"{os.fspath(path)} is not a UTF-8 text file (expected JSON)") from None
-    try:
-        # NaN/Infinity are not JSON; Python's parser accepts them, so refuse them here.
-        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{os.fspath(path)} is not valid JSON (truncated or corrupt?): {error}") from None
-
-
-def _write_atomically(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):  # else mkstemp's error names the temporary file, not the folder
-        raise FileNotFoundError(f"cannot write {path}: there is no directory {directory}")
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        return model, check_state(parameters, list(parameters))
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{shown}: {error}") from None
 
 
 class Module:
@@ -197,12 +173,15 @@ class Module:
         model as it was.
         """
         named = self.named_parameters()
-        values = _check_state(state, [name for name, _ in named])
+        values = check_state(state, [name for name, _ in named])
         for name, p in named:
             p.data = values[name]
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the parameters to ``path`` as JSON, atomically (temp file + rename).
+        """Write the parameters to ``path`` as JSON with :func:`autograd_core.files.write_atomically`.
+
+        Atomic (temporary file + rename); a symlink is written through; a directory or
+        device at ``path`` is refused; an existing file keeps its permissions.
 
         >>> import os, tempfile
         >>> model = MLP(2, [3, 1], seed=1)
@@ -219,11 +198,21 @@ class Module:
                 raise ValueError(f"cannot save: parameter {name!r} is {number!r}")
         document = {"format": _FILE_FORMAT, "version": _FILE_VERSION,
                     "model": type(self).__name__, "parameters": state}
-        _write_atomically(path, json.dumps(document, indent=1) + "\n")
+        write_atomically(path, json.dumps(document, indent=1) + "\n")
 
     def load(self, path: str | os.PathLike) -> None:
-        """Read parameters saved by :meth:`save`; a bad file raises and changes nothing."""
-        self.load_state_dict(read_state_file(path))
+        """Read parameters saved by :meth:`save`; a bad file raises and changes nothing.
+
+        The file must have been saved from the same class (its ``model`` field) with the
+        same parameter names.
+        """
+        model, state = _read_state_document(path)
+        if model != type(self).__name__:
+            raise ValueError(f"{os.fspath(path)} holds a {model}'s parameters; this is a {type(self).__name__}")
+        try:
+            self.load_state_dict(state)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{os.fspath(path)}: {error}") from None
 
     def __call__(self, xs: Any) -> Any:
         raise NotImplementedError

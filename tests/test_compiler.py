@@ -391,3 +391,69 @@ def test_an_op_whose_rule_branches_on_its_input_is_refused_by_compile_and_generi
     node._op = branching  # a graph holding the op, as if the table had it
     with pytest.raises(TypeError, match="cannot compile leaky: its partial rule does not run on symbols"):
         compile(lambda: node * x, [], [x])
+
+
+# --- CompiledStep.forward: the loss alone, at given parameter values -------------------------------
+
+@given(expression_dags(n_inputs=(1, 4), max_ops=12), st.data())
+def test_forward_at_given_values_is_the_eager_loss_there_and_touches_no_parameter(expr, data):
+    args, param_data = _split(expr, data)
+    params = [Value(1.0 + i, label=f"p{i}") for i in range(len(param_data))]  # traced elsewhere
+    try:
+        step = compile(lambda *xs: expr(*xs, *params), args, params)
+    except (ArithmeticError, ValueError):
+        return  # the expression is outside its domain at the traced point
+    loss = step.forward(*args, at=param_data)
+    assert loss == expr(*[Value(x) for x in args], *[Value(x) for x in param_data]).data
+    assert [p.data for p in params] == [1.0 + i for i in range(len(params))]
+    assert all(p.grad == 0.0 for p in params)
+
+
+def test_forward_without_at_uses_the_current_data_and_equals_the_full_step():
+    w, b = Value(0.5, label="w"), Value(-0.25, label="b")
+    step = compile(lambda x, t: ((w * x + b).tanh() - t) ** 2, [1.0, 0.0], [w, b])
+    w.data = -1.5
+    assert step.forward(2.0, 1.0) == step(2.0, 1.0) == (math.tanh(-3.25) - 1.0) ** 2
+    assert step.forward(2, 1, at=(3, 0)) == (math.tanh(6.0) - 1.0) ** 2  # ints are floats
+    assert w.data == -1.5
+
+
+def test_forward_errors_and_anomaly_mode_go_to_the_eager_engine():
+    w = Value(2.0, label="w")
+    step = compile(lambda x: (w * x).log(), [1.0], [w])
+    with pytest.raises(ValueError, match=r"log\(-2.0\) is outside the domain of log"):
+        step.forward(1.0, at=[-2.0])
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="mul produced inf"):
+        step.forward(1e300, at=[1e300])
+    assert w.data == 2.0 and w.grad == 0.0
+
+
+@pytest.mark.parametrize("at, error, match", [
+    ([1.0, 2.0], ValueError, r"one number per parameter \(1\), got 2"),
+    (["1"], TypeError, r"at\[0\] must be a real number"),
+    (3.0, TypeError, "at must be a sequence of 1 numbers"),
+])
+def test_forward_refuses_bad_parameter_values(at, error, match):
+    w = Value(2.0, label="w")
+    step = compile(lambda x: w * x, [1.0], [w])
+    with pytest.raises(error, match=match):
+        step.forward(1.0, at=at)
+
+
+def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
+    from autograd_core import CompiledStep
+
+    w = Value(2.0, label="w")
+
+    def loss(x, values):  # "values" and "forward" are names the generated code uses itself
+        forward = w * x
+        forward.label = "forward"
+        return forward * values
+
+    step = compile(loss, [1.0, 3.0], [w])
+    assert isinstance(step, CompiledStep)
+    assert repr(step) == "CompiledStep(loss(x, values_2), 1 parameter, 5 nodes)"
+    assert step.forward(2.0, 3.0, at=[5.0]) == 30.0 == step(2.0, 3.0) * 2.5
+    for source in (step.source, step.many_source, step.forward_source):
+        ast.parse(source)
+    assert "grad" not in step.forward_source and ".data" not in step.forward_source

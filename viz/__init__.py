@@ -6,6 +6,7 @@ surfaces, gradient arrows, optimizer paths and critical points.
 """
 
 from . import landscape  # imports matplotlib only when drawing
-from .graph import DEFAULT_MAX_NODES, DotNotFoundError, backward_frames, draw_graph, render
+from .graph import DEFAULT_MAX_NODES, DOT_TIMEOUT, DotNotFoundError, backward_frames, draw_graph, render
 
-__all__ = ["draw_graph", "render", "backward_frames", "DotNotFoundError", "DEFAULT_MAX_NODES", "landscape"]
+__all__ = ["draw_graph", "render", "backward_frames", "DotNotFoundError", "DEFAULT_MAX_NODES", "DOT_TIMEOUT",
+           "landscape"]

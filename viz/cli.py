@@ -23,8 +23,10 @@ def _format_of(path: Path) -> str:
 
 def run_graph(args: argparse.Namespace) -> int:
     """Build the expression, run backward, draw it; DOT source to stdout when no ``-o``."""
+    from autograd_core.files import write_atomically
+
     from .expression import build_expression, parse_assignments
-    from .graph import _write_atomically, draw_graph, render
+    from .graph import draw_graph, render
 
     root, _leaves = build_expression(args.expression, parse_assignments(args.at or []))
     root.backward()
@@ -36,10 +38,10 @@ def run_graph(args: argparse.Namespace) -> int:
     target = Path(args.output)
     fmt = _format_of(target)
     if fmt in ("dot", "gv"):
-        _write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
+        write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
     else:
         try:
-            render(root, target, format=fmt, **options)
+            render(root, target, format=fmt, timeout=args.timeout, **options)
         except RuntimeError as error:  # dot itself failed: say so in one line
             print(f"autograd-core graph: error: {error}", file=sys.stderr)
             return 1
@@ -68,6 +70,8 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
                              "without it the DOT source goes to stdout")
     parser.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"], help="layout direction")
     parser.add_argument("--no-partials", action="store_true", help="leave the edges unlabelled")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="stop Graphviz's dot after this long (default 60)")
     parser.set_defaults(func=run_graph)
 
 

@@ -22,11 +22,14 @@ n0 -> n1op [label=<∂=2> color="#222222" fontcolor="#222222" penwidth=1]
 
 from __future__ import annotations
 
+import ctypes
 import html
 import math
 import os
 import shutil
-import tempfile
+import signal
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -35,9 +38,10 @@ from typing import Any
 import graphviz
 
 from autograd_core import Value, as_int, local_partials, node_names, topological_order
+from autograd_core.files import write_atomically
 
 __all__ = [
-    "DEFAULT_MAX_NODES", "RANKDIRS", "DotNotFoundError",
+    "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "RANKDIRS", "DotNotFoundError",
     "draw_graph", "render", "backward_frames", "escape_label", "highlighted_nodes",
 ]
 
@@ -46,6 +50,15 @@ DEFAULT_MAX_NODES = 500
 network's training step has 47, and ``dot`` stays under a few seconds well past 500."""
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+
+DOT_TIMEOUT = 60.0
+"""Seconds ``dot`` may take for one picture before :func:`render` gives up (TimeoutError).
+Most graphs take well under a second; a few small ones with many crossing edges take minutes."""
+
+# prctl(PR_SET_PDEATHSIG) makes the kernel kill dot when the Python that started it dies, even
+# by SIGKILL; elsewhere a killed Python can leave dot running until it finishes.
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 # Colours: one palette for every picture, chosen to stay readable when printed grey.
 _INK = "#222222"
@@ -311,37 +324,64 @@ def _formats() -> set:
     return set(graphviz.FORMATS)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and os.replace."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():  # else mkstemp's error names the temporary file, not the folder
-        raise FileNotFoundError(f"cannot write {path}: there is no directory {directory}")
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+def _die_with_parent() -> None:
+    """Run in the ``dot`` child before exec: Linux kills it if the Python that started it dies."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill ``dot`` and anything it started (it leads its own process group), then reap it."""
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # already gone
+    process.wait()
+
+
+def _run_dot(source: str, format: str, timeout: float) -> subprocess.CompletedProcess:
+    """``dot -T<format>`` on ``source`` in its own process group, killed on timeout or interrupt."""
+    process = subprocess.Popen(
+        ["dot", f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, preexec_fn=_die_with_parent if _LIBC is not None else None)
+    try:
+        out, err = process.communicate(source.encode("utf-8"), timeout=timeout)
+    except BaseException:  # the time limit, Ctrl-C, or anything else: dot must not outlive us
+        _kill_group(process)
         raise
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
-def _pipe(dot: graphviz.Digraph, format: str) -> bytes:
-    """Run the real ``dot`` on the graph and return the picture's bytes."""
+def _pipe(dot: graphviz.Digraph, format: str, timeout: float | None = None, size: str = "this graph") -> bytes:
+    """Run the real ``dot`` on the graph, at most ``timeout`` seconds, and return the picture's bytes."""
+    timeout = DOT_TIMEOUT if timeout is None else _check_timeout(timeout)
     if shutil.which("dot") is None:
         raise DotNotFoundError(dot.source)
     try:
-        return dot.pipe(format=format)
-    except graphviz.ExecutableNotFound:
+        result = _run_dot(dot.source, format, timeout)
+    except FileNotFoundError:
         raise DotNotFoundError(dot.source) from None
-    except graphviz.CalledProcessError as error:
-        message = (error.stderr or b"").decode("utf-8", "replace").strip() or f"exit status {error.returncode}"
-        raise RuntimeError(f"Graphviz's dot failed: {message}") from None
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(
+            f"Graphviz's dot did not finish laying out {size} within {timeout:g} s and was stopped "
+            "(its layout time can explode when one value feeds many levels): draw fewer nodes "
+            "(a sub-expression, a single neuron) or allow more time (timeout=, or --timeout on the "
+            "command line)") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip() or f"exit status {result.returncode}"
+        raise RuntimeError(f"Graphviz's dot failed: {message}")
+    return result.stdout
+
+
+def _check_timeout(timeout: Any) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def _size_text(order: list) -> str:
+    edges = sum(len(node.parents) for node in order)
+    return f"a graph of {len(order)} values and {edges} edges"
 
 
 def _check_format(format: str) -> None:
@@ -349,17 +389,20 @@ def _check_format(format: str) -> None:
         raise ValueError(f"format must be one Graphviz knows (svg, png, pdf...), got {format!r}")
 
 
-def render(root: Value, path: str | os.PathLike, format: str = "svg", **draw_options: Any) -> Path:
+def render(root: Value, path: str | os.PathLike, format: str = "svg", *, timeout: float | None = None,
+           **draw_options: Any) -> Path:
     """Draw ``root``'s graph with Graphviz's ``dot`` and write it to ``path`` atomically.
 
     ``draw_options`` are those of :func:`draw_graph`. Raises :class:`DotNotFoundError`
     (a FileNotFoundError saying how to install Graphviz, with the DOT text in
-    ``.source``) when ``dot`` is not installed. Returns the path written.
+    ``.source``) when ``dot`` is not installed, and TimeoutError when ``dot`` runs longer
+    than ``timeout`` seconds (default :data:`DOT_TIMEOUT`; ``dot`` is then killed). The
+    file is written by :func:`autograd_core.files.write_atomically`. Returns the path written.
     """
     _check_format(format)
     dot = draw_graph(root, **draw_options)
     target = Path(path)
-    _write_atomically(target, _pipe(dot, format))
+    write_atomically(target, _pipe(dot, format, timeout, _size_text(topological_order(root))))
     return target
 
 
@@ -407,7 +450,8 @@ def _flip_book_grads(order: list) -> list:
 
 
 def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "svg", rankdir: str = "LR",
-                    show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES) -> list[Path]:
+                    show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
+                    timeout: float | None = None) -> list[Path]:
     """Backpropagation as a flip-book: one picture per step of backward, in reverse topological order.
 
     Step k shows the gradient filled so far in every value: the node that has just
@@ -417,7 +461,7 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
     those the gradient has already flowed down. The gradients are replayed from the op
     table's local partials; the ``.grad`` fields of the graph are left untouched. Files
     are ``step_001.svg``, ``step_002.svg``... in ``out_dir`` (created if missing);
-    returns their paths.
+    returns their paths. ``timeout`` bounds each picture's ``dot`` run as in :func:`render`.
     """
     _check_format(format)
     if not isinstance(root, Value):
@@ -437,6 +481,6 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
         dot = _build(root, grads=grads, highlight=None, show_partials=show_partials, rankdir=rankdir,
                      max_nodes=max_nodes, states=states, title=title)
         target = directory / f"step_{step:0{width}d}.{format}"
-        _write_atomically(target, _pipe(dot, format))
+        write_atomically(target, _pipe(dot, format, timeout, _size_text(order)))
         paths.append(target)
     return paths

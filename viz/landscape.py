@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd_core import Value, as_int, grad, hessian, no_grad
-
-from .graph import _write_atomically
+from autograd_core.files import write_atomically
 
 __all__ = [
     "CriticalPoint", "classify", "critical_points", "descend", "evaluate_grid", "gradient_field",
@@ -75,7 +74,7 @@ def save_figure(figure: Any, path: str | os.PathLike, **savefig_options: Any) ->
     # The SVG date and PNG software stamps would make every run's file differ.
     metadata = {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else None)
     figure.savefig(buffer, format=fmt, metadata=metadata, **savefig_options)
-    _write_atomically(target, buffer.getvalue())
+    write_atomically(target, buffer.getvalue())
     return target
 
 

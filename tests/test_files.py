@@ -1,0 +1,213 @@
+"""Saving and loading files: autograd_core.files, as used by Module.save/load, viz.render and the CLI.
+
+Each test here failed before its fix: symlinks replaced, device nodes replaced as root,
+0600 files, anonymous leftovers after a SIGKILL, errors naming the temporary file,
+loads that hung on a FIFO or died of RecursionError.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from autograd_core import files
+from autograd_core.cli import main
+from nn import MLP
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def saved_model(tmp_path: Path) -> tuple[MLP, Path, dict]:
+    model = MLP(2, [2, 1], seed=0)
+    path = tmp_path / "model.json"
+    model.save(path)
+    return model, path, json.loads(path.read_text())
+
+
+def write(tmp_path: Path, text: str, name: str = "bad.json") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+def test_a_symlink_at_the_target_is_written_through_and_kept(tmp_path):
+    real = tmp_path / "models" / "v3.json"
+    real.parent.mkdir()
+    link = tmp_path / "current.json"
+    link.symlink_to(Path("models") / "v3.json")  # relative, as people make them
+    model = MLP(2, [1], seed=1)
+    model.save(link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("models", "v3.json")
+    assert json.loads(real.read_text())["parameters"] == model.state_dict()
+    assert sorted(p.name for p in real.parent.iterdir()) == ["v3.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.json", "models"]
+
+
+def test_a_fifo_or_a_directory_at_the_target_is_refused_and_left_alone(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"cannot write .*pipe\.json: it is a FIFO \(named pipe\), not a regular"):
+        MLP(2, [1]).save(fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="folder: it is a directory"):
+        files.write_atomically(folder, "x")
+    assert folder.is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["folder", "pipe.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="making a device node needs root")
+def test_a_device_node_is_not_replaced_even_as_root(tmp_path):
+    device = tmp_path / "full"
+    os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # a second /dev/full
+    with pytest.raises(OSError, match="it is a character device"):
+        MLP(2, [1]).save(device)
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+
+
+def test_an_existing_file_keeps_its_mode(tmp_path):
+    _, path, _ = saved_model(tmp_path)
+    for mode in (0o644, 0o640, 0o600):
+        path.chmod(mode)
+        MLP(2, [2, 1], seed=3).save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+
+
+def test_a_new_file_follows_the_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        MLP(2, [1]).save(tmp_path / "a.json")
+        files.write_atomically(tmp_path / "b.svg", b"<svg/>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "b.svg").stat().st_mode) == 0o640
+
+
+KILLED_MID_SAVE = """
+import os, signal, sys
+from nn import MLP
+def die(src, dst):  # the moment between writing the temporary file and renaming it
+    os.kill(os.getpid(), signal.SIGKILL)
+os.replace = die
+MLP(2, [1]).save(sys.argv[1])
+"""
+
+
+def test_a_save_killed_midway_leaves_an_obviously_named_file_that_the_next_save_removes(tmp_path):
+    target = tmp_path / "model.json"
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_SAVE, str(target)], cwd=ROOT)
+    assert killed.returncode == -signal.SIGKILL
+    leftovers = [p.name for p in tmp_path.iterdir()]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".model.json.saving-")
+    assert leftovers[0].endswith(".tmp") and not target.exists()
+    MLP(2, [1]).save(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def test_a_live_process_s_temporary_file_is_left_alone(tmp_path):
+    mine = tmp_path / f".model.json.saving-{os.getpid()}-0123abcd.tmp"  # as if another thread were saving
+    mine.write_text("half")
+    other = tmp_path / ".other.json.saving-1-0123abcd.tmp"  # another target's
+    other.write_text("half")
+    MLP(2, [1]).save(tmp_path / "model.json")
+    assert mine.exists() and other.exists()
+
+
+def test_errors_name_the_target_not_the_temporary_file(tmp_path):
+    target = tmp_path / ("m" * 240 + ".json")  # fine as a name; the temporary name is too long
+    with pytest.raises(OSError) as caught:
+        MLP(2, [1]).save(target)
+    assert caught.value.filename == str(target) and ".tmp" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def load_in_a_thread(model: MLP, path: Path) -> BaseException | None:
+    """The error ``model.load(path)`` raises, failing the test if it blocks for 10 s."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            model.load(path)
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 (the test looks at it)
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert outcome, f"loading {path} blocked"
+    return outcome[0]
+
+
+def test_a_fifo_or_a_device_is_refused_at_once_naming_it(tmp_path):
+    fifo = tmp_path / "weights.json"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "a FIFO (named pipe)"), (Path("/dev/zero"), "a character device")):
+        error = load_in_a_thread(MLP(2, [1]), path)
+        assert isinstance(error, OSError) and str(error) == f"cannot read {path}: it is {kind}, not a regular file"
+
+
+def test_a_file_over_the_size_limit_is_refused_naming_it(tmp_path, monkeypatch):
+    _, path, _ = saved_model(tmp_path)
+    monkeypatch.setattr(files, "DEFAULT_MAX_BYTES", path.stat().st_size - 1)
+    with pytest.raises(ValueError, match=f"{path} is larger than {path.stat().st_size - 1} bytes"):
+        MLP(2, [2, 1]).load(path)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("deep", "is nested too deeply to read"),
+    ("digits", r": parameter 'layer0.neuron0.w0' is too large for a float"),
+    ("version true", "has version true; this program reads version 1"),
+    ("version 1.0", "has version 1.0; this program reads version 1"),
+    ("no model", "has no model name"),
+    ("model a number", "has no model name"),
+    ("other model", "holds a Layer's parameters; this is a MLP"),
+])
+def test_a_hostile_state_file_is_one_value_error_naming_the_file(tmp_path, case, message):
+    model, path, document = saved_model(tmp_path)
+    text = json.dumps(document)
+    if case == "deep":
+        text = text.replace('"parameters": {', '"parameters": {"x": ' + "[" * 100_000 + "]" * 100_000 + ", ")
+    elif case == "digits":
+        text = text.replace(f'"layer0.neuron0.w0": {document["parameters"]["layer0.neuron0.w0"]}',
+                            '"layer0.neuron0.w0": ' + "9" * 5000)
+    elif case.startswith("version"):
+        text = text.replace('"version": 1', '"version": ' + case.split()[1])
+    elif case == "no model":
+        text = text.replace('"model": "MLP", ', "")
+    elif case == "model a number":
+        text = text.replace('"model": "MLP"', '"model": 7')
+    elif case == "other model":
+        text = text.replace('"model": "MLP"', '"model": "Layer"')
+    assert text != json.dumps(document)
+    path.write_text(text)
+    other = MLP(2, [2, 1], seed=9)
+    before = other.state_dict()
+    with pytest.raises(ValueError) as caught:
+        other.load(path)
+    assert str(caught.value).startswith(str(path)) and re.search(message, str(caught.value))
+    assert other.state_dict() == before
+
+
+def test_article_weights_problems_are_one_line(tmp_path, capsys):
+    deep = write(tmp_path, "[" * 100_000 + "]" * 100_000, "deep.json")
+    digits = write(tmp_path, '{"w1": ' + "9" * 5000 + "}", "digits.json")
+    for path, message in ((deep, "nested too deeply"), (digits, "'w1' is too large for a float"),
+                          (Path("/dev/zero"), "character device")):
+        assert main(["article", "--weights", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and str(path) in err and message in err, err
