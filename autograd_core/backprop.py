@@ -13,6 +13,7 @@ Two passes read the op table's partial rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .codegen import compile_float_pass
 from .graph import topological_order
@@ -24,13 +25,14 @@ __all__ = ["backward", "gradients"]
 
 
 def _partial_error(node: Value, error: Exception) -> Exception:
-    args = [p.data for p in node.parents] + ([node._const] if node._op.has_const else [])
+    const = node.const
+    args = [p.data for p in node.parents] + ([const] if const is not None else [])
     label = f" node {node.label!r}" if node.label else ""
     # Nodes made under detect_anomaly() know the line of user code that created them.
     origin = getattr(node, "_origin", None)
     where = f"; the node was created at {origin}" if origin else ""
     return type(error)(
-        f"backward through {node._op.name}{tuple(args)}{label}: the partial derivative is undefined "
+        f"backward through {node.op}{tuple(args)}{label}: the partial derivative is undefined "
         f"or infinite there ({error}){where}")
 
 
@@ -38,7 +40,7 @@ def _anomaly_error(node: Value, parent_index: int, contribution: float) -> Float
     label = f" {node.label!r}" if node.label else ""
     origin = getattr(node, "_origin", None) or "<made outside detect_anomaly>"
     return FloatingPointError(
-        f"{node._op.name} node{label} produced {contribution!r} in backward "
+        f"{node.op} node{label} produced {contribution!r} in backward "
         f"(gradient for input {parent_index}); the node was created at {origin}")
 
 
@@ -49,7 +51,7 @@ _fast_float_pass = compile_float_pass(OPS, _partial_error)
 _checked_float_pass = compile_float_pass(OPS, _partial_error, _anomaly_error)
 
 
-def _float_pass(order: list, root: Value, seed: float, accumulate: bool) -> None:
+def _float_pass(order: list[Value], root: Value, seed: float, accumulate: bool) -> None:
     """Fill ``_pass_grad`` of every node in ``order``; add it to ``.grad`` if asked."""
     float_pass = _checked_float_pass if _Mode.anomaly else _fast_float_pass
     float_pass(order, root, seed, accumulate)
@@ -69,19 +71,16 @@ def backward(root: Value, grad: float = 1.0) -> None:
     _float_pass(topological_order(root), root, as_float(grad, "grad"), accumulate=True)
 
 
-def _recording_pass(order: list, root: Value, seed: Value) -> dict:
+def _recording_pass(order: list[Value], root: Value, seed: Value) -> dict[Value, Value]:
     """Gradients as ``Value`` nodes (differentiable), keyed by node."""
     grads = {root: seed}
     for node in reversed(order):
         g = grads.get(node)
-        parents = node.parents
-        if g is None or not parents:
-            continue
         op = node._op
-        if op.has_const:
-            partials = op.partials(*parents, node, node._const)
-        else:
-            partials = op.partials(*parents, node)
+        if g is None or op is None:
+            continue
+        parents = node.parents
+        partials = op.partials_at(parents, node, node.const)
         for parent, partial in zip(parents, partials, strict=True):
             if isinstance(partial, float):
                 if partial == 0.0:
@@ -95,7 +94,7 @@ def _recording_pass(order: list, root: Value, seed: Value) -> dict:
 
 
 def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False,
-              grad_output: float = 1.0) -> list:
+              grad_output: float = 1.0) -> list[Any]:
     """d(output)/d(input) for each input, without touching any ``.grad``.
 
     Like ``torch.autograd.grad``. With ``create_graph=True`` the gradients are

@@ -10,15 +10,71 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
+from typing import Any
 
 from . import __version__
 
-__all__ = ["build_parser", "main"]
+__all__ = ["CommandParser", "build_parser", "main"]
 
 
-def _register_plugins(subparsers: argparse._SubParsersAction) -> None:
+class CommandParser(argparse.ArgumentParser):
+    """The parser of one subcommand; ``dash_positional = True`` lets its one positional start with ``-``.
+
+    argparse takes ``-x*y`` for an unknown option. With ``dash_positional`` set, the
+    argument after ``--``, or else the first argument that starts with ``-`` and is
+    neither one of the command's options nor a number, is the positional, wherever it
+    stands among the options (``graph "-x*y" --at x=1 y=2`` and ``graph -- "-x*y" --at
+    x=1 y=2`` both work). Long options (``--...``) are never taken for it.
+
+    >>> parser = CommandParser(prog="demo")
+    >>> parser.dash_positional = True
+    >>> _ = parser.add_argument("expression")
+    >>> _ = parser.add_argument("-o")
+    >>> vars(parser.parse_args(["-x*y", "-o", "out.svg"]))
+    {'expression': '-x*y', 'o': 'out.svg'}
+    """
+
+    dash_positional = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.short_options: list[str] = []
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *names: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*names, **kwargs)
+        self.short_options += [name for name in action.option_strings if not name.startswith("--")]
+        return action
+
+    def parse_known_args(self, args: Iterable[str] | None = None, namespace: Any = None) -> Any:
+        if self.dash_positional and args is not None:
+            args = self._positional_last(list(args))
+        return super().parse_known_args(args, namespace)
+
+    def _positional_last(self, args: list[str]) -> list[str]:
+        """``args`` with the dash-led positional moved behind a ``--`` at the end."""
+        if "--" in args:
+            at = args.index("--")
+            return args if at + 1 >= len(args) else args[:at] + args[at + 2:] + ["--", args[at + 1]]
+        for at, arg in enumerate(args):
+            if self._is_dash_positional(arg):
+                return args[:at] + args[at + 1:] + ["--", arg]
+        return args
+
+    def _is_dash_positional(self, arg: str) -> bool:
+        if not arg.startswith("-") or arg.startswith("--") or len(arg) < 2:
+            return False
+        if any(arg.startswith(option) for option in self.short_options):  # -o or -ofile.svg
+            return False
+        try:
+            float(arg)  # a negative number is an option's value (argparse reads those itself)
+        except ValueError:
+            return True
+        return False
+
+
+def _register_plugins(subparsers: argparse._SubParsersAction[CommandParser]) -> None:
     for entry in sorted(entry_points(group="autograd_core.commands"), key=lambda e: e.name):
         entry.load()(subparsers)
 
@@ -29,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="autograd-core",
         description="A scalar reverse-mode autodiff engine: worked examples, graphs and landscapes.")
     parser.add_argument("--version", action="version", version=f"autograd-core {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     _register_plugins(subparsers)
     return parser
 

@@ -113,7 +113,7 @@ def _param_pairs(params: Any) -> list[tuple[str, Value]]:
     else:
         raise TypeError(f"params must be a list of Values, a list of (name, Value) pairs or a dict, "
                         f"got {type(params).__name__}")
-    seen: set = set()
+    seen: set[Value] = set()
     checked = []
     for index, (name, param) in enumerate(pairs):
         if not isinstance(param, Value):
@@ -128,7 +128,7 @@ def _param_pairs(params: Any) -> list[tuple[str, Value]]:
     return checked
 
 
-def _arg_names(fn: Callable, n_args: int) -> list[str]:
+def _arg_names(fn: Callable[..., Any], n_args: int) -> list[str]:
     """The names of ``fn``'s positional parameters when it has exactly ``n_args`` of them."""
     try:
         signature = inspect.signature(fn)
@@ -151,7 +151,7 @@ class _Graph:
         self.param_index = {param: index for index, (_, param) in enumerate(params)}
         self.arg_index = {node: index for index, node in enumerate(placeholders)}
         namer = _Namer()
-        self.names: dict = {}
+        self.names: dict[Value, str] = {}
         for node in placeholders:
             self.names[node] = namer.name(node.label, "arg")
         for index, (name, param) in enumerate(params):
@@ -162,9 +162,9 @@ class _Graph:
             if node is root and not node.label:
                 self.names[node] = namer.name("loss", "loss")
             else:
-                self.names[node] = namer.name(node.label, f"{node._op.name}{index}")
+                self.names[node] = namer.name(node.label, f"{node.op}{index}")
         # A node needs a gradient when some parameter reaches the root through it.
-        self.needs_grad = set()
+        self.needs_grad: set[Value] = set()
         for node in self.order:
             if node in self.param_index or any(p in self.needs_grad for p in node.parents):
                 self.needs_grad.add(node)
@@ -181,8 +181,15 @@ class _Graph:
         return sorted((index, param) for param, index in self.param_index.items() if param in self.needs_grad)
 
 
+def _op(node: Value) -> Op:
+    """The op record of a node the traced graph computed (a leaf has none)."""
+    if node._op is None:
+        raise ValueError(f"{node!r} is a leaf: it has no op")
+    return node._op
+
+
 def _forward_expression(graph: _Graph, node: Value) -> str:
-    op = node._op
+    op = _op(node)
     operands = [graph.sym(parent) for parent in node.parents]
     if op.infix is not None and op.domain == _TOTAL_DOMAIN and len(operands) == 2:
         return combine(operands[0], op.infix, operands[1]).text
@@ -196,15 +203,14 @@ def _forward_lines(graph: _Graph) -> list[str]:
             for node in graph.order if node._op is not None]
 
 
-def _node_partials(graph: _Graph, node: Value) -> tuple:
+def _node_partials(graph: _Graph, node: Value) -> tuple[Any, ...]:
     inputs = [graph.sym(parent) for parent in node.parents]
     out = Sym(graph.names[node])
+    op = _op(node)
     try:
-        if node._op.has_const:
-            return tuple(node._op.partials(*inputs, out, node._const))
-        return tuple(node._op.partials(*inputs, out))
+        return op.partials_at(inputs, out, node.const)
     except TypeError as error:
-        raise TypeError(f"cannot compile {node._op.name}: its partial rule does not run on symbols "
+        raise TypeError(f"cannot compile {op.name}: its partial rule does not run on symbols "
                         f"({error})") from None
 
 
@@ -234,7 +240,7 @@ def _sum_lines(name: str, terms: list[Sym]) -> list[str]:
     return lines
 
 
-def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
+def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, Sym]]:
     """Lines ``grad_<n> = <sum of contributions>`` in reverse order, and each param's gradient.
 
     A node's gradient is the sum, over the nodes that use it, of their gradient times
@@ -242,8 +248,8 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict]:
     same float). A gradient that is just another node's (a sum's inputs share it) or a
     number gets no line of its own, except for parameters, whose gradient is always named.
     """
-    contributions: dict = {node: [] for node in graph.needs_grad}
-    grads: dict = {graph.root: literal(1.0)}
+    contributions: dict[Value, list[Sym]] = {node: [] for node in graph.needs_grad}
+    grads: dict[Value, Sym] = {graph.root: literal(1.0)}
     lines: list[str] = []
     for node in reversed(graph.order):
         if node not in graph.needs_grad:
@@ -307,7 +313,7 @@ class _Parts:
         return [f"{names[param]} = param_{names[param]}.data" for _, param in self.params]
 
 
-def _guarded(header: str, fallback: str, work: list[str], prologue: list[str] = ()) -> str:
+def _guarded(header: str, fallback: str, work: list[str], prologue: Sequence[str] = ()) -> str:
     """``header`` with ``work`` inside a ``try`` whose errors, like ``detect_anomaly()``, go to
     ``fallback`` (the eager engine, which raises its own errors)."""
     lines = [header,
@@ -360,8 +366,8 @@ def _emit_forward(parts: _Parts) -> str:
                     _argument_check(parts.args))
 
 
-def _namespace(graph: _Graph, params: list[Value]) -> dict:
-    namespace: dict = {identifier(name, "op"): op.forward for name, op in OPS.items()}
+def _namespace(graph: _Graph, params: list[Value]) -> dict[str, Any]:
+    namespace: dict[str, Any] = {identifier(name, "op"): op.forward for name, op in OPS.items()}
     # The partial rules' log and step are the log and step ops' float rules.
     namespace["log"], namespace["step"] = OPS["log"].forward, OPS["step"].forward
     namespace.update({f"param_{graph.names[p]}": p for p in params}, _mode=_Mode,
@@ -369,18 +375,19 @@ def _namespace(graph: _Graph, params: list[Value]) -> dict:
     return namespace
 
 
-def _define(source: str, name: str, namespace: dict) -> Callable:
+def _define(source: str, name: str, namespace: dict[str, Any]) -> Any:
+    """The function ``name`` that ``source`` defines (untyped: it is generated code)."""
     exec(builtins.compile(source, f"<autograd_core.compile {name}>", "exec"), namespace)
     return namespace.pop(name)
 
 
-def _replay(graph: _Graph, args: tuple, values: Sequence[float] | None = None) -> float:
+def _replay(graph: _Graph, args: tuple[Any, ...], values: Sequence[float] | None = None) -> float:
     """Run the traced graph with the eager engine: its checks, its errors. With ``values``
     (one float per parameter) the loss at those parameter values, without backward; else
     the loss at the parameters' ``.data``, with backward into their ``.grad``."""
     if len(args) != len(graph.placeholders):
         raise TypeError(f"the compiled step takes {len(graph.placeholders)} arguments, got {len(args)}")
-    replayed: dict = {}
+    replayed: dict[Value, Value] = {}
     if values is not None:
         replayed = {param: Value(values[index], param.label) for param, index in graph.param_index.items()}
     with enable_grad():
@@ -402,7 +409,7 @@ def _replay(graph: _Graph, args: tuple, values: Sequence[float] | None = None) -
 
 def _apply(node: Value, inputs: list[Value]) -> Value:
     """``node``'s op applied to ``inputs`` through the engine's own eager paths."""
-    op = node._op
+    op = _op(node)
     if op.has_const:
         return _unary_const(op, inputs[0], node._const)
     if op.arity == 2:
@@ -441,9 +448,10 @@ class CompiledStep:
         namespace = _namespace(graph, params)
         namespace.update(_eager=self._eager, _eager_many=self._eager_many,
                          _eager_forward=self._eager_forward, _floats=self._floats)
-        self._compiled = _define(self.source, "compiled", namespace)
-        self._compiled_many = _define(self.many_source, "compiled_many", namespace)
-        self._forward = _define(self.forward_source, "forward", namespace)
+        self._compiled: Callable[..., float] = _define(self.source, "compiled", namespace)
+        self._compiled_many: Callable[[list[Any] | tuple[Any, ...]], list[float]] = _define(
+            self.many_source, "compiled_many", namespace)
+        self._forward: Callable[..., float] = _define(self.forward_source, "forward", namespace)
 
     def __call__(self, *args: float) -> float:
         """The loss at ``args`` and the parameters' current ``.data``; adds d loss/d p into
@@ -478,7 +486,7 @@ class CompiledStep:
     def _eager(self, *args: Any) -> float:
         return _replay(self._graph, args)
 
-    def _eager_many(self, rows: list) -> list[float]:
+    def _eager_many(self, rows: list[Sequence[float]]) -> list[float]:
         return [self._compiled(*row) for row in rows]
 
     def _eager_forward(self, values: list[float], *args: Any) -> float:

@@ -87,9 +87,9 @@ class Explanation:
         return "\n".join(lines)
 
 
-def _count_paths(order: list, wrt: Value) -> dict:
+def _count_paths(order: list[Value], wrt: Value) -> dict[Value, int]:
     """Number of paths from ``wrt`` to each node (by dynamic programming, no enumeration)."""
-    counts = {}
+    counts: dict[Value, int] = {}
     for node in order:
         if node is wrt:
             counts[node] = 1
@@ -98,19 +98,24 @@ def _count_paths(order: list, wrt: Value) -> dict:
     return counts
 
 
-def _enumerate_paths(output: Value, wrt: Value, counts: dict, names: dict) -> list[ChainPath]:
+# A path's edges so far as a linked list (last edge, rest of the list), None when empty.
+_EdgeList = tuple[Edge, "_EdgeList"] | None
+
+
+def _enumerate_paths(output: Value, wrt: Value, counts: dict[Value, int],
+                     names: dict[Value, str]) -> list[ChainPath]:
     paths = []
     # Depth-first without recursion: each entry is (node, edges so far, product so far).
     # The edges so far are a linked list (edge, rest) that branches share, so a long path
     # costs its length once instead of a copy of its prefix at every step.
-    stack = [(output, None, 1.0)]
+    stack: list[tuple[Value, _EdgeList, float]] = [(output, None, 1.0)]
     while stack:
         node, edges, product = stack.pop()
         if node is wrt:
             paths.append(ChainPath(_unlink(edges), product))
             continue
         partials = local_partials(node)
-        branches = []
+        branches: list[tuple[Value, _EdgeList, float]] = []
         for index, (parent, partial) in enumerate(zip(node.parents, partials, strict=True)):
             if counts.get(parent, 0):
                 edge = Edge(node, parent, names[node], names[parent], index, float(partial))
@@ -119,7 +124,7 @@ def _enumerate_paths(output: Value, wrt: Value, counts: dict, names: dict) -> li
     return paths
 
 
-def _unlink(edges: tuple | None) -> tuple[Edge, ...]:
+def _unlink(edges: _EdgeList) -> tuple[Edge, ...]:
     """The edges of a linked list (last edge, rest), output end first."""
     backwards = []
     while edges is not None:

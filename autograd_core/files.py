@@ -90,7 +90,7 @@ def _remove_stale_temporaries(target: Path) -> None:
                 pass  # another process cleaned it first, or we may not: the save goes on
 
 
-def _resolve_target(path: str | os.PathLike) -> tuple[Path, int | None]:
+def _resolve_target(path: str | os.PathLike[str]) -> tuple[Path, int | None]:
     """The file to replace (through any symlink) and its permission bits (None if new)."""
     shown = os.fspath(path)
     if not shown:
@@ -113,7 +113,7 @@ def _discard(temporary: Path) -> None:
         pass  # never created (or its name was the problem): nothing to clean
 
 
-def write_atomically(path: str | os.PathLike, data: bytes | str) -> Path:
+def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """Write ``data`` (str is written as UTF-8) to ``path`` atomically; returns ``Path(path)``.
 
     See the module doc for symlinks, permissions, non-regular targets and leftovers.
@@ -148,7 +148,7 @@ def write_atomically(path: str | os.PathLike, data: bytes | str) -> Path:
     return Path(path)
 
 
-def read_regular_file(path: str | os.PathLike, max_bytes: int | None = None) -> bytes:
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int | None = None) -> bytes:
     """The bytes of ``path``, a regular file of at most ``max_bytes`` (default :data:`DEFAULT_MAX_BYTES`).
 
     A FIFO, device or directory is refused at once (``O_NONBLOCK`` so opening a FIFO
@@ -191,7 +191,7 @@ def _parse_int(text: str) -> int:
     return int(text[:_FLOAT_DIGITS])
 
 
-def read_json(path: str | os.PathLike, max_bytes: int | None = None) -> Any:
+def read_json(path: str | os.PathLike[str], max_bytes: int | None = None) -> Any:
     """The JSON document in ``path`` (strict: no NaN/Infinity, no key twice), as Python objects.
 
     Every problem with the file is one ValueError (OSError for a missing or non-regular

@@ -42,7 +42,7 @@ def _variable(arg: Any, position: int) -> Value:
     return Value(as_float(arg, f"argument {position}"), label=f"x{position}")
 
 
-def _call(f: Callable, args: Sequence, kwargs: dict) -> Any:
+def _call(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     _Nesting.depth += 1
     try:
         return f(*args, **kwargs)
@@ -50,7 +50,7 @@ def _call(f: Callable, args: Sequence, kwargs: dict) -> Any:
         _Nesting.depth -= 1
 
 
-def _is_nested(args: Sequence) -> bool:
+def _is_nested(args: Sequence[Any]) -> bool:
     return _Nesting.depth > 0 or any(isinstance(a, Value) for a in args)
 
 
@@ -61,7 +61,8 @@ def _check_output(out: Any) -> Value:
     return Value(as_float(out, "the function's result"))
 
 
-def _evaluate(f: Callable, args: tuple, argnums: tuple, kwargs: dict) -> tuple[Value, list, bool]:
+def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, ...],
+              kwargs: dict[str, Any]) -> tuple[Value, list[Value], bool]:
     """Call ``f`` on fresh variables at ``argnums`` (keyword arguments passed through, as in JAX);
     returns (output, variables, nested)."""
     n = len(args)
@@ -73,7 +74,7 @@ def _evaluate(f: Callable, args: tuple, argnums: tuple, kwargs: dict) -> tuple[V
         raise ValueError(f"argnums {argnums!r} names the same argument more than once")
     nested = _is_nested(args)
     call_args = list(args)
-    variables = []
+    variables: list[Value] = []
     # Like functorch's grad, the result must not depend on an outer no_grad: record f's
     # graph even there (a no_grad inside f still applies).
     with enable_grad():
@@ -83,7 +84,7 @@ def _evaluate(f: Callable, args: tuple, argnums: tuple, kwargs: dict) -> tuple[V
         return _check_output(_call(f, call_args, kwargs)), variables, nested
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """``f`` transformed to return ``(f(*args), gradient)``.
 
     The gradient is one number for an int ``argnums``, a tuple for a tuple.
@@ -93,7 +94,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """
     indices, single = _normalise_argnums(argnums)
 
-    def transformed(*args, **kwargs):
+    def transformed(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         out, variables, nested = _evaluate(f, args, indices, kwargs)
         grads = gradients(out, variables, create_graph=nested)
         value = out if nested else out.data
@@ -103,7 +104,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return transformed
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """``f`` transformed to return its gradient with respect to the ``argnums`` arguments.
 
     >>> d = grad(lambda x: x ** 3)
@@ -112,21 +113,21 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """
     with_value = value_and_grad(f, argnums)
 
-    def transformed(*args, **kwargs):
+    def transformed(*args: Any, **kwargs: Any) -> Any:
         return with_value(*args, **kwargs)[1]
 
     transformed.__doc__ = f"Gradient of {getattr(f, '__name__', 'f')}."
     return transformed
 
 
-def hessian(f: Callable) -> Callable:
+def hessian(f: Callable[..., Any]) -> Callable[..., Any]:
     """``f`` transformed to return its matrix of second derivatives over all positional args.
 
     >>> hessian(lambda x, y: x * x * y)(3.0, 2.0)
     [[4.0, 6.0], [6.0, 0.0]]
     """
 
-    def transformed(*args, **kwargs):
+    def transformed(*args: Any, **kwargs: Any) -> list[list[Any]]:
         if not args:
             raise ValueError("hessian needs at least one argument")
         out, variables, nested = _evaluate(f, args, tuple(range(len(args))), kwargs)

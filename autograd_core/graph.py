@@ -8,12 +8,15 @@ decides the order in which nodes are visited.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for annotations: value.py imports this module
+    from .value import Value
 
 __all__ = ["topological_order", "node_names", "local_partials"]
 
 
-def topological_order(*roots: Any) -> list:
+def topological_order(*roots: Value) -> list[Value]:
     """Every node reachable from ``roots``, each after all of its parents.
 
     Iterative (no recursion limit), deterministic (parents are visited in the
@@ -26,8 +29,8 @@ def topological_order(*roots: Any) -> list:
     >>> [n.label or n.op for n in topological_order(y)]
     ['x', 'mul', 'add']
     """
-    order: list = []
-    visited: set = set()
+    order: list[Value] = []
+    visited: set[Value] = set()
     # A depth-first walk that emits each node after its parents (post-order), written as
     # a loop over an explicit stack. A node on top of the stack first sends its walk into
     # its first parent (_a), then its second (_b), and is emitted once both are visited;
@@ -61,7 +64,7 @@ def topological_order(*roots: Any) -> list:
     return order
 
 
-def node_names(order: Iterable[Any]) -> dict:
+def node_names(order: Iterable[Value]) -> dict[Value, str]:
     """A readable, deterministic name for every node of a topological order.
 
     A node's own label wins; unlabelled leaves are ``c<k>`` (constants and inputs)
@@ -73,7 +76,7 @@ def node_names(order: Iterable[Any]) -> dict:
     >>> sorted(names.values())
     ['c2', 'exp1', 'mul3', 'x']
     """
-    names = {}
+    names: dict[Value, str] = {}
     for index, node in enumerate(order):
         if node.label:
             names[node] = node.label
@@ -84,7 +87,7 @@ def node_names(order: Iterable[Any]) -> dict:
     return names
 
 
-def local_partials(node: Any) -> tuple:
+def local_partials(node: Value) -> tuple[Any, ...]:
     """The op's local derivatives ∂node/∂parent at the current data, one per parent.
 
     >>> from autograd_core import Value
@@ -95,7 +98,4 @@ def local_partials(node: Any) -> tuple:
     op = node._op
     if op is None:
         return ()
-    inputs = [parent.data for parent in node.parents]
-    if op.has_const:
-        return tuple(op.partials(*inputs, node.data, node._const))
-    return tuple(op.partials(*inputs, node.data))
+    return op.partials_at([parent.data for parent in node.parents], node.data, node.const)

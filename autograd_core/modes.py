@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from types import FrameType
 
 __all__ = ["no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled"]
 
@@ -48,7 +49,7 @@ def _set_record(value: bool) -> Iterator[None]:
         _refresh()
 
 
-def no_grad():
+def no_grad() -> AbstractContextManager[None]:
     """Context manager: ops inside it record nothing, so their results are leaves.
 
     >>> from autograd_core import Value
@@ -61,7 +62,7 @@ def no_grad():
     return _set_record(False)
 
 
-def enable_grad():
+def enable_grad() -> AbstractContextManager[None]:
     """Context manager that turns recording back on (inside :func:`no_grad`)."""
     return _set_record(True)
 
@@ -95,7 +96,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def user_code_location() -> str:
     """``file:line`` of the innermost frame outside this package (where a node was made)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
         # The module name also catches package code generated with exec (file "<string>").

@@ -23,7 +23,7 @@ which turn the rule into source code).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,10 +60,11 @@ def stable_sigmoid(x: float) -> float:
 def _pow_const(a: float, k: float) -> float:
     if a < 0.0 and not float(k).is_integer():
         raise ValueError("a negative base needs an integer exponent")
-    return a**k
+    power: float = a**k  # real: a ≥ 0, or an integer k
+    return power
 
 
-def _pow_const_partials(a: Any, out: Any, k: float) -> tuple:
+def _pow_const_partials(a: Any, out: Any, k: float) -> tuple[Any, ...]:
     # k is a plain number, so these branches are decided at record/compile time. k = 0 and
     # k = 1 are written out because k·a^(k-1) would evaluate 0^-1 at a = 0 (x**0 and,
     # one order up, the recorded derivative of x**1 would fail there).
@@ -78,7 +79,8 @@ def _pow(a: float, b: float) -> float:
     if a <= 0.0:
         # The exponent's partial is out * log(a), which is real only for a > 0.
         raise ValueError("Value ** Value needs a positive base; use x ** number for a constant exponent")
-    return a**b
+    power: float = a**b  # real for a positive base
+    return power
 
 
 def _div(a: float, b: float) -> float:
@@ -118,12 +120,23 @@ class Op:
     symbol: str
     arity: int
     forward: Callable[..., float]
-    partials: Callable[..., tuple]
+    partials: Callable[..., tuple[Any, ...]]
     maths: str
     domain: str = "all real inputs"
     has_const: bool = False
     kink: Callable[..., float] | None = None
     infix: str | None = None
+
+    def partials_at(self, inputs: Sequence[Any], out: Any, const: float | None = None) -> tuple[Any, ...]:
+        """∂out/∂input for each input: the ``partials`` rule, given the constant only when the op
+        takes one. Inputs and ``out`` are floats, ``Value`` nodes or symbols alike.
+
+        >>> OPS["pow_const"].partials_at([3.0], 9.0, 2.0), OPS["exp"].partials_at([0.0], 1.0)
+        ((6.0,), (1.0,))
+        """
+        if self.has_const:
+            return tuple(self.partials(*inputs, out, const))
+        return tuple(self.partials(*inputs, out))
 
 
 def _table(*ops: Op) -> dict[str, Op]:

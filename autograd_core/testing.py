@@ -236,7 +236,7 @@ class RandomExpression:
         """Build the expression on ``xs`` (one ``Value`` or number per input) and return its output."""
         if len(xs) != self.n_inputs:
             raise ValueError(f"this expression takes {self.n_inputs} inputs, got {len(xs)}")
-        nodes: list[Any] = [x if isinstance(x, Value) else Value(x) for x in xs]
+        nodes: list[Value] = [x if isinstance(x, Value) else Value(x) for x in xs]
         for step in self.steps:
             operands = [nodes[ref] if isinstance(ref, int) else ref for ref in step.operands]
             nodes.append(apply_op(step.op, operands, step.const))
@@ -259,7 +259,7 @@ class RandomExpression:
         return "\n".join(lines)
 
 
-def _draw_step(draw: Callable, pool: list[float], reused: list[int], margin: float,
+def _draw_step(draw: st.DrawFn, pool: list[float], reused: list[int], margin: float,
                max_magnitude: float) -> tuple[Step, float] | None:
     """One new step on the pool of earlier node values, or None when no op is safe there.
 
@@ -283,7 +283,9 @@ def _draw_step(draw: Callable, pool: list[float], reused: list[int], margin: flo
         inputs = [pool[ref] if isinstance(ref, int) else ref for ref in refs]
         varying = [isinstance(ref, int) for ref in refs]
         if _well_inside(op, inputs, const, varying, margin, max_magnitude) and _records(op, refs, inputs, const):
-            return Step(op, refs, const), _forward(op, inputs, const)
+            out = _forward(op, inputs, const)
+            if out is not None:  # _well_inside ran the forward rule, so always
+                return Step(op, refs, const), out
     return None
 
 
@@ -339,7 +341,7 @@ def expression_dags(n_inputs: int | tuple[int, int] = (1, 4), max_ops: int = 12,
     as_int(max_ops, "max_ops", minimum=1)
 
     @st.composite
-    def draw_expression(draw: Callable) -> RandomExpression:
+    def draw_expression(draw: st.DrawFn) -> RandomExpression:
         inputs = draw(st.lists(finite_floats(min_value, max_value), min_size=low, max_size=high))
         pool = list(inputs)
         steps: list[Step] = []

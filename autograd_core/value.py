@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from .modes import _Mode, user_code_location
 from .ops import OPS, Op
@@ -79,7 +80,7 @@ def _node(data: float, op: Op | None, a: Value | None = None, b: Value | None = 
     return node
 
 
-def _domain_error(op: Op, args: tuple, error: Exception) -> Exception:
+def _domain_error(op: Op, args: tuple[float, ...], error: Exception) -> Exception:
     call = f"{op.name}({', '.join(repr(a) for a in args)})"
     if isinstance(error, ZeroDivisionError):
         return ZeroDivisionError(f"{call} divides by zero: {op.name} is defined for {op.domain}")
@@ -89,7 +90,7 @@ def _domain_error(op: Op, args: tuple, error: Exception) -> Exception:
     return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain} ({error})")
 
 
-def _checked_node(data: float, op: Op, parents: tuple, const: Any) -> Value:
+def _checked_node(data: float, op: Op, parents: tuple[Value, ...], const: float | None) -> Value:
     """Slow path of every op: no_grad leaves, anomaly checks, constants."""
     if _Mode.anomaly and not math.isfinite(data):
         # The new node has no label yet, so name the inputs by theirs.
@@ -101,7 +102,7 @@ def _checked_node(data: float, op: Op, parents: tuple, const: Any) -> Value:
     if not _Mode.record:
         return _node(data, None)
     node = _node(data, op, *parents)
-    if op.has_const:
+    if const is not None:
         node._const = const
     if _Mode.anomaly:
         node._origin = user_code_location()
@@ -134,25 +135,30 @@ def _unary_const(op: Op, a: Value, const: float) -> Value:
     return _checked_node(data, op, (a,), const)
 
 
-def _constant(x: Any) -> Any:
-    """A leaf for a plain number operand, or NotImplemented for anything else."""
+def _constant(x: Any) -> Value | None:
+    """A leaf for a plain number operand, or None for anything else."""
     if x.__class__ is float:
         return _node(x, None)
     if not _is_number(x):
-        return NotImplemented
+        return None
     return _node(float(x), None)
 
 
-def _binary(op: Op, a: Any, b: Any) -> Any:
+# What an operator method returns for an operand it does not handle, so Python tries the
+# other operand's reflected method (typed as a Value, as mypy types it inside dunders).
+_NOT_IMPLEMENTED = cast("Value", NotImplemented)
+
+
+def _binary(op: Op, a: Any, b: Any) -> Value:
     # Plain numbers on either side become constant leaves, as in micrograd.
     if not isinstance(a, Value):
         a = _constant(a)
-        if a is NotImplemented:
-            return NotImplemented
+        if a is None:
+            return _NOT_IMPLEMENTED
     if not isinstance(b, Value):
         b = _constant(b)
-        if b is NotImplemented:
-            return NotImplemented
+        if b is None:
+            return _NOT_IMPLEMENTED
     try:
         data = op.forward(a.data, b.data)
     except (ArithmeticError, ValueError) as error:
@@ -184,15 +190,15 @@ def make(op):
 _TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
 
 
-def _operator_method(op: Op) -> Any:
+def _operator_method(op: Op) -> Callable[[Value, Any], Value]:
     """``Value.__<op>__``: ``self <op.infix> other``, fast for two Values, else :func:`_binary`."""
     if op.infix not in ("+", "-", "*") or op.domain != _TOTAL_DOMAIN:
         raise ValueError(f"{op.name} has no inline fast path: use _binary")
-    namespace: dict = {}
+    namespace: dict[str, Any] = {}
     # A file name inside the package, so user_code_location() looks past these frames.
     filename = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<operators>")
     exec(compile(_OPERATOR_SOURCE.format(infix=op.infix), filename, "exec"), globals(), namespace)
-    method = namespace["make"](op)
+    method: Callable[[Value, Any], Value] = namespace["make"](op)
     method.__name__ = method.__qualname__ = f"__{op.name}__"
     method.__doc__ = f"self {op.infix} other: {op.maths}"
     return method
@@ -217,6 +223,15 @@ class Value:
     # per node is one more object for the cyclic garbage collector to track and scan,
     # which cost about a fifth of a training step's time. ``parents`` rebuilds the tuple.
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_const", "_pass_grad", "_origin")
+    data: float
+    grad: float
+    label: str
+    _op: Op | None  # None for a leaf
+    _a: Value | None  # first parent
+    _b: Value | None  # second parent
+    _const: float  # set only on nodes of an op with a constant
+    _pass_grad: float  # scratch gradient of the current backward pass
+    _origin: str  # where user code made the node, set only under detect_anomaly
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -235,7 +250,7 @@ class Value:
         return self._op.name if self._op is not None else ""
 
     @property
-    def parents(self) -> tuple:
+    def parents(self) -> tuple[Value, ...]:
         """The op's inputs, in order, duplicates kept (empty for a leaf)."""
         a = self._a
         if a is None:
@@ -261,17 +276,17 @@ class Value:
 
     # --- arithmetic -----------------------------------------------------------------------
     __add__ = _operator_method(_ADD)
-    def __radd__(self, other): return _binary(_ADD, other, self)  # other + self
+    def __radd__(self, other: Any) -> Value: return _binary(_ADD, other, self)  # other + self
     __sub__ = _operator_method(_SUB)
-    def __rsub__(self, other): return _binary(_SUB, other, self)  # other - self
+    def __rsub__(self, other: Any) -> Value: return _binary(_SUB, other, self)  # other - self
     __mul__ = _operator_method(_MUL)
-    def __rmul__(self, other): return _binary(_MUL, other, self)  # other * self
-    def __truediv__(self, other): return _binary(_DIV, self, other)
-    def __rtruediv__(self, other): return _binary(_DIV, other, self)  # other / self
-    def __neg__(self): return _unary(_NEG, self)
-    def __pos__(self): return self
+    def __rmul__(self, other: Any) -> Value: return _binary(_MUL, other, self)  # other * self
+    def __truediv__(self, other: Any) -> Value: return _binary(_DIV, self, other)
+    def __rtruediv__(self, other: Any) -> Value: return _binary(_DIV, other, self)  # other / self
+    def __neg__(self) -> Value: return _unary(_NEG, self)
+    def __pos__(self) -> Value: return self
 
-    def __pow__(self, other):
+    def __pow__(self, other: Any) -> Value:
         """``self ** other``: a constant exponent (``x ** 3``) or a Value one (``x ** y``, x > 0)."""
         if isinstance(other, Value):
             return _binary(_POW, self, other)
@@ -279,7 +294,7 @@ class Value:
             return NotImplemented
         return _unary_const(_POW_CONST, self, float(other))
 
-    def __rpow__(self, other): return _binary(_POW, other, self)  # other ** self
+    def __rpow__(self, other: Any) -> Value: return _binary(_POW, other, self)  # other ** self
 
     # --- elementary functions and activations -----------------------------------------
     def exp(self) -> Value:

@@ -309,9 +309,10 @@ def walkthrough(inputs: Sequence[float] = DEFAULT_INPUTS, target: float = DEFAUL
     >>> record.new_loss < record.loss
     True
     """
-    inputs = tuple(_check_inputs(inputs))
-    if any(isinstance(x, Value) for x in inputs):
+    x1, x2 = _check_inputs(inputs)
+    if isinstance(x1, Value) or isinstance(x2, Value):
         raise TypeError("walkthrough takes numbers for the inputs, not Values")
+    inputs = (x1, x2)
     target = _check_target(target)
     lr = check_state({"lr": lr}, ["lr"])["lr"]
     if lr <= 0:

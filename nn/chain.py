@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_core import Value, explain
+from autograd_core import OPS, Value, explain
 
 __all__ = ["Term", "Factor", "TextbookPath", "textbook_paths", "node_term", "fmt", "fmt_computed",
            "bracket_negative"]
@@ -202,10 +202,9 @@ def node_term(node: Value) -> Term:
 
 def _symbolic_partial(child: Value, input_index: int) -> Term:
     """∂child/∂(its input_index-th input) from the op table's rule, run on Terms."""
-    op = child._op
     inputs = [node_term(parent) for parent in child.parents]
     out = node_term(child)
-    partials = op.partials(*inputs, out, child.const) if op.has_const else op.partials(*inputs, out)
+    partials = OPS[child.op].partials_at(inputs, out, child.const)
     return _as_term(partials[input_index])
 
 

@@ -129,7 +129,8 @@ class _GraphStep:
     def __init__(self, model: Module, loss: Callable) -> None:
         self.model, self.loss = model, loss
 
-    def sample_loss(self, inputs: list[float], targets: list[float], scalar: bool) -> Value:
+    def sample_loss(self, inputs: Sequence[float | Value], targets: Sequence[float | Value],
+                    scalar: bool) -> Value:
         out = self.model(inputs)
         result = self.loss(out, targets[0] if scalar else targets)
         if not isinstance(result, Value):

@@ -197,7 +197,7 @@ def test_the_installed_console_script_runs_graph():
 # --- the landscape command --------------------------------------------------------------------------
 
 def test_landscape_list_names_every_picture(capsys):
-    from viz.gallery import GALLERY
+    from commands.gallery import GALLERY
 
     status, out, _ = run(["landscape", "--list"], capsys)
     assert status == 0

@@ -1,23 +1,28 @@
-"""The ``graph`` and ``landscape`` subcommands of ``autograd-core``.
+"""The ``graph`` subcommand of ``autograd-core`` (it needs only viz and the engine).
 
 ``autograd-core graph "x * y + sigmoid(x)" --at x=1.5 y=-2 --highlight x -o out.svg``
-records the expression on the engine, runs backward and draws the graph;
-``autograd-core landscape NAME -o FILE`` draws one picture of the landscape gallery.
+records the expression on the engine, runs backward and draws the graph.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-__all__ = ["register_graph", "register_landscape", "run_graph", "run_landscape"]
+__all__ = ["register_graph", "run_graph", "picture_format"]
 
 
-def _format_of(path: Path) -> str:
-    suffix = path.suffix.lower().lstrip(".")
+def picture_format(path: str | os.PathLike) -> str:
+    """The picture format a file name asks for, from its suffix (the command line's one rule).
+
+    >>> picture_format("graph.PNG")
+    'png'
+    """
+    suffix = Path(path).suffix.lower().lstrip(".")
     if not suffix:
-        raise ValueError(f"cannot tell the picture format from {str(path)!r}: end it in .svg, .png or .pdf")
+        raise ValueError(f"cannot tell the picture format from {os.fspath(path)!r}: end it in .svg, .png or .pdf")
     return suffix
 
 
@@ -25,18 +30,19 @@ def run_graph(args: argparse.Namespace) -> int:
     """Build the expression, run backward, draw it; DOT source to stdout when no ``-o``."""
     from autograd_core.files import write_atomically
 
-    from .expression import build_expression, parse_assignments
+    from .expression import build_expression, fold_name, parse_assignments
     from .graph import draw_graph, render
 
     root, _leaves = build_expression(args.expression, parse_assignments(args.at or []))
     root.backward()
-    options = {"highlight": args.highlight or None, "show_partials": not args.no_partials,
+    highlight = [fold_name(name) for name in args.highlight or []]  # as the expression's names are
+    options = {"highlight": highlight or None, "show_partials": not args.no_partials,
                "rankdir": args.rankdir}
     if args.output is None:
         sys.stdout.write(draw_graph(root, **options).source)
         return 0
     target = Path(args.output)
-    fmt = _format_of(target)
+    fmt = picture_format(target)
     if fmt in ("dot", "gv"):
         write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
     else:
@@ -61,7 +67,9 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
             f"EXPR may use names, numbers, + - * / **, unary minus, parentheses and the functions "
             f"{', '.join(FUNCTIONS)}; nothing else is accepted (it is parsed, never evaluated as Python), "
             f"and at most {MAX_LENGTH} characters."))
-    parser.add_argument("expression", metavar="EXPR", help='for example "x * y + sigmoid(x)"')
+    parser.dash_positional = True  # "-x*y" is an expression, not an unknown option
+    parser.add_argument("expression", metavar="EXPR",
+                        help='for example "x * y + sigmoid(x)"; it may start with a minus ("-x*y")')
     parser.add_argument("--at", nargs="+", metavar="NAME=NUMBER", help="the value of each name in EXPR")
     parser.add_argument("--highlight", nargs="+", metavar="NAME",
                         help="draw the paths carrying these inputs' gradients in colour, the rest grey")
@@ -73,41 +81,3 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="stop Graphviz's dot after this long (default 60)")
     parser.set_defaults(func=run_graph)
-
-
-def run_landscape(args: argparse.Namespace) -> int:
-    """List the gallery, or draw one of its pictures."""
-    from .gallery import GALLERY, draw_gallery_picture
-
-    if args.list or args.name is None:
-        width = max(len(name) for name in GALLERY)
-        for name, entry in GALLERY.items():
-            print(f"{name:<{width}}  {entry.description}")
-        return 0 if args.list else 2
-    if args.output is None:
-        raise ValueError("say where to write the picture with -o FILE (.png, .svg or .pdf)")
-    try:
-        target = draw_gallery_picture(args.name, args.output, dpi=args.dpi)
-    except ImportError as error:
-        # matplotlib (the plot extra) missing: one line saying what to install, not a traceback.
-        print(f"autograd-core landscape: error: {error}", file=sys.stderr)
-        return 1
-    print(f"wrote {target}")
-    return 0
-
-
-def register_landscape(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``landscape`` subcommand."""
-    from .gallery import GALLERY
-
-    names = "\n".join(f"  {name}: {entry.description}" for name, entry in GALLERY.items())
-    parser = subparsers.add_parser(
-        "landscape", help="draw a loss landscape from the gallery",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=f"Draw one picture of the loss-landscape gallery (needs matplotlib: the plot extra).\n\n"
-                    f"NAME is one of:\n{names}")
-    parser.add_argument("name", metavar="NAME", nargs="?", choices=list(GALLERY), help="which picture")
-    parser.add_argument("-o", "--output", metavar="FILE", help="picture to write (.png, .svg or .pdf)")
-    parser.add_argument("--dpi", type=int, default=100, help="dots per inch of a .png (default 100)")
-    parser.add_argument("--list", action="store_true", help="list the pictures and exit")
-    parser.set_defaults(func=run_landscape)

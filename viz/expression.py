@@ -18,12 +18,13 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import unicodedata
 from collections.abc import Mapping
 
 from autograd_core import OPS, Value, topological_order
 
 __all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_NODES", "parse_expression",
-           "build_expression", "parse_assignments"]
+           "build_expression", "parse_assignments", "fold_name"]
 
 MAX_LENGTH = 2000
 """Longest expression accepted, in characters."""
@@ -130,7 +131,7 @@ def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
     """The value of an already checked tree: numbers stay floats until they meet a Value."""
     if isinstance(node, ast.Expression):
         return _evaluate(node.body, leaves)
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         return _number(node.value)
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
@@ -141,11 +142,14 @@ def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
     if isinstance(node, ast.UnaryOp):
         operand = _evaluate(node.operand, leaves)
         return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         argument = _evaluate(node.args[0], leaves)
         if not isinstance(argument, Value):
             argument = Value(argument)
-        return getattr(argument, node.func.id)()
+        result: Value = getattr(argument, node.func.id)()
+        return result
+    if not isinstance(node, ast.BinOp):  # _check_node lets nothing else through
+        raise ExpressionError(f"cannot evaluate {type(node).__name__}")
     left, right = _evaluate(node.left, leaves), _evaluate(node.right, leaves)
     if isinstance(node.op, ast.Pow) and isinstance(right, Value) and _is_constant(right, leaves):
         right = right.data  # x ** (6/2) is x ** number (pow_const), which allows a negative x
@@ -171,7 +175,7 @@ def _number(literal: int | float) -> float:
     return value
 
 
-def _apply(op: type, left: Value | float, right: Value | float) -> Value:
+def _apply(op: type, left: Value | float, right: Value | float) -> Value | float:
     if op is ast.Add:
         return left + right
     if op is ast.Sub:
@@ -205,6 +209,16 @@ def build_expression(text: str, at: Mapping[str, float]) -> tuple[Value, dict[st
     return root, leaves
 
 
+def fold_name(name: str) -> str:
+    """``name`` as Python's parser reads an identifier (NFKC: fullwidth ``ｘ`` is ``x``), so a
+    name given on the command line matches the same name in the expression.
+
+    >>> fold_name("ｘ１")
+    'x1'
+    """
+    return unicodedata.normalize("NFKC", name)
+
+
 def parse_assignments(items: list[str]) -> dict[str, float]:
     """``["x=1.5", "y=-2"]`` as ``{"x": 1.5, "y": -2.0}``, with a clear error for anything else.
 
@@ -214,7 +228,7 @@ def parse_assignments(items: list[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         name, sep, number = item.partition("=")
-        name = name.strip()
+        name = fold_name(name.strip())
         if not sep or not name.isidentifier():
             raise ExpressionError(f"--at expects NAME=NUMBER, got {item!r}")
         _check_name(name)

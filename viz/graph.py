@@ -37,7 +37,7 @@ from typing import Any
 
 import graphviz
 
-from autograd_core import Value, as_int, local_partials, node_names, topological_order
+from autograd_core import OPS, Value, as_int, local_partials, node_names, topological_order
 from autograd_core.files import write_atomically
 
 __all__ = [
@@ -201,10 +201,8 @@ def _record_label(name: str, data: float, grad: float | None, border: str, fill:
 
 
 def _op_text(node: Value) -> str:
-    op = node._op
-    if op.has_const:
-        return f"{op.symbol}{_fmt(node._const)}"
-    return op.symbol
+    symbol, const = OPS[node.op].symbol, node.const
+    return symbol if const is None else f"{symbol}{_fmt(const)}"
 
 
 class _Style:

@@ -280,7 +280,8 @@ def neuron_filters(model: Any) -> list[list[Value]]:
     if not callable(named):
         raise TypeError(f"cannot find neurons in a {type(model).__name__}: give it named_parameters() "
                         "or pass the filters (lists of weight Values) yourself")
-    filters, current = [], []
+    filters: list[list[Value]] = []
+    current: list[Value] = []
     for name, parameter in named():
         if name.rsplit(".", 1)[-1].startswith("b"):
             if current:

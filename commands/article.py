@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 
-from .article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
-from .chain import fmt
-from .losses import squared_error
-from .optim import SGD
-from .train import fit
+from nn.article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
+from nn.chain import fmt
+from nn.losses import squared_error
+from nn.optim import SGD
+from nn.train import fit
+from viz import render
+from viz.cli import picture_format
 
 __all__ = ["register", "run_article", "training_table"]
 
@@ -41,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"the two inputs (default {DEFAULT_INPUTS[0]} {DEFAULT_INPUTS[1]})")
     parser.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="T",
                         help=f"the target output (default {DEFAULT_TARGET})")
-    parser.add_argument("--svg", metavar="PATH", help="also draw the chain-rule graph (needs viz)")
+    parser.add_argument("--svg", metavar="PATH",
+                        help="also draw the chain-rule graph, in the format the suffix names (.svg, .png, .pdf)")
     parser.set_defaults(func=run_article)
 
 
@@ -63,21 +65,13 @@ def training_table(weights: dict | None, inputs: tuple, target: float, lr: float
 
 
 def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> int:
-    try:
-        import viz
-    except ImportError:
-        viz = None
-    render = getattr(viz, "render", None)
-    if render is None:
-        print("autograd-core article: --svg needs the viz package's render(), which is not "
-              "installed yet; the walkthrough above is complete without it", file=sys.stderr)
-        return 1
+    """Draw the chain-rule graph to ``path`` in the format its suffix names (.svg, .png, .pdf)."""
     model = article_network(weights)
     loss, _ = model.loss(inputs, target)
     loss.backward()  # so the drawing shows every gradient
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     # Top to bottom, like the README's picture: left to right, 47 values make a strip 17 pages wide.
-    written = render(loss, path, highlight=[model.params["w5"]], rankdir="TB")
+    written = render(loss, path, format=picture_format(path), highlight=[model.params["w5"]], rankdir="TB")
     print(f"\nThe chain-rule graph (w5's paths highlighted) is in {written}")
     return 0
 

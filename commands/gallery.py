@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from autograd_core import Value
-
-from . import landscape as ls
+from nn import schedules
+from nn.article import DEFAULT_LR, article_network
+from nn.data import housing
+from nn.optim import SGD
+from viz import landscape
 
 __all__ = ["GALLERY", "GalleryEntry", "draw_gallery_picture", "two_minima", "TWO_MINIMA_START",
            "regression_mse", "valley", "minibatch_paths", "schedule_paths", "gradient_descent"]
@@ -48,8 +51,6 @@ def saddle(x: Any, y: Any) -> Any:
 
 def regression_data() -> list:
     """The linear-regression examples: nn.data.housing's 50 lots (area -> price)."""
-    from nn.data import housing
-
     return housing(50, seed=0)
 
 
@@ -70,8 +71,6 @@ def regression_mse(data: Sequence) -> Callable[[Any, Any], Any]:
 
 def gradient_descent(lr: float) -> Callable[[list[Value]], Any]:
     """An optimizer factory for :func:`viz.landscape.descend`: plain SGD from nn.optim."""
-    from nn.optim import SGD
-
     return lambda params: SGD(params, lr=lr)
 
 
@@ -82,8 +81,6 @@ def minibatch_paths(data: Sequence, start: tuple[float, float], lr: float, epoch
     Every run sees the same shuffles (``random.Random(seed)``) and the same number of
     epochs; a batch's loss is the mean squared error over its examples.
     """
-    from nn.optim import SGD
-
     paths = {}
     for name, size in batch_sizes.items():
         w, b = Value(start[0], label="w"), Value(start[1], label="b")
@@ -103,25 +100,23 @@ def minibatch_paths(data: Sequence, start: tuple[float, float], lr: float, epoch
     return paths
 
 
-def schedules(steps: int) -> dict[str, Callable[[int], float]]:
+def valley_schedules(steps: int) -> dict[str, Callable[[int], float]]:
     """One of each of nn.schedules' step-indexed schedules, tuned to ``steps`` steps of :func:`valley`."""
-    from nn import schedules as s
-
     quarter = max(1, steps // 4)
     return {
-        "constant": s.ConstantLR(0.4),
-        "step decay": s.StepDecay(0.4, step_size=quarter, gamma=0.5),
-        "exponential": s.ExponentialDecay(0.4, gamma=0.95),
-        "cosine": s.CosineAnnealing(0.4, t_max=steps),
-        "cosine restarts": s.CosineWarmRestarts(0.4, t_0=quarter),
-        "cyclic": s.CyclicLR(0.05, 0.45, step_size=max(1, steps // 6)),
+        "constant": schedules.ConstantLR(0.4),
+        "step decay": schedules.StepDecay(0.4, step_size=quarter, gamma=0.5),
+        "exponential": schedules.ExponentialDecay(0.4, gamma=0.95),
+        "cosine": schedules.CosineAnnealing(0.4, t_max=steps),
+        "cosine restarts": schedules.CosineWarmRestarts(0.4, t_0=quarter),
+        "cyclic": schedules.CyclicLR(0.05, 0.45, step_size=max(1, steps // 6)),
     }
 
 
 def schedule_paths(steps: int, start: tuple[float, float]) -> dict[str, list]:
-    """SGD on :func:`valley` under each of :func:`schedules`."""
-    return {name: ls.descend(valley, start, gradient_descent(0.0), steps, schedule=schedule)
-            for name, schedule in schedules(steps).items()}
+    """SGD on :func:`valley` under each of :func:`valley_schedules`."""
+    return {name: landscape.descend(valley, start, gradient_descent(0.0), steps, schedule=schedule)
+            for name, schedule in valley_schedules(steps).items()}
 
 
 # --- the pictures --------------------------------------------------------------------------------
@@ -130,12 +125,12 @@ def draw_bowl() -> Any:
     """Linear regression's MSE over (w, b): one bowl, arrows toward its single minimum."""
     data = regression_data()
     f = regression_mse(data)
-    figure = ls.new_figure(11, 4.6)
-    path = ls.descend(f, (-0.5, 4.0), gradient_descent(0.6), 150)
-    flat = ls.plot_contour(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 1), log_levels=True,
+    figure = landscape.new_figure(11, 4.6)
+    path = landscape.descend(f, (-0.5, 4.0), gradient_descent(0.6), 150)
+    flat = landscape.plot_contour(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 1), log_levels=True,
                            paths={"gradient descent, lr 0.6": path}, critical=True,
                            title="MSE of a line fit: a convex bowl")
-    solid = ls.plot_surface(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 2, projection="3d"),
+    solid = landscape.plot_surface(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 2, projection="3d"),
                             paths={"gradient descent": path}, title="the same bowl in 3-D")
     for ax in (flat, solid):
         ax.set_xlabel("w (slope)")
@@ -145,10 +140,10 @@ def draw_bowl() -> Any:
 
 def draw_two_minima() -> Any:
     """Gradient descent from (1.6, 0.5) ends in the worse of two minima."""
-    figure = ls.new_figure(7.5, 5.2)
-    path = ls.descend(two_minima, TWO_MINIMA_START, gradient_descent(0.05), 80)
+    figure = landscape.new_figure(7.5, 5.2)
+    path = landscape.descend(two_minima, TWO_MINIMA_START, gradient_descent(0.05), 80)
     end = path[-1]
-    ls.plot_contour(two_minima, (-2.0, 2.0), (-1.5, 1.5), ax=figure.add_subplot(), levels=30,
+    landscape.plot_contour(two_minima, (-2.0, 2.0), (-1.5, 1.5), ax=figure.add_subplot(), levels=30,
                     paths={f"GD from {TWO_MINIMA_START}: ends at f={two_minima(*end):.2f}": path},
                     critical=True, title="two local minima: descent keeps to the nearer, worse one")
     return figure
@@ -156,22 +151,22 @@ def draw_two_minima() -> Any:
 
 def draw_saddle() -> Any:
     """x² - y²: descent slides toward the saddle along x, then escapes along y."""
-    figure = ls.new_figure(11, 4.6)
-    path = ls.descend(saddle, (1.8, 0.02), gradient_descent(0.1), 30)
-    ls.plot_contour(saddle, (-2.0, 2.0), (-2.0, 2.0), ax=figure.add_subplot(1, 2, 1), paths={"GD": path},
+    figure = landscape.new_figure(11, 4.6)
+    path = landscape.descend(saddle, (1.8, 0.02), gradient_descent(0.1), 30)
+    landscape.plot_contour(saddle, (-2.0, 2.0), (-2.0, 2.0), ax=figure.add_subplot(1, 2, 1), paths={"GD": path},
                     critical=True, title="a saddle: x² − y²")
-    ls.plot_surface(saddle, (-2.0, 2.0), (-2.0, 2.0), ax=figure.add_subplot(1, 2, 2, projection="3d"),
+    landscape.plot_surface(saddle, (-2.0, 2.0), (-2.0, 2.0), ax=figure.add_subplot(1, 2, 2, projection="3d"),
                     paths={"GD": path}, title="the saddle in 3-D")
     return figure
 
 
 def draw_large_lr() -> Any:
     """The same valley at three step sizes: smooth, bouncing across it, and diverging."""
-    figure = ls.new_figure(8, 5)
+    figure = landscape.new_figure(8, 5)
     start = (-4.5, 1.5)
-    paths = {f"lr {lr}{note}": ls.descend(valley, start, gradient_descent(lr), steps)
+    paths = {f"lr {lr}{note}": landscape.descend(valley, start, gradient_descent(lr), steps)
              for lr, steps, note in ((0.1, 40, ""), (0.46, 40, ": bounces"), (0.52, 8, ": diverges"))}
-    ls.plot_contour(valley, (-5.0, 5.0), (-2.5, 2.5), ax=figure.add_subplot(), log_levels=True, arrows=0,
+    landscape.plot_contour(valley, (-5.0, 5.0), (-2.5, 2.5), ax=figure.add_subplot(), log_levels=True, arrows=0,
                     paths=paths, title="too large a learning rate bounces across the valley (stable: lr < 0.5)")
     return figure
 
@@ -179,15 +174,15 @@ def draw_large_lr() -> Any:
 def draw_schedules() -> Any:
     """Each schedule's learning rate (left) and its path down the valley (right)."""
     steps = 40
-    figure = ls.new_figure(12, 4.8)
+    figure = landscape.new_figure(12, 4.8)
     left = figure.add_subplot(1, 2, 1)
-    for (name, schedule), colour in zip(schedules(steps).items(), ls.PATH_COLOURS, strict=False):
+    for (name, schedule), colour in zip(valley_schedules(steps).items(), landscape.PATH_COLOURS, strict=False):
         left.plot(range(steps), [schedule(k) for k in range(steps)], label=name, color=colour)
     left.set_xlabel("step")
     left.set_ylabel("learning rate")
     left.set_title("learning-rate schedules")
     left.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)  # off the lines
-    ls.plot_contour(valley, (-5.0, 1.0), (-2.0, 2.0), ax=figure.add_subplot(1, 2, 2), log_levels=True,
+    landscape.plot_contour(valley, (-5.0, 1.0), (-2.0, 2.0), ax=figure.add_subplot(1, 2, 2), log_levels=True,
                     arrows=0, paths=schedule_paths(steps, (-4.5, 1.5)), title=f"SGD on the valley, {steps} steps")
     return figure
 
@@ -197,8 +192,8 @@ def draw_batches() -> Any:
     data = regression_data()
     paths = minibatch_paths(data, (-0.5, 4.0), lr=0.3, epochs=10,
                             batch_sizes={"batch (50)": 50, "mini-batch (10)": 10, "stochastic (1)": 1})
-    figure = ls.new_figure(8, 5.5)
-    ax = ls.plot_contour(regression_mse(data), (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(),
+    figure = landscape.new_figure(8, 5.5)
+    ax = landscape.plot_contour(regression_mse(data), (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(),
                          log_levels=True, arrows=0, paths=paths,
                          title="10 epochs of linear regression: 10, 50 and 500 updates")
     ax.set_xlabel("w (slope)")
@@ -212,23 +207,20 @@ ARTICLE_TRAINING_STEPS = 300
 def article_loss_and_filters(steps: int = ARTICLE_TRAINING_STEPS) -> tuple[Callable[[], Value], list]:
     """The article network's loss E on its example after ``steps`` SGD steps (lr 0.5, the
     article's rate), and its neurons' incoming weights as filters."""
-    from nn.article import DEFAULT_LR, article_network
-    from nn.optim import SGD
-
     model = article_network()
     opt = SGD(model.parameters(), lr=DEFAULT_LR)
     for _ in range(steps):
         opt.zero_grad()
         model.loss()[0].backward()
         opt.step()
-    return (lambda: model.loss()[0]), ls.neuron_filters(model)
+    return (lambda: model.loss()[0]), landscape.neuron_filters(model)
 
 
 def draw_article_slice() -> Any:
     """The article network's loss on a random filter-normalised plane through its weights."""
     loss, filters = article_loss_and_filters()
-    alphas, betas, Z = ls.loss_slice(loss, filters, span=1.5, n=31, seed=0)
-    return ls.plot_slice(alphas, betas, Z, centre=f"weights after {ARTICLE_TRAINING_STEPS} SGD steps", log=True,
+    alphas, betas, Z = landscape.loss_slice(loss, filters, span=1.5, n=31, seed=0)
+    return landscape.plot_slice(alphas, betas, Z, centre=f"weights after {ARTICLE_TRAINING_STEPS} SGD steps", log=True,
                          title="the article network's log10 E on a random filter-normalised plane "
                                "through its trained weights (Li et al., 2018)")
 
@@ -259,5 +251,5 @@ def draw_gallery_picture(name: str, path: str | os.PathLike, dpi: int = 100) -> 
         raise ValueError(f"no landscape named {name!r}: choose one of {', '.join(GALLERY)}")
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not 10 <= dpi <= 1000:
         raise ValueError(f"dpi must be an int from 10 to 1000, got {dpi!r}")
-    ls.require_matplotlib()
-    return ls.save_figure(GALLERY[name].draw(), path, dpi=dpi)
+    landscape.require_matplotlib()
+    return landscape.save_figure(GALLERY[name].draw(), path, dpi=dpi)
