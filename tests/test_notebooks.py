@@ -111,7 +111,7 @@ def test_readme_links_every_notebook_with_a_picture():
     learn = readme.split("## Learn", 1)[1].split("\n## ", 1)[0]
     for path in NOTEBOOKS:
         assert f"(notebooks/{path.name})" in learn, path.name
-    pictures = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", learn)
+    pictures = re.findall(r'<img src="([^"]+)"', learn)
     assert len(pictures) == len(NOTEBOOKS)
     for picture in pictures:
         assert (ROOT / picture).is_file(), picture
