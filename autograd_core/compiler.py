@@ -146,6 +146,7 @@ class _Graph:
 
     def __init__(self, root: Value, placeholders: list[Value], params: list[tuple[str, Value]]) -> None:
         self.root = root
+        self.pairs = params
         self.order = topological_order(root)
         self.placeholders = placeholders
         self.param_index = {param: index for index, (_, param) in enumerate(params)}
@@ -366,19 +367,40 @@ def _emit_forward(parts: _Parts) -> str:
                     _argument_check(parts.args))
 
 
-def _namespace(graph: _Graph, params: list[Value]) -> dict[str, Any]:
+def _namespace(param_names: list[str], params: list[Value]) -> dict[str, Any]:
     namespace: dict[str, Any] = {identifier(name, "op"): op.forward for name, op in OPS.items()}
     # The partial rules' log and step are the log and step ops' float rules.
     namespace["log"], namespace["step"] = OPS["log"].forward, OPS["step"].forward
-    namespace.update({f"param_{graph.names[p]}": p for p in params}, _mode=_Mode,
+    namespace.update({f"param_{name}": p for name, p in zip(param_names, params, strict=True)}, _mode=_Mode,
                      __builtins__={name: getattr(builtins, name) for name in _BUILTINS})
     return namespace
 
 
+# Bytecode of recent sources, so that copies of a step (unpickled in a worker once per task)
+# compile each source once per process. Few entries: a large loss's bytecode is tens of MB.
+_BYTECODE: dict[str, Any] = {}
+_BYTECODE_ENTRIES = 6
+
+
 def _define(source: str, name: str, namespace: dict[str, Any]) -> Any:
     """The function ``name`` that ``source`` defines (untyped: it is generated code)."""
-    exec(builtins.compile(source, f"<autograd_core.compile {name}>", "exec"), namespace)
+    code = _BYTECODE.pop(source, None)
+    if code is None:
+        code = builtins.compile(source, f"<autograd_core.compile {name}>", "exec")
+    _BYTECODE[source] = code  # most recent last
+    while len(_BYTECODE) > _BYTECODE_ENTRIES:
+        del _BYTECODE[next(iter(_BYTECODE))]
+    exec(code, namespace)
     return namespace.pop(name)
+
+
+def _unpickled_step(state: dict[str, Any]) -> CompiledStep:
+    """A :class:`CompiledStep` from its pickled state; its graph is named again only if the
+    eager engine is needed (``detect_anomaly()``, errors)."""
+    step = CompiledStep.__new__(CompiledStep)
+    step.__dict__.update(state, _graph=None)
+    step._define_lazily()
+    return step
 
 
 def _replay(graph: _Graph, args: tuple[Any, ...], values: Sequence[float] | None = None) -> float:
@@ -436,22 +458,44 @@ class CompiledStep:
     """
 
     def __init__(self, graph: _Graph, params: list[Value], name: str) -> None:
-        """Generate and define the step's functions; ``name`` is the traced function's name."""
+        """Generate the step's sources; ``name`` is the traced function's name. Each source is
+        compiled to bytecode on first use (a 65,000-node loss takes seconds per source)."""
         self.params = list(params)
         self.arg_names = [graph.names[node] for node in graph.placeholders]
         self.n_nodes = len(graph.order)
-        self._graph = graph
+        self._graph: _Graph | None = graph
+        self._traced = (graph.root, graph.placeholders, graph.pairs)
         self._name = name
         parts = _Parts(graph)
         self.source, self.many_source = _emit_step(parts), _emit_many(parts)
         self.forward_source = _emit_forward(parts)
-        namespace = _namespace(graph, params)
+        self._param_names = [graph.names[p] for p in params]
+        self._define_lazily()
+
+    def _define_lazily(self) -> None:
+        # Each generated function starts as a stand-in that compiles it, replaces itself and runs it.
+        self._compiled: Callable[..., float] = lambda *args: self._define("compiled")(*args)
+        self._compiled_many: Callable[[list[Any] | tuple[Any, ...]], list[float]] = (
+            lambda rows: self._define("compiled_many")(rows))
+        self._forward: Callable[..., float] = lambda values, *args: self._define("forward")(values, *args)
+
+    def _define(self, kind: str) -> Any:
+        source = {"compiled": self.source, "compiled_many": self.many_source, "forward": self.forward_source}[kind]
+        namespace = _namespace(self._param_names, self.params)
         namespace.update(_eager=self._eager, _eager_many=self._eager_many,
                          _eager_forward=self._eager_forward, _floats=self._floats)
-        self._compiled: Callable[..., float] = _define(self.source, "compiled", namespace)
-        self._compiled_many: Callable[[list[Any] | tuple[Any, ...]], list[float]] = _define(
-            self.many_source, "compiled_many", namespace)
-        self._forward: Callable[..., float] = _define(self.forward_source, "forward", namespace)
+        function = _define(source, kind, namespace)
+        setattr(self, {"compiled": "_compiled", "compiled_many": "_compiled_many", "forward": "_forward"}[kind],
+                function)
+        return function
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and deep-copy) the traced graph, the parameters and the sources: the copy
+        recompiles nothing that this process has already compiled."""
+        state = {"params": self.params, "arg_names": self.arg_names, "n_nodes": self.n_nodes,
+                 "_traced": self._traced, "_name": self._name, "_param_names": self._param_names,
+                 "source": self.source, "many_source": self.many_source, "forward_source": self.forward_source}
+        return _unpickled_step, (state,)
 
     def __call__(self, *args: float) -> float:
         """The loss at ``args`` and the parameters' current ``.data``; adds d loss/d p into
@@ -483,14 +527,19 @@ class CompiledStep:
                 f"{self.n_nodes} nodes)")
 
     # --- the eager engine, for detect_anomaly() and errors -----------------------------------
+    def _traced_graph(self) -> _Graph:
+        if self._graph is None:  # unpickled: named again, the same names as when traced
+            self._graph = _Graph(*self._traced)
+        return self._graph
+
     def _eager(self, *args: Any) -> float:
-        return _replay(self._graph, args)
+        return _replay(self._traced_graph(), args)
 
     def _eager_many(self, rows: list[Sequence[float]]) -> list[float]:
         return [self._compiled(*row) for row in rows]
 
     def _eager_forward(self, values: list[float], *args: Any) -> float:
-        return _replay(self._graph, args, values)
+        return _replay(self._traced_graph(), args, values)
 
     def _floats(self, *args: Any) -> tuple[float, ...]:
         return tuple(as_float(arg, f"argument {name}") for arg, name in zip(args, self.arg_names, strict=True))

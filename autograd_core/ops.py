@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Op", "OPS", "log", "step", "stable_sigmoid"]
+__all__ = ["Op", "OPS", "log", "op_named", "step", "stable_sigmoid"]
 
 
 def log(x: Any) -> Any:
@@ -137,6 +137,26 @@ class Op:
         if self.has_const:
             return tuple(self.partials(*inputs, out, const))
         return tuple(self.partials(*inputs, out))
+
+    def __reduce__(self) -> Any:
+        """Pickle (and deep-copy) an op of the table by its name, so a graph's nodes unpickle
+        onto this process's own op records (their rules are lambdas, which pickle cannot
+        write); an op outside the table pickles field by field, when its rules can."""
+        if OPS.get(self.name) is self:
+            return op_named, (self.name,)
+        return Op, tuple(getattr(self, field) for field in self.__dataclass_fields__)
+
+
+def op_named(name: str) -> Op:
+    """The op of the table called ``name``: how pickled graphs find their ops again.
+
+    >>> op_named("mul") is OPS["mul"]
+    True
+    """
+    if name not in OPS:
+        raise ValueError(f"no op named {name!r} in autograd_core.OPS: the graph was pickled by a "
+                         f"program that registered it; register it here too before unpickling")
+    return OPS[name]
 
 
 def _table(*ops: Op) -> dict[str, Op]:

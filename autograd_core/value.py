@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import threading
 from collections.abc import Callable
 from typing import Any, cast
 
+from .graph import topological_order
 from .modes import _Mode, user_code_location
 from .ops import OPS, Op
 
@@ -204,6 +206,53 @@ def _operator_method(op: Op) -> Callable[[Value, Any], Value]:
     return method
 
 
+# --- pickle and deepcopy: a whole graph, without recursion -----------------------------------------
+# pickle and deepcopy recurse into an object's arguments, so a node written with its parents
+# would recurse once per level: a 10,000-op chain would hit the recursion limit. Instead the
+# node pickled first writes every node above it, in topological order (parents first), as its
+# first argument; each of those then finds its parents already written and refers to them.
+# The ids of the nodes written that way are kept per thread until the next graph is pickled;
+# a stale id (an object since freed) only costs recursion, never a wrong graph.
+_preloading = threading.local()
+
+
+def _restore(_earlier: Any, data: float, grad: float, label: str, op: Op | None, a: Value | None,
+             b: Value | None, const: Any) -> Value:
+    """A node from its pickled fields (``_earlier``: the nodes above it, already restored)."""
+    node = _node(data, op, a, b)
+    node.grad = grad
+    node.label = label
+    if const is not None:
+        node._const = const
+    return node
+
+
+def _deepcopy(root: Value, memo: dict[int, Any]) -> Value:
+    """A copy of the graph above ``root``, one loop over its topological order (``copy.deepcopy``
+    would recurse per level, and call ``__reduce__`` per node)."""
+    for node in topological_order(root):
+        if id(node) not in memo:
+            a, b = node._a, node._b
+            const = node._const if node._op is not None and node._op.has_const else None
+            memo[id(node)] = _restore(None, node.data, node.grad, node.label, node._op,
+                                      None if a is None else memo[id(a)], None if b is None else memo[id(b)], const)
+    copied: Value = memo[id(root)]
+    return copied
+
+
+def _reduce(node: Value) -> tuple[Any, ...]:
+    """``(_restore, fields)`` of ``node``: its ancestors first unless the graph being written has them."""
+    pending = getattr(_preloading, "ids", None)
+    earlier = None
+    if pending is not None and id(node) in pending:
+        pending.discard(id(node))
+    elif node._a is not None:
+        earlier = topological_order(node)[:-1]
+        _preloading.ids = {id(other) for other in earlier}
+    const = node._const if node._op is not None and node._op.has_const else None
+    return _restore, (earlier, node.data, node.grad, node.label, node._op, node._a, node._b, const)
+
+
 class Value:
     """A scalar node of a computation graph.
 
@@ -274,6 +323,14 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """pickle and ``copy.deepcopy`` take the whole graph above the node (any depth), its ops
+        by their name in the op table; ``data``, ``grad``, ``label`` and constants are kept."""
+        return _reduce(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        return _deepcopy(self, memo)
+
     # --- arithmetic -----------------------------------------------------------------------
     __add__ = _operator_method(_ADD)
     def __radd__(self, other: Any) -> Value: return _binary(_ADD, other, self)  # other + self
@@ -334,8 +391,6 @@ class Value:
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on every node of this graph."""
-        from .graph import topological_order
-
         for node in topological_order(self):
             node.grad = 0.0
 
