@@ -26,7 +26,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import compiled, handwritten, systems
+from . import compiled, gpt_step, handwritten, systems
 from .workloads import (
     LR_ARTICLE,
     LR_MOONS,
@@ -317,6 +317,44 @@ def run_w4(backends: dict[str, Backend], report: Report, n: int) -> None:
         gc.collect()
 
 
+def run_w6(report: Report, rounds: int) -> None:
+    """W6: the tiny GPT's training step on every engine (same model code), then a breakdown."""
+    found = gpt_step.engines()
+    report.notes.append(gpt_step.check_agreement(found))
+    candidates = [Candidate(key, engine.step) for key, engine in found.items()]
+    # The breakdown: forward alone and forward + backward (each block also frees its graphs),
+    # and the model code on plain floats, the floor for any engine running this code.
+    for key in ("ours", "baseline"):
+        candidates += [Candidate(f"{key} forward", found[key].forward),
+                       Candidate(f"{key} forward+backward", found[key].forward_backward),
+                       Candidate(f"{key} Adam", found[key].adam)]
+    candidates.append(Candidate("floor forward", gpt_step.floor_forward()))
+    alternate(candidates, rounds)
+    times = {c.name: c.median for c in candidates}
+    base = times["baseline"]
+    row = "W6: tiny GPT step (forward, backward, Adam), default sizes, one name"
+    for key in found:
+        text = fmt_time(times[key])
+        report.cell(row, key, text if key == "baseline" else f"{text} ({times[key] / base:.2f}× baseline)")
+    sizes = {key: gpt_step.graph_size(engine) for key, engine in found.items()}
+    nodes, per_node = sizes["ours"]
+    report.cell("W6: nodes per step; bytes per node (tracemalloc)", "ours", f"{nodes:,}; {per_node:.0f} B")
+    for key in ("baseline", "micrograd"):
+        if key in sizes:
+            report.cell("W6: nodes per step; bytes per node (tracemalloc)", key,
+                        f"{sizes[key][0]:,}; {sizes[key][1]:.0f} B")
+    ratio = times["ours"] / base
+    report.target("W6 eager ≤ 0.30× the baseline engine", f"{ratio:.2f}×", ratio <= 0.30)
+    parts = []
+    for key in ("ours", "baseline"):
+        forward, both = times[f"{key} forward"], times[f"{key} forward+backward"]
+        parts.append(f"{key}: forward {fmt_time(forward)}, backward {fmt_time(both - forward)}, "
+                     f"Adam {fmt_time(times[f'{key} Adam'])}; the step {fmt_time(times[key] / sizes[key][0])} "
+                     f"per node")
+    report.notes.append(f"W6 breakdown: the model code on plain floats (no autodiff) runs forward in "
+                        f"{fmt_time(times['floor forward'])}; " + "; ".join(parts) + ".")
+
+
 # --- output ---------------------------------------------------------------------------------------
 
 def machine() -> str:
@@ -338,7 +376,7 @@ def machine() -> str:
 
 COLUMNS = [("micrograd", "micrograd 0.1.0"), ("torch", "PyTorch (0-d tensors)"),
            ("ours", "autograd-core eager"), ("compiled", "autograd-core compiled"),
-           ("hand", "hand-written floats (W5)")]
+           ("hand", "hand-written floats (W5)"), ("baseline", "closure-free baseline (W6)")]
 
 
 def markdown(report: Report, present: set[str]) -> str:
@@ -359,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few repeats and smaller graphs (a smoke run)")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per workload (default 9, quick 3)")
     parser.add_argument("--no-freeze", action="store_true", help="leave import-time objects to the collector")
-    parser.add_argument("--only", default="W1,W2,W3,W4", help="comma-separated workloads to run")
+    parser.add_argument("--only", default="W1,W2,W3,W4,W6", help="comma-separated workloads to run")
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 9)
     only = {w.strip().upper() for w in args.only.split(",")}
@@ -381,12 +419,14 @@ def main(argv: list[str] | None = None) -> int:
                       ("W2", lambda: run_w2(backends, report, max(3, rounds - 2))),
                       ("W3", lambda: run_w3(backends, report, [10_000] if args.quick else [10_000, 100_000],
                                             max(3, rounds - 4))),
-                      ("W4", lambda: run_w4(backends, report, 100_000 if args.quick else 1_000_000))):
+                      ("W4", lambda: run_w4(backends, report, 100_000 if args.quick else 1_000_000)),
+                      ("W6", lambda: run_w6(report, max(3, rounds - 4)))):
         if name in only:
             t0 = time.perf_counter()
             run()
             print(f"  {name} done in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-    print(markdown(report, set(backends) | {"compiled", "hand"}))
+    present = set(backends) | {"compiled", "hand"} | ({"baseline"} if "W6" in only else set())
+    print(markdown(report, present))
     print()
     for note in report.notes:
         print(f"- {note}")

@@ -8,7 +8,7 @@
 True
 """
 
-from . import article, data, losses, optim, schedules
+from . import article, data, gpt, losses, optim, schedules
 from .module import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer, RMSProp
 from .schedules import (
@@ -17,6 +17,7 @@ from .schedules import (
     CosineWarmRestarts,
     CyclicLR,
     ExponentialDecay,
+    LinearDecay,
     ReduceOnPlateau,
     StepDecay,
 )
@@ -24,9 +25,9 @@ from .train import SWA, EarlyStopping, History, fit
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP",
-    "losses", "optim", "schedules", "data", "article",
+    "losses", "optim", "schedules", "data", "article", "gpt",
     "Optimizer", "SGD", "RMSProp", "Adam",
-    "ConstantLR", "StepDecay", "ExponentialDecay", "CosineAnnealing", "CosineWarmRestarts",
+    "ConstantLR", "StepDecay", "ExponentialDecay", "LinearDecay", "CosineAnnealing", "CosineWarmRestarts",
     "CyclicLR", "ReduceOnPlateau",
     "fit", "History", "EarlyStopping", "SWA",
 ]

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 import random
+from importlib import resources
 
 from autograd_core import as_int
 
-__all__ = ["xor", "two_moons", "housing", "HOUSING_INTERCEPT", "HOUSING_SLOPE", "HOUSING_NOISE"]
+__all__ = ["xor", "two_moons", "housing", "names", "HOUSING_INTERCEPT", "HOUSING_SLOPE", "HOUSING_NOISE"]
 
 Sample = tuple[list[float], float]
 
@@ -84,3 +85,16 @@ def housing(n: int = 50, seed: int = 0) -> list[Sample]:
         price = HOUSING_INTERCEPT + HOUSING_SLOPE * area + rng.gauss(0.0, HOUSING_NOISE)
         samples.append(([area], price))
     return samples
+
+
+def names() -> list[str]:
+    """The 5,163 given names shipped with the project (``nn/datasets/names.txt``), lowercase a-z,
+    sorted: the first names of the 1990 US Census (public domain), as the ``names`` package 0.3.0
+    ships them (see ``nn/datasets/README.md``).
+
+    >>> everyone = names()
+    >>> len(everyone), everyone[:3]
+    (5163, ['aaron', 'abbey', 'abbie'])
+    """
+    text = resources.files(__package__).joinpath("datasets/names.txt").read_text(encoding="ascii")
+    return text.split()

@@ -16,7 +16,7 @@ import math
 
 from autograd_core import as_int
 
-__all__ = ["Schedule", "ConstantLR", "StepDecay", "ExponentialDecay", "CosineAnnealing",
+__all__ = ["Schedule", "ConstantLR", "StepDecay", "ExponentialDecay", "LinearDecay", "CosineAnnealing",
            "CosineWarmRestarts", "CyclicLR", "ReduceOnPlateau"]
 
 
@@ -87,6 +87,24 @@ class ExponentialDecay(Schedule):
     def lr_at(self, step: int) -> float:
         """γ · gamma^step."""
         return self.lr * self.gamma ** step
+
+
+class LinearDecay(Schedule):
+    """γ · (1 − step/total_steps), then 0: a straight line from γ to 0 (torch's LinearLR with
+    start_factor=1, end_factor=0, total_iters=total_steps).
+
+    >>> s = LinearDecay(0.01, total_steps=4)
+    >>> [s(k) for k in range(6)]
+    [0.01, 0.0075, 0.005, 0.0025, 0.0, 0.0]
+    """
+
+    def __init__(self, lr: float, total_steps: int) -> None:
+        self.lr = _non_negative(lr, "lr")
+        self.total_steps = as_int(total_steps, "total_steps", minimum=1)
+
+    def lr_at(self, step: int) -> float:
+        """γ · (1 − min(step, total_steps)/total_steps)."""
+        return self.lr * (1.0 - min(step, self.total_steps) / self.total_steps)
 
 
 def _cosine(lr_max: float, lr_min: float, t_cur: float, t_max: float) -> float:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set everything up, then run the whole test suite (deterministic hypothesis profile by default;
-# HYPOTHESIS_PROFILE=long runs many more examples).
+# HYPOTHESIS_PROFILE=long runs many more examples). PyTorch 2.13.0 (CPU) comes in too: the tests
+# check gradients, optimizers and the tiny GPT against it in float64.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh dev
+bash scripts/setup.sh dev,torch
 .venv/bin/python -m pytest "$@"

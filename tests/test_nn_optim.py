@@ -128,6 +128,7 @@ def test_schedule_values_by_hand():
     assert [sch.ConstantLR(0.3)(k) for k in (0, 100)] == [0.3, 0.3]
     assert [sch.StepDecay(1.0, step_size=3, gamma=0.5)(k) for k in range(7)] == [1, 1, 1, 0.5, 0.5, 0.5, 0.25]
     assert sch.ExponentialDecay(2.0, gamma=0.5)(3) == 0.25
+    assert [sch.LinearDecay(2.0, total_steps=4)(k) for k in (0, 1, 3, 4, 9)] == [2.0, 1.5, 0.5, 0.0, 0.0]
     cosine = sch.CosineAnnealing(1.0, t_max=4, lr_min=0.2)
     assert [cosine(k) for k in range(5)] == pytest.approx(
         [1.0, 0.2 + 0.8 * (1 + math.sqrt(0.5)) / 2, 0.6, 0.2 + 0.8 * (1 - math.sqrt(0.5)) / 2, 0.2])
@@ -156,6 +157,7 @@ def test_reduce_on_plateau_by_hand():
     (lambda: sch.StepDecay(0.1, step_size=0), ValueError),
     (lambda: sch.CyclicLR(0.1, 1.0, 2, mode="exp_range"), ValueError),
     (lambda: sch.CosineAnnealing(0.1, t_max=0), ValueError),
+    (lambda: sch.LinearDecay(0.1, total_steps=0), ValueError),
     (lambda: sch.ReduceOnPlateau(0.1, factor=1.5), ValueError),
     (lambda: sch.ConstantLR(0.1)(-1), ValueError),
     (lambda: sch.ConstantLR(0.1)(1.5), TypeError)])
@@ -222,6 +224,8 @@ def test_optimizers_match_torch_step_by_step(name, ours, theirs):
     ("step", lambda: sch.StepDecay(0.5, step_size=7, gamma=0.3),
      lambda s, o: s.StepLR(o, step_size=7, gamma=0.3)),
     ("exponential", lambda: sch.ExponentialDecay(0.5, gamma=0.93), lambda s, o: s.ExponentialLR(o, gamma=0.93)),
+    ("linear", lambda: sch.LinearDecay(0.5, total_steps=30),
+     lambda s, o: s.LinearLR(o, start_factor=1.0, end_factor=0.0, total_iters=30)),
     ("cosine", lambda: sch.CosineAnnealing(0.5, t_max=20, lr_min=0.01),
      lambda s, o: s.CosineAnnealingLR(o, T_max=20, eta_min=0.01)),
     ("sgdr", lambda: sch.CosineWarmRestarts(0.5, t_0=5, t_mult=2, lr_min=0.01),

@@ -1,0 +1,281 @@
+"""A tiny character-level GPT in which every number is a scalar node.
+
+The model reads a name one character at a time and predicts the next one:
+
+    tokens   BOS  e    m    m    a
+    targets  e    m    m    a    BOS
+
+Per position: token embedding + position embedding, then ``n_layer`` blocks of
+RMS norm → causal multi-head self-attention (+ residual) and RMS norm → ReLU MLP of
+width 4·n_embd (+ residual), then RMS norm → a linear head → softmax → cross-entropy.
+The RMS norms have no learned gain and no layer has a bias, to keep the file short.
+Keys and values of earlier positions are kept in a list per layer (a "KV cache"), so
+attending only to the past *is* the causal mask.
+
+Everything is written with ``+ - * /``, ``** number``, ``exp``, ``log`` and ``relu`` on
+whatever scalar type makes the weights (``value=``): autograd-core's :class:`Value`
+by default, and the benchmark runs this same code on other engines.
+
+>>> model = GPT(GPTConfig(n_embd=8, n_head=2, block_size=8), seed=0)
+>>> loss = model.loss(encode("ada"))
+>>> round(loss.data, 4), len(model.parameters())   # about ln 27 = 3.2958 before training
+(3.2662, 1264)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd_core import Value, as_int, no_grad
+
+from .module import Module
+from .optim import Adam
+from .schedules import LinearDecay
+
+__all__ = ["ALPHABET", "BOS", "GPTConfig", "GPT", "encode", "decode", "dot", "linear", "rmsnorm",
+           "softmax", "train"]
+
+#: The characters the model knows; token ``i`` is ``ALPHABET[i]``.
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+#: The one special token: "beginning of a name" before it and "end of the name" after it.
+BOS = len(ALPHABET)
+#: Standard deviation of the Gaussian initial weights (small, so the first softmax is near uniform).
+INIT_STD = 0.08
+#: Added to the mean square in RMS norm, so an all-zero vector does not divide by zero.
+RMS_EPS = 1e-5
+
+
+def encode(name: str) -> list[int]:
+    """``name`` as tokens, framed by BOS on both sides.
+
+    >>> encode("ada")
+    [26, 0, 3, 0, 26]
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"a name must be a str, got {type(name).__name__}")
+    unknown = sorted(set(name) - set(ALPHABET))
+    if not name or unknown:
+        raise ValueError(f"a name must be one or more of the letters a-z, got {name!r}")
+    return [BOS] + [ALPHABET.index(c) for c in name] + [BOS]
+
+
+def decode(tokens: Iterable[int]) -> str:
+    """The letters of ``tokens``, BOS dropped.
+
+    >>> decode([26, 0, 3, 0, 26])
+    'ada'
+    """
+    return "".join(ALPHABET[t] for t in tokens if t != BOS)
+
+
+@dataclass(frozen=True)
+class GPTConfig:
+    """The model's sizes: vocabulary, embedding width, heads, context length, blocks.
+
+    >>> GPTConfig().head_size
+    4
+    """
+
+    vocab_size: int = len(ALPHABET) + 1
+    n_embd: int = 16
+    n_head: int = 4
+    block_size: int = 16
+    n_layer: int = 1
+
+    def __post_init__(self) -> None:
+        for field in ("vocab_size", "n_embd", "n_head", "block_size", "n_layer"):
+            as_int(getattr(self, field), field, minimum=1)
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head})")
+
+    @property
+    def head_size(self) -> int:
+        """Width of one attention head, n_embd / n_head."""
+        return self.n_embd // self.n_head
+
+
+# --- the building blocks, on lists of scalars ------------------------------------------------------
+
+def dot(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
+    """Σ wᵢ·xᵢ, added left to right from the first product (no constant 0 node).
+
+    >>> dot([Value(2.0), Value(3.0)], [Value(4.0), Value(5.0)]).data
+    23.0
+    """
+    total = ws[0] * xs[0]
+    for w, x in zip(ws[1:], xs[1:], strict=True):
+        total = total + w * x
+    return total
+
+
+def linear(x: Sequence[Any], weight: Sequence[Sequence[Any]]) -> list:
+    """W·x: one dot product per row of ``weight`` (n_out rows of n_in)."""
+    return [dot(row, x) for row in weight]
+
+
+def rmsnorm(x: Sequence[Any]) -> list:
+    """x / sqrt(mean(x²) + ε), with no learned gain.
+
+    >>> [round(v.data, 4) for v in rmsnorm([Value(3.0), Value(4.0)])]
+    [0.8485, 1.1314]
+    """
+    mean_square = dot(x, x) * (1.0 / len(x))
+    scale = (mean_square + RMS_EPS) ** -0.5
+    return [v * scale for v in x]
+
+
+def softmax(logits: Sequence[Any]) -> list:
+    """e^(lᵢ − m) / Σⱼ e^(lⱼ − m), with m the largest logit's value (a constant: no gradient,
+    and it cancels in the ratio) so that no exp overflows.
+
+    >>> [round(p.data, 4) for p in softmax([Value(1.0), Value(2.0)])]
+    [0.2689, 0.7311]
+    """
+    largest = max(v.data for v in logits)
+    exps = [(v - largest).exp() for v in logits]
+    total = exps[0]
+    for e in exps[1:]:
+        total = total + e
+    return [e / total for e in exps]
+
+
+# --- the model ------------------------------------------------------------------------------------------
+
+class GPT(Module):
+    """A GPT with ``config``'s sizes, weights drawn from N(0, 0.08²) with ``random.Random(seed)``.
+
+    Weights are matrices (lists of rows) in :attr:`weights`, named ``wte`` (token
+    embeddings), ``wpe`` (position embeddings), ``layer{i}.wq/wk/wv/wo`` (attention),
+    ``layer{i}.fc1/fc2`` (MLP) and ``lm_head``; a parameter's name is the matrix's name
+    with ``[row][column]``. ``value`` makes each weight (autograd-core's ``Value``).
+
+    >>> model = GPT(GPTConfig(n_embd=4, n_head=2, block_size=4), seed=1)
+    >>> [name for name, _ in model.named_parameters()][:2]
+    ['wte[0][0]', 'wte[0][1]']
+    """
+
+    def __init__(self, config: GPTConfig | None = None, seed: int | None = 0,
+                 value: Callable[[float], Any] = Value) -> None:
+        self.config = config = config or GPTConfig()
+        rng = random.Random(seed)
+
+        def matrix(n_out: int, n_in: int) -> list:
+            return [[value(rng.gauss(0.0, INIT_STD)) for _ in range(n_in)] for _ in range(n_out)]
+
+        n = config.n_embd
+        self.weights: dict[str, list] = {"wte": matrix(config.vocab_size, n), "wpe": matrix(config.block_size, n)}
+        for i in range(config.n_layer):
+            for name in ("wq", "wk", "wv", "wo"):
+                self.weights[f"layer{i}.{name}"] = matrix(n, n)
+            self.weights[f"layer{i}.fc1"] = matrix(4 * n, n)
+            self.weights[f"layer{i}.fc2"] = matrix(n, 4 * n)
+        self.weights["lm_head"] = matrix(config.vocab_size, n)
+
+    def named_parameters(self) -> list[tuple[str, Any]]:
+        """Every weight, matrix by matrix, row by row."""
+        return [(f"{name}[{r}][{c}]", p) for name, rows in self.weights.items()
+                for r, row in enumerate(rows) for c, p in enumerate(row)]
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"GPT(n_embd={c.n_embd}, n_head={c.n_head}, block_size={c.block_size}, "
+                f"n_layer={c.n_layer}, parameters={len(self.parameters())})")
+
+    def logits(self, token: int, position: int, cache: list) -> list:
+        """The next-token logits after ``token`` at ``position``; appends this position's keys
+        and values to ``cache`` (one ``(keys, values)`` pair of lists per layer)."""
+        w, c = self.weights, self.config
+        x = [t + p for t, p in zip(w["wte"][token], w["wpe"][position], strict=True)]
+        for i in range(c.n_layer):
+            keys, values = cache[i]
+            x = [a + b for a, b in zip(x, self._attention(rmsnorm(x), i, keys, values), strict=True)]
+            hidden = [h.relu() for h in linear(rmsnorm(x), w[f"layer{i}.fc1"])]
+            x = [a + b for a, b in zip(x, linear(hidden, w[f"layer{i}.fc2"]), strict=True)]
+        return linear(rmsnorm(x), w["lm_head"])
+
+    def _attention(self, x: list, layer: int, keys: list, values: list) -> list:
+        """Causal self-attention of one position: each head attends to this and all earlier positions."""
+        w, size = self.weights, self.config.head_size
+        q = linear(x, w[f"layer{layer}.wq"])
+        keys.append(linear(x, w[f"layer{layer}.wk"]))
+        values.append(linear(x, w[f"layer{layer}.wv"]))
+        scale = 1.0 / math.sqrt(size)
+        heads: list = []
+        for start in range(0, self.config.n_embd, size):
+            head = slice(start, start + size)
+            scores = [dot(q[head], k[head]) * scale for k in keys]
+            attention = softmax(scores)
+            heads += [dot(attention, [v[j] for v in values]) for j in range(start, start + size)]
+        return linear(heads, w[f"layer{layer}.wo"])
+
+    def loss(self, tokens: Sequence[int]) -> Any:
+        """Mean cross-entropy of predicting ``tokens[t + 1]`` from ``tokens[:t + 1]``, over at most
+        ``block_size`` positions."""
+        n = min(self.config.block_size, len(tokens) - 1)
+        if n < 1:
+            raise ValueError(f"need at least two tokens to predict one, got {len(tokens)}")
+        cache: list = [([], []) for _ in range(self.config.n_layer)]
+        losses = [-softmax(self.logits(tokens[t], t, cache))[tokens[t + 1]].log() for t in range(n)]
+        total = losses[0]
+        for term in losses[1:]:
+            total = total + term
+        return total * (1.0 / n)
+
+    def sample(self, rng: random.Random, temperature: float = 0.5) -> str:
+        """One name drawn letter by letter from the model (logits divided by ``temperature``).
+
+        >>> GPT(GPTConfig(n_embd=4, n_head=1, block_size=4), seed=0).sample(random.Random(0))
+        'wulf'
+        """
+        if not temperature > 0.0:
+            raise ValueError(f"temperature must be > 0, got {temperature!r}")
+        tokens = [BOS]
+        cache: list = [([], []) for _ in range(self.config.n_layer)]
+        with no_grad():
+            for position in range(self.config.block_size):
+                logits = [v.data / temperature for v in self.logits(tokens[-1], position, cache)]
+                largest = max(logits)
+                token = rng.choices(range(len(logits)), weights=[math.exp(v - largest) for v in logits])[0]
+                if token == BOS:
+                    break
+                tokens.append(token)
+        return decode(tokens)
+
+
+# --- the trainer -----------------------------------------------------------------------------------------
+
+def train(model: GPT, names: Sequence[str], steps: int, lr: float = 0.01, seed: int | None = 0,
+          progress: bool = False) -> list[float]:
+    """``steps`` Adam steps, one name per step (shuffled with ``seed``), the learning rate decaying
+    linearly from ``lr`` to 0; returns each step's loss. ``progress`` shows a tqdm bar with the loss.
+
+    >>> model = GPT(GPTConfig(n_embd=4, n_head=1, block_size=4), seed=0)
+    >>> losses = train(model, ["ab", "ba"], steps=20, lr=0.05)
+    >>> losses[-1] < losses[0]
+    True
+    """
+    steps = as_int(steps, "steps", minimum=0)
+    if not names:
+        raise ValueError("train needs at least one name")
+    order = list(names)
+    random.Random(seed).shuffle(order)
+    encoded = [encode(name) for name in order]
+    optimizer = Adam(model.parameters(), lr=lr, betas=(0.9, 0.99))
+    schedule = LinearDecay(lr, total_steps=max(steps, 1))
+    losses = []
+    from tqdm import tqdm
+
+    bar = tqdm(range(steps), desc="training", unit="step", disable=not progress)
+    for step in bar:
+        loss = model.loss(encoded[step % len(encoded)])
+        loss.backward()
+        optimizer.lr = schedule(step)
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss.data)
+        bar.set_postfix(loss=f"{loss.data:.4f}", refresh=False)
+    return losses
