@@ -31,7 +31,7 @@ import math
 import re
 from typing import Any
 
-from .ops import log, step
+from .ops import HELPERS
 
 __all__ = ["Sym", "literal", "identifier", "combine", "float_pass_source", "compile_float_pass"]
 
@@ -166,6 +166,18 @@ class Sym:
         """``step(self)``: the name ``step`` must be bound to the step op's float rule."""
         return Sym(f"step({self.text})", _ATOM)
 
+    def exp(self) -> Sym:
+        """``exp(self)``: the name ``exp`` must be bound to the exp op's float rule."""
+        return Sym(f"exp({self.text})", _ATOM)
+
+    def sin(self) -> Sym:
+        """``sin(self)``: the name ``sin`` must be bound to the sin op's float rule."""
+        return Sym(f"sin({self.text})", _ATOM)
+
+    def cos(self) -> Sym:
+        """``cos(self)``: the name ``cos`` must be bound to the cos op's float rule."""
+        return Sym(f"cos({self.text})", _ATOM)
+
 
 def _is_float_text(text: str) -> bool:
     try:
@@ -295,7 +307,8 @@ def compile_float_pass(ops: Any, partial_error: Any, anomaly_error: Any = None) 
     is finite and raises what it makes when one is not.
     """
     namespace = {f"OP_{identifier(name, 'op')}": op for name, op in ops.items()}
-    namespace.update(log=log, step=step, isfinite=math.isfinite, partial_error=partial_error,
+    namespace.update(HELPERS)
+    namespace.update(isfinite=math.isfinite, partial_error=partial_error,
                      anomaly_error=anomaly_error)
     source = float_pass_source(ops, check_finite=anomaly_error is not None)
     exec(compile(source, "<autograd_core float pass>", "exec"), namespace)

@@ -66,27 +66,24 @@ from .backprop import backward
 from .codegen import Sym, combine, identifier, literal
 from .graph import topological_order
 from .modes import _Mode, enable_grad
-from .ops import OPS, Op
-from .value import Value, _binary, _unary, _unary_const, as_float
+from .ops import HELPERS, OPS, Op
+from .value import Value, as_float, call_op
 
 __all__ = ["CompiledStep", "compile"]
 
-# An op defined on all real inputs cannot raise, so its infix operator can stand in for
-# its forward rule; the others (div, pow...) are called, so their domain checks run.
-_TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
 # The only builtins the generated code sees.
 _BUILTINS = ("float", "bool", "ArithmeticError", "ValueError", "TypeError")
-# Names the generated code binds or uses itself; no node may take them.
-_RESERVED = frozenset({"rows", "losses", "values", "compiled", "compiled_many", "forward", "log", "step",
-                       *_BUILTINS}
-                      | {identifier(name, "op") for name in OPS})
+# Names the generated code binds or uses itself; no node may take them (nor an op's name,
+# read from the table when a step is compiled, so ops defined later are reserved too).
+_RESERVED = frozenset({"rows", "losses", "values", "compiled", "compiled_many", "forward", *HELPERS,
+                       *_BUILTINS})
 
 
 class _Namer:
     """Unique identifiers for nodes, each with its ``grad_``, ``acc_`` and ``param_`` companions free."""
 
     def __init__(self) -> None:
-        self.used = set(_RESERVED)
+        self.used = set(_RESERVED) | {identifier(name, "op") for name in OPS}
 
     @staticmethod
     def _companions(name: str) -> set[str]:
@@ -192,7 +189,9 @@ def _op(node: Value) -> Op:
 def _forward_expression(graph: _Graph, node: Value) -> str:
     op = _op(node)
     operands = [graph.sym(parent) for parent in node.parents]
-    if op.infix is not None and op.domain == _TOTAL_DOMAIN and len(operands) == 2:
+    # An op defined on all real inputs cannot raise, so its infix operator can stand in for
+    # its forward rule; the others (div, pow...) are called, so their domain checks run.
+    if op.infix is not None and op.total and len(operands) == 2:
         return combine(operands[0], op.infix, operands[1]).text
     if op.has_const:
         operands.append(literal(node._const))
@@ -369,8 +368,8 @@ def _emit_forward(parts: _Parts) -> str:
 
 def _namespace(param_names: list[str], params: list[Value]) -> dict[str, Any]:
     namespace: dict[str, Any] = {identifier(name, "op"): op.forward for name, op in OPS.items()}
-    # The partial rules' log and step are the log and step ops' float rules.
-    namespace["log"], namespace["step"] = OPS["log"].forward, OPS["step"].forward
+    # The partial rules' helpers (log, step, exp...) are the float rules of the ops of that name.
+    namespace.update({name: OPS[name].forward for name in HELPERS})
     namespace.update({f"param_{name}": p for name, p in zip(param_names, params, strict=True)}, _mode=_Mode,
                      __builtins__={name: getattr(builtins, name) for name in _BUILTINS})
     return namespace
@@ -422,21 +421,11 @@ def _replay(graph: _Graph, args: tuple[Any, ...], values: Sequence[float] | None
             elif node._op is None:
                 replayed[node] = node
             else:
-                replayed[node] = _apply(node, [replayed[p] for p in node.parents])
+                replayed[node] = call_op(_op(node), [replayed[p] for p in node.parents], node.const)
     root = replayed[graph.root]
     if values is None:
         backward(root)
     return root.data
-
-
-def _apply(node: Value, inputs: list[Value]) -> Value:
-    """``node``'s op applied to ``inputs`` through the engine's own eager paths."""
-    op = _op(node)
-    if op.has_const:
-        return _unary_const(op, inputs[0], node._const)
-    if op.arity == 2:
-        return _binary(op, inputs[0], inputs[1])
-    return _unary(op, inputs[0])
 
 
 class CompiledStep:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -57,10 +56,6 @@ __all__ = [
 
 EXPONENTS: tuple[float, ...] = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 """Constants drawn for ops that take one (the k of ``x ** k``): integers, halves, 0 and negatives."""
-
-_INFIX: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
-
 
 def finite_floats(min_value: float = -1e6, max_value: float = 1e6) -> st.SearchStrategy[float]:
     """Floats in ``[min_value, max_value]``, never NaN or infinite.
@@ -99,26 +94,11 @@ def apply_op(op: Op, operands: Sequence[Any], const: float | None = None) -> Any
     >>> apply_op(OPS["pow_const"], [Value(3.0)], 2.0).op
     'pow_const'
     """
-    if op.infix is not None:
-        return _INFIX[op.infix](*operands)
-    if op.name == "neg":
-        return -operands[0]
-    if op.name == "pow_const":
-        return operands[0] ** const
-    method = getattr(operands[0], op.name)
-    return method(*operands[1:], *(() if const is None else (const,)))
-
-
-def _symbolic(op: Op, names: Sequence[str], const: float | None) -> str:
-    """``v0 * x1``, ``exp(v2)``, ``v3 ** 2`` for the repr of a random expression."""
-    if op.infix is not None:
-        return f" {op.infix} ".join(names)
-    if op.name == "neg":
-        return f"-{names[0]}"
-    if op.name == "pow_const":
-        return f"{names[0]} ** {const:g}"
-    extra = () if const is None else (f"{const:g}",)
-    return f"{op.name}({', '.join((*names, *extra))})"
+    if op.infix is None and op.prefix is None and not isinstance(operands[0], Value):
+        # A method needs a Value to be called on: a literal first operand becomes a constant
+        # leaf, as a number does on either side of an operator.
+        operands = [Value(operands[0]), *operands[1:]]
+    return op.apply(operands, const)
 
 
 class OpInputs(NamedTuple):
@@ -136,7 +116,7 @@ class OpInputs(NamedTuple):
 def _forward(op: Op, inputs: Sequence[float], const: float | None) -> float | None:
     """``op.forward`` on floats, or None outside the domain (an error, NaN or inf)."""
     try:
-        out = op.forward(*inputs) if const is None else op.forward(*inputs, const)
+        out = op.forward_at(inputs, const)
     except (ArithmeticError, ValueError):
         return None
     return out if math.isfinite(out) else None
@@ -154,12 +134,12 @@ def _well_inside(op: Op, inputs: Sequence[float], const: float | None, varying: 
     if out is None or abs(out) > max_magnitude:
         return False
     try:
-        partials = op.partials(*inputs, out) if const is None else op.partials(*inputs, out, const)
+        partials = op.partials_at(inputs, out, const)
     except (ArithmeticError, ValueError):
         return False
     if not all(math.isfinite(p) and abs(p) <= max_magnitude for p in partials):
         return False
-    if op.kink is not None and op.kink(*inputs) < margin:
+    if op.kink_distance is not None and op.kink_distance(*inputs) < margin:
         return False
     shifts = [(-margin, margin) if vary else (0.0,) for vary in varying]
     for deltas in itertools.product(*shifts):
@@ -254,7 +234,7 @@ class RandomExpression:
         lines = [f"RandomExpression(inputs={self.inputs!r}):"]
         for index, step in enumerate(self.steps, start=self.n_inputs):
             names = [self._name(ref) for ref in step.operands]
-            lines.append(f"  v{index} = {_symbolic(step.op, names, step.const)}")
+            lines.append(f"  v{index} = {step.op.written(names, step.const)}")
         lines.append(f"  return {self._name(self.n_inputs + len(self.steps) - 1)}")
         return "\n".join(lines)
 

@@ -11,19 +11,20 @@ import math
 import numbers
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from .graph import topological_order
 from .modes import _Mode, user_code_location
 from .ops import OPS, Op
 
-__all__ = ["Value", "as_float", "as_int"]
+__all__ = ["Value", "as_float", "as_int", "call_op"]
 
 _ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
 _POW, _POW_CONST = OPS["pow"], OPS["pow_const"]
 _EXP, _LOG, _SIGMOID, _TANH, _RELU, _STEP = (
     OPS["exp"], OPS["log"], OPS["sigmoid"], OPS["tanh"], OPS["relu"], OPS["step"])
+_ABS, _SQRT, _SIN, _COS = OPS["abs"], OPS["sqrt"], OPS["sin"], OPS["cos"]
 
 
 def as_float(x: Any, what: str = "data") -> float:
@@ -67,6 +68,13 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+def _comparable(x: Any) -> float | None:
+    """What a comparison compares a node with: a Value's data, a number, or None (refused)."""
+    if isinstance(x, Value):
+        return x.data
+    return x if _is_number(x) else None
+
+
 _new_object = object.__new__
 
 
@@ -85,11 +93,11 @@ def _node(data: float, op: Op | None, a: Value | None = None, b: Value | None = 
 def _domain_error(op: Op, args: tuple[float, ...], error: Exception) -> Exception:
     call = f"{op.name}({', '.join(repr(a) for a in args)})"
     if isinstance(error, ZeroDivisionError):
-        return ZeroDivisionError(f"{call} divides by zero: {op.name} is defined for {op.domain}")
+        return ZeroDivisionError(f"{call} divides by zero: {op.name} is defined for {op.domain_text}")
     if isinstance(error, OverflowError):
         # The inputs are inside the domain here; the result is just too large for a float.
         return OverflowError(f"{call} overflows a float (the largest is about 1.8e308)")
-    return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain} ({error})")
+    return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain_text} ({error})")
 
 
 def _checked_node(data: float, op: Op, parents: tuple[Value, ...], const: float | None) -> Value:
@@ -97,7 +105,7 @@ def _checked_node(data: float, op: Op, parents: tuple[Value, ...], const: float 
     if _Mode.anomaly and not math.isfinite(data):
         # The new node has no label yet, so name the inputs by theirs.
         args = [f"{p.label}={p.data!r}" if p.label else repr(p.data) for p in parents]
-        args += [repr(const)] if op.has_const else []
+        args += [repr(const)] if const is not None else []
         raise FloatingPointError(
             f"{op.name} produced {data!r} in forward from inputs ({', '.join(args)}), "
             f"at {user_code_location()}")
@@ -170,6 +178,27 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
     return _checked_node(data, op, (a, b), None)
 
 
+def call_op(op: Op, operands: Sequence[Value | float], const: float | None = None) -> Value:
+    """``op`` applied to ``operands`` (``Value`` s, or numbers, which become constant leaves) by
+    the engine's eager path: the forward rule, its domain errors and the recorded node, exactly
+    what the ``Value`` methods do. ``const`` is the constant of an op that takes one.
+
+    >>> from autograd_core import OPS
+    >>> call_op(OPS["mul"], [Value(2.0), 3.0]).data, call_op(OPS["pow_const"], [Value(3.0)], 2).data
+    (6.0, 9.0)
+    """
+    if len(operands) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(operands)}")
+    values = [x if isinstance(x, Value) else Value(x) for x in operands]
+    if op.has_const:
+        if const is None or not _is_number(const):
+            raise TypeError(f"{op.name} needs a number for its constant, got {type(const).__name__}")
+        return _unary_const(op, values[0], float(const))
+    if op.arity == 2:
+        return _binary(op, values[0], values[1])
+    return _unary(op, values[0])
+
+
 # Operators whose forward rule is exactly a Python infix operator on floats, defined on all
 # real inputs (so it cannot raise), get a method with that operator written inline for the
 # common case of two Values outside no_grad/detect_anomaly: no call of the rule, no
@@ -189,12 +218,9 @@ def make(op):
         return _binary(op, self, other)
     return method
 """
-_TOTAL_DOMAIN = Op.__dataclass_fields__["domain"].default
-
-
 def _operator_method(op: Op) -> Callable[[Value, Any], Value]:
     """``Value.__<op>__``: ``self <op.infix> other``, fast for two Values, else :func:`_binary`."""
-    if op.infix not in ("+", "-", "*") or op.domain != _TOTAL_DOMAIN:
+    if op.infix not in ("+", "-", "*") or not op.total:
         raise ValueError(f"{op.name} has no inline fast path: use _binary")
     namespace: dict[str, Any] = {}
     # A file name inside the package, so user_code_location() looks past these frames.
@@ -323,6 +349,39 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def item(self) -> float:
+        """The node's value as a float, ``.data`` (as ``torch.Tensor.item()``).
+
+        >>> (Value(2.0) * 3).item()
+        6.0
+        """
+        return self.data
+
+    # --- comparisons ------------------------------------------------------------------------
+    # <, <=, >, >= compare .data (with a Value or a number) and return a bool, so max(values),
+    # sorted(values) and `if x > 0:` work. == is NOT overridden: nodes compare and hash by
+    # identity, so they keep working as dict keys and set members (minitorch's __eq__ that
+    # returns a node makes nodes unhashable).
+    def __lt__(self, other: Any) -> bool:
+        """``self.data < other`` (``other.data`` for a Value)."""
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data < other
+
+    def __le__(self, other: Any) -> bool:
+        """``self.data <= other`` (``other.data`` for a Value)."""
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data <= other
+
+    def __gt__(self, other: Any) -> bool:
+        """``self.data > other`` (``other.data`` for a Value)."""
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data > other
+
+    def __ge__(self, other: Any) -> bool:
+        """``self.data >= other`` (``other.data`` for a Value)."""
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data >= other
+
     def __reduce__(self) -> tuple[Any, ...]:
         """pickle and ``copy.deepcopy`` take the whole graph above the node (any depth), its ops
         by their name in the op table; ``data``, ``grad``, ``label`` and constants are kept."""
@@ -377,6 +436,24 @@ class Value:
     def step(self) -> Value:
         """1 where x > 0 else 0 (relu's derivative); its own derivative is 0."""
         return _unary(_STEP, self)
+
+    def abs(self) -> Value:
+        """|x| (also ``abs(x)``); its derivative at 0 is taken as 0, as torch.abs."""
+        return _unary(_ABS, self)
+
+    __abs__ = abs
+
+    def sqrt(self) -> Value:
+        """√x, for x ≥ 0 (its derivative needs x > 0)."""
+        return _unary(_SQRT, self)
+
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _unary(_SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _unary(_COS, self)
 
     # --- gradients -------------------------------------------------------------------------
     def backward(self, grad: float = 1.0) -> None:

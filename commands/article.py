@@ -1,7 +1,7 @@
 """The ``article`` subcommand: the worked backpropagation example, printed like a textbook.
 
 ``autograd-core article [--lr 0.5] [--steps N] [--weights FILE] [--inputs X1 X2] [--target T]
-[--svg PATH]``
+[--svg PATH] [--html PATH]``
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from nn.chain import fmt
 from nn.losses import squared_error
 from nn.optim import SGD
 from nn.train import fit
-from viz import render
+from viz import explorer, render
 from viz.cli import picture_format
 
 __all__ = ["register", "run_article", "training_table"]
@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"the target output (default {DEFAULT_TARGET})")
     parser.add_argument("--svg", metavar="PATH",
                         help="also draw the chain-rule graph, in the format the suffix names (.svg, .png, .pdf)")
+    parser.add_argument("--html", metavar="PATH",
+                        help="also write the backpropagation explorer: one offline page that steps through "
+                             "backward node by node and spells out each gradient")
     parser.set_defaults(func=run_article)
 
 
@@ -76,8 +79,16 @@ def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> 
     return 0
 
 
+def _write_explorer(weights: dict | None, inputs: tuple, target: float, path: str) -> int:
+    """Write the explorer page of the article network's training step to ``path``."""
+    loss, _ = article_network(weights).loss(inputs, target)
+    explorer(loss, path, rankdir="TB", title="The article's network: one step of backpropagation")
+    print(f"\nThe backpropagation explorer (open it in a browser) is in {path}")
+    return 0
+
+
 def run_article(args: argparse.Namespace) -> int:
-    """Print the walkthrough; then train on (``--steps``) and draw the graph (``--svg``)."""
+    """Print the walkthrough; then train on (``--steps``), draw the graph (``--svg``), write the explorer (``--html``)."""
     if args.steps < 0:
         raise ValueError(f"--steps must be >= 0, got {args.steps}")
     weights = load_weights(args.weights) if args.weights else None
@@ -87,5 +98,7 @@ def run_article(args: argparse.Namespace) -> int:
         print()
         print("\n".join(training_table(weights, inputs, target, args.lr, args.steps)))
     if args.svg:
-        return _draw_svg(weights, inputs, target, args.svg)
+        _draw_svg(weights, inputs, target, args.svg)
+    if args.html:
+        _write_explorer(weights, inputs, target, args.html)
     return 0

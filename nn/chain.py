@@ -11,6 +11,7 @@ derivative is restated here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,13 +162,23 @@ class Term:
 
     def log(self) -> Term:
         """ln of the term."""
-        import math
-
         return self._function("ln", math.log(self.value))
 
     def step(self) -> Term:
         """Heaviside step of the term."""
         return self._function("step", 1.0 if self.value > 0 else 0.0)
+
+    def exp(self) -> Term:
+        """e to the term."""
+        return self._function("exp", math.exp(self.value))
+
+    def sin(self) -> Term:
+        """Sine of the term."""
+        return self._function("sin", math.sin(self.value))
+
+    def cos(self) -> Term:
+        """Cosine of the term."""
+        return self._function("cos", math.cos(self.value))
 
 
 def _as_term(x: Any) -> Term:
@@ -180,24 +191,19 @@ def node_term(node: Value) -> Term:
     """The symbol for a node: its label if it has one, a number for an unlabelled leaf,
     otherwise its op applied to its inputs' symbols (``(t − a_o)``)."""
     if node.label:
-        number = fmt(node.data) if node._op is None else fmt_computed(node.data)
+        number = fmt(node.data) if not node.op else fmt_computed(node.data)
         return Term.atom(node.label, number, node.data)
-    op = node._op
-    if op is None:
+    if not node.op:
         return Term(node.data)
+    op = OPS[node.op]
     inputs = [node_term(parent) for parent in node.parents]
-    if op.name == "mul":
-        return inputs[0] * inputs[1]
-    if op.name == "neg":
-        return -inputs[0]
-    if op.name == "pow_const":
-        return inputs[0] ** node.const
-    if op.infix in ("+", "-"):
-        return inputs[0]._combine(inputs[1], "+" if op.infix == "+" else "−")
-    if op.infix:
-        return inputs[0] / inputs[1] if op.infix == "/" else inputs[0] ** inputs[1]
-    return Term.atom(f"{op.symbol}({inputs[0].symbols()})", f"{op.symbol}({inputs[0].numbers()})",
-                     node.data)
+    if op.infix is not None or op.prefix is not None:
+        term: Term = op.apply(inputs, node.const)  # an operator: Term's arithmetic writes it
+        return term
+    # A function: its symbol applied to the inputs, σ(z_h1_1).
+    symbols = ", ".join(term.symbols() for term in inputs)
+    numbers = ", ".join(term.numbers() for term in inputs)
+    return Term.atom(f"{op.symbol}({symbols})", f"{op.symbol}({numbers})", node.data)
 
 
 def _symbolic_partial(child: Value, input_index: int) -> Term:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up .venv with the project and the given extras (default: dev), installing
-# Debian's graphviz (for `dot`) and python3-venv first when they are missing.
+# Debian's graphviz (for `dot`) and python3-venv first when they are missing, and, for the
+# dev extra (the test suite), Debian's chromium and chromium-driver for the explorer's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-dev}"
@@ -8,6 +9,10 @@ extras="${1:-dev}"
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [[ ",${extras}," == *,dev,* ]]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

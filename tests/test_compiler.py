@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from autograd_core import OPS, Value, compile, detect_anomaly, no_grad
 from autograd_core.codegen import Sym, identifier
+from autograd_core.ops import HELPERS
 from autograd_core.testing import expression_dags
 
 
@@ -290,12 +291,13 @@ def test_generated_eager_backward_equals_the_generic_rule_calls(expr):
 
 @pytest.mark.parametrize("op", [op for op in OPS.values() if not op.has_const], ids=lambda op: op.name)
 def test_symbolic_partials_evaluate_to_the_float_rule(op):
-    # The source a Sym builds, evaluated on floats, must be the rule's own float result.
+    # The source a Sym builds, evaluated on floats with each helper bound to its op's float rule
+    # (as the compiler binds them), must be the rule's own float result.
     inputs = [0.75, 1.25][:op.arity]
     out = op.forward(*inputs)
     names = ["a", "b"][:op.arity]
     symbolic = op.partials(*[Sym(n) for n in names], Sym("out"))
-    env = dict(zip(names, inputs, strict=True), out=out, log=OPS["log"].forward, step=OPS["step"].forward)
+    env = dict(zip(names, inputs, strict=True), out=out, **{name: OPS[name].forward for name in HELPERS})
     for expression, expected in zip(symbolic, op.partials(*inputs, out), strict=True):
         text = expression.text if isinstance(expression, Sym) else repr(expression)
         assert eval(text, {"__builtins__": {}}, env) == expected  # noqa: S307 - our own generated source

@@ -34,6 +34,10 @@ REFERENCE = {
     "tanh": math.tanh,
     "relu": lambda a: max(a, 0.0),
     "step": lambda a: 1.0 if a > 0 else 0.0,
+    "abs": math.fabs,
+    "sqrt": lambda a: a ** 0.5,
+    "sin": math.sin,
+    "cos": math.cos,
 }
 
 OP_NAMES = sorted(OPS)
@@ -60,7 +64,8 @@ def test_op_record_is_well_formed(name):
     op = OPS[name]
     assert op.name == name
     assert op.arity in (1, 2)
-    assert op.symbol and op.maths and op.domain
+    assert op.symbol and op.maths and op.domain_text
+    assert op.domain is None or op.domain  # None means all reals, never an empty string
     assert "∂" in op.maths  # the maths line states the derivative
     if op.arity == 2:
         assert op.infix is not None and not op.has_const
@@ -116,10 +121,10 @@ def test_partials_recorded_on_values_equal_the_float_rule(name, data):
         assert math.isclose(float(f), float(v), rel_tol=1e-12, abs_tol=1e-300)
 
 
-@pytest.mark.parametrize("name", [n for n in OP_NAMES if OPS[n].kink is not None])
+@pytest.mark.parametrize("name", [n for n in OP_NAMES if OPS[n].kink_distance is not None])
 def test_kink_ops_take_derivative_zero_at_the_kink(name):
     op = OPS[name]
-    assert op.kink(0.0) == 0.0 and op.kink(-0.5) == 0.5
+    assert op.kink_distance(0.0) == 0.0 and op.kink_distance(-0.5) == 0.5
     assert op.partials(0.0, op.forward(0.0)) == (0.0,)
 
 
@@ -162,3 +167,86 @@ def test_pow_const_derivative_closed_form(k, x, expected):
     v = Value(x)
     (v ** k).backward()
     assert v.grad == expected
+
+
+# --- abs, sqrt, sin, cos and 0 ** y: closed forms and PyTorch float64 -------------------------------
+
+@pytest.mark.parametrize("x, grad", [(-2.5, -1.0), (0.0, 0.0), (3.0, 1.0)])
+def test_abs_derivative_is_sign_and_zero_at_zero(x, grad):
+    v = Value(x)
+    y = abs(v)  # Python's abs() calls Value.abs
+    y.backward()
+    assert (y.op, y.data, v.grad) == ("abs", math.fabs(x), grad)
+
+
+@pytest.mark.parametrize("x", [0.25, 2.0, 9.0])
+def test_sqrt_sin_cos_closed_forms(x):
+    for method, derivative in [("sqrt", 0.5 / math.sqrt(x)), ("sin", math.cos(x)), ("cos", -math.sin(x))]:
+        v = Value(x)
+        getattr(v, method)().backward()
+        assert math.isclose(v.grad, derivative, rel_tol=1e-15), method
+
+
+def test_second_derivatives_of_sin_and_cos():
+    from autograd_core import grad
+
+    x = 0.7
+    assert math.isclose(grad(grad(lambda v: v.sin()))(x), -math.sin(x), rel_tol=1e-15)
+    assert math.isclose(grad(grad(grad(lambda v: v.cos())))(x), math.sin(x), rel_tol=1e-15)
+
+
+def test_new_ops_refuse_outside_their_domain():
+    with pytest.raises(ValueError, match="sqrt"):
+        Value(-1.0).sqrt()
+    with pytest.raises(ValueError, match="sin"):
+        Value(math.inf).sin()
+    with pytest.raises(ZeroDivisionError, match="backward through sqrt"):
+        Value(0.0).sqrt().backward()  # √ has an infinite slope at 0: the partial is undefined there
+
+
+def test_zero_to_a_positive_power_is_zero_with_derivative_zero():
+    y = Value(2.5)
+    out = 0.0 ** y
+    out.backward()
+    assert (out.op, out.data, y.grad) == ("pow", 0.0, 0.0)
+    base = Value(0.0)
+    (base ** Value(2.0)).backward()
+    assert base.grad == 0.0  # 2 · 0^1
+
+
+def test_zero_to_the_zero_and_to_negative_powers_as_python():
+    assert (0.0 ** Value(0.0)).data == 0.0 ** 0.0 == 1.0
+    with pytest.raises(ZeroDivisionError):
+        0.0 ** Value(-1.0)
+    with pytest.raises(ValueError, match="pow"):
+        (-1.0) ** Value(2.0)
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("name", ["abs", "sqrt", "sin", "cos"])
+@pytest.mark.parametrize("x", [-2.0, -0.3, 0.0, 0.4, 1.7, 12.0])
+def test_new_ops_match_torch_float64(name, x):
+    torch = _torch()
+    if name == "sqrt" and x <= 0.0:
+        return  # outside √'s domain (x < 0) or its derivative's (x = 0)
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    (first,) = torch.autograd.grad(getattr(torch, name)(t), t, create_graph=True)
+    (second,) = torch.autograd.grad(first, t, allow_unused=True) if first.requires_grad else (None,)
+    from autograd_core import grad
+
+    f = lambda v: getattr(v, name)()  # noqa: E731
+    assert grad(f)(x) == pytest.approx(first.item(), rel=1e-14, abs=1e-15)
+    expected_second = 0.0 if second is None else second.item()
+    assert grad(grad(f))(x) == pytest.approx(expected_second, rel=1e-14, abs=1e-15)
+
+
+def test_zero_power_matches_torch():
+    torch = _torch()
+    y = torch.tensor(2.5, dtype=torch.float64, requires_grad=True)
+    torch.pow(torch.tensor(0.0, dtype=torch.float64), y).backward()
+    v = Value(2.5)
+    (0.0 ** v).backward()
+    assert v.grad == y.grad.item() == 0.0

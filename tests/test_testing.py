@@ -38,8 +38,8 @@ def test_op_inputs_stay_inside_the_domain_and_away_from_kinks(name, data):
     op = OPS[name]
     args = data.draw(op_inputs(op, margin=1e-2))
     assert math.isfinite(op.forward(*args.forward_args))
-    if op.kink is not None:
-        assert op.kink(*args.inputs) >= 1e-2
+    if op.kink_distance is not None:
+        assert op.kink_distance(*args.inputs) >= 1e-2
     assert (args.const is not None) == op.has_const
 
 
@@ -87,8 +87,8 @@ def test_random_dags_respect_their_parameters_and_stay_in_domain(expr):
     assert recorded == collections.Counter(step.op.name for step in expr.steps)
     for node in order:
         assert math.isfinite(node.data)
-        if node._op is not None and node._op.kink is not None:
-            assert node._op.kink(*[p.data for p in node.parents]) >= 1e-3
+        if node._op is not None and node._op.kink_distance is not None:
+            assert node._op.kink_distance(*[p.data for p in node.parents]) >= 1e-3
     assert expr.evaluate(expr.inputs).data == out.data  # numbers work too, and evaluation is repeatable
 
 

@@ -148,6 +148,25 @@ def test_graph_command_writes_an_svg_with_the_expression(tmp_path, capsys):
     assert "x data 1.5 grad" in text and "∂=-2" in text and "σ" in text
 
 
+@needs_dot
+def test_graph_command_writes_the_explorer_page(tmp_path, capsys):
+    import json
+    import re
+
+    page, picture = tmp_path / "page.html", tmp_path / "out.svg"
+    status, out, err = run(["graph", "x * y + sigmoid(x)", "--at", "x=1.5", "y=-2", "--highlight", "x",
+                            "--html", str(page), "-o", str(picture)], capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [f"wrote {page}", f"wrote {picture}"]
+    data = json.loads(re.search(r'id="explorer-data">(.*?)</script>', page.read_text(encoding="utf-8")).group(1))
+    names = [node["name"] for node in data["nodes"]]
+    assert names[data["selected"][0]] == "x"
+    # dz/dx = y + σ'(x) at x = 1.5, y = -2, and the title names the expression.
+    assert float(data["explanations"][names.index("x")]["total"]) == pytest.approx(
+        -2 + math.exp(-1.5) / (1 + math.exp(-1.5)) ** 2, rel=1e-9)
+    assert "Backpropagation through x * y + sigmoid(x)" in page.read_text(encoding="utf-8")
+
+
 def test_graph_command_prints_dot_without_output_file(capsys):
     status, out, _ = run(["graph", "x * x", "--at", "x=3"], capsys)
     assert status == 0

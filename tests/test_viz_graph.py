@@ -384,7 +384,7 @@ def test_flip_book_marks_a_gradient_final_once_every_user_has_passed_its_share()
     z = product + x
     order = vg.topological_order(z)
     assert order == [x, y, product, z]
-    frames = vg._flip_book_grads(order)
+    frames = vg.replay_backward(order)
     # Step 1: z passed 1 to product and to x. product is used only by z: its gradient is final.
     # x is also used by product, which has not passed its share yet: x is partial.
     _, states = frames[0]
@@ -434,7 +434,7 @@ def test_the_flip_books_last_page_holds_backwards_gradients(data):
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(expression.inputs)]
     root = expression.evaluate(leaves)
     order = vg.topological_order(root)
-    frames = vg._flip_book_grads(order)
+    frames = vg.replay_backward(order)
     assert len(frames) == len(order)
     final_grads, final_states = frames[-1]
     expected = gradients(root, order)

@@ -27,9 +27,10 @@ def picture_format(path: str | os.PathLike) -> str:
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    """Build the expression, run backward, draw it; DOT source to stdout when no ``-o``."""
+    """Build the expression, run backward, draw it; DOT source to stdout when neither ``-o`` nor ``--html``."""
     from autograd_core.files import write_atomically
 
+    from .explorer_page import explorer
     from .expression import build_expression, fold_name, parse_assignments
     from .graph import draw_graph, render
 
@@ -38,6 +39,16 @@ def run_graph(args: argparse.Namespace) -> int:
     highlight = [fold_name(name) for name in args.highlight or []]  # as the expression's names are
     options = {"highlight": highlight or None, "show_partials": not args.no_partials,
                "rankdir": args.rankdir}
+    if args.html is not None:
+        try:
+            explorer(root, args.html, title=f"Backpropagation through {args.expression}",
+                     timeout=args.timeout, **options)
+        except RuntimeError as error:  # dot itself failed: say so in one line
+            print(f"autograd-core graph: error: {error}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.html}")
+        if args.output is None:
+            return 0
     if args.output is None:
         sys.stdout.write(draw_graph(root, **options).source)
         return 0
@@ -76,6 +87,9 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="picture to write (.svg, .png, .pdf; .dot/.gv for DOT text); "
                              "without it the DOT source goes to stdout")
+    parser.add_argument("--html", metavar="FILE",
+                        help="also write the backpropagation explorer: one offline HTML page that steps "
+                             "through backward node by node (--highlight selects values in it)")
     parser.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"], help="layout direction")
     parser.add_argument("--no-partials", action="store_true", help="leave the edges unlabelled")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",

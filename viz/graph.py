@@ -43,6 +43,7 @@ from autograd_core.files import write_atomically
 __all__ = [
     "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "RANKDIRS", "DotNotFoundError",
     "draw_graph", "render", "backward_frames", "escape_label", "highlighted_nodes",
+    "short_number", "resolve_nodes", "replay_backward", "check_size",
 ]
 
 DEFAULT_MAX_NODES = 500
@@ -121,8 +122,12 @@ def _shows_as_itself(ch: str) -> bool:
     return allowed_in_xml and unicodedata.category(ch) != "Cc"
 
 
-def _fmt(x: float) -> str:
-    """A number short enough for a graph label (4 significant digits, nan/inf spelled out)."""
+def short_number(x: float) -> str:
+    """A number short enough for a graph label (4 significant digits, nan/inf spelled out).
+
+    >>> short_number(0.0012345), short_number(-0.0), short_number(float("inf"))
+    ('0.001234', '0', 'inf')
+    """
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
@@ -139,8 +144,19 @@ def _node_list(values: Any, what: str) -> list:
     raise TypeError(f"{what} must be a Value, a name, or a list of them, got {type(values).__name__}")
 
 
-def _resolve(items: list, order: list, names: Mapping) -> set:
-    """The graph nodes named by ``items`` (Values or names from :func:`node_names`)."""
+def resolve_nodes(items: Any, order: list, names: Mapping) -> set:
+    """The graph nodes named by ``items``: a Value, a name from :func:`node_names`, or a list of them.
+
+    A name given to several nodes selects them all; a Value outside ``order`` or an unknown
+    name is a ValueError listing the names there are.
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0, label="x")
+    >>> order = topological_order(x * 3)
+    >>> resolve_nodes("x", order, node_names(order)) == {x}
+    True
+    """
+    items = _node_list(items, "highlight")
     by_name: dict[str, list] = {}
     for node in order:
         by_name.setdefault(names[node], []).append(node)
@@ -174,7 +190,13 @@ def highlighted_nodes(order: list, sources: set) -> set:
     return on_path
 
 
-def _check_size(order: list, max_nodes: int) -> None:
+def check_size(order: list, max_nodes: int) -> None:
+    """The size guard of every drawing: a ValueError when ``order`` has more than ``max_nodes`` values.
+
+    >>> check_size([Value(1.0)] * 3, 2)
+    Traceback (most recent call last):
+    ValueError: the graph has 3 values, more than max_nodes=2: ...
+    """
     as_int(max_nodes, "max_nodes", minimum=1)
     if len(order) > max_nodes:
         raise ValueError(
@@ -193,8 +215,8 @@ def _is_bad(node: Value, grad: float | None) -> bool:
 
 
 def _record_label(name: str, data: float, grad: float | None, border: str, fill: str, text: str) -> str:
-    grad_text = "grad ·" if grad is None else f"grad {_fmt(grad)}"
-    cells = [f"<B>{escape_label(name)}</B>", f"data {_fmt(data)}", grad_text]
+    grad_text = "grad ·" if grad is None else f"grad {short_number(grad)}"
+    cells = [f"<B>{escape_label(name)}</B>", f"data {short_number(data)}", grad_text]
     row = "".join(f'<TD><FONT COLOR="{text}">{cell}</FONT></TD>' for cell in cells)
     return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
             f'COLOR="{border}" BGCOLOR="{fill}"><TR>{row}</TR></TABLE>>')
@@ -202,7 +224,7 @@ def _record_label(name: str, data: float, grad: float | None, border: str, fill:
 
 def _op_text(node: Value) -> str:
     symbol, const = OPS[node.op].symbol, node.const
-    return symbol if const is None else f"{symbol}{_fmt(const)}"
+    return symbol if const is None else f"{symbol}{short_number(const)}"
 
 
 class _Style:
@@ -230,7 +252,7 @@ def _node_style(node: Value, grad: float | None, on_path: set | None, state: str
         return _Style(_INK, _PARTIAL_FILL)
     if state == "waiting":
         return _Style(_GREY, "white", _GREY_TEXT)
-    return _Style(_INK, _LEAF_FILL if node._op is None else "white")
+    return _Style(_INK, _LEAF_FILL if not node.op else "white")
 
 
 def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials: bool, rankdir: str,
@@ -240,12 +262,12 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
     _check_rankdir(rankdir)
     order = topological_order(root)
-    _check_size(order, max_nodes)
+    check_size(order, max_nodes)
     names = node_names(order)
     index = {node: i for i, node in enumerate(order)}
     on_path = None
     if highlight is not None:
-        on_path = highlighted_nodes(order, _resolve(_node_list(highlight, "highlight"), order, names))
+        on_path = highlighted_nodes(order, resolve_nodes(highlight, order, names))
 
     dot = graphviz.Digraph("autograd", format="svg")
     dot.attr(rankdir=rankdir, nodesep="0.25", ranksep="0.35")
@@ -256,12 +278,12 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
 
     for node in order:
         i = index[node]
-        grad = grads[node] if grads is not None else node.grad
+        grad = grads.get(node) if grads is not None else node.grad
         state = states.get(node) if states is not None else None
         style = _node_style(node, grad, on_path, state)
         dot.node(f"n{i}", _record_label(names[node], node.data, grad, style.colour, style.fill, style.text),
                  shape="plain", color=style.colour)
-        if node._op is None:
+        if not node.op:
             continue
         op_style = style if not _is_bad(node, grad) else _Style(_BAD, _BAD_FILL, _INK, "2")
         dot.node(f"n{i}op", f"<{escape_label(_op_text(node))}>", shape="circle", width="0.4",
@@ -292,12 +314,12 @@ def _input_edges(dot: graphviz.Digraph, node: Value, i: int, index: Mapping, sho
                 colour, text = _GREY, _GREY_TEXT
         options = {"color": colour, "penwidth": width}
         if partial is not None:
-            options.update(label=f"<∂={escape_label(_fmt(float(partial)))}>", fontcolor=text)
+            options.update(label=f"<∂={escape_label(short_number(float(partial)))}>", fontcolor=text)
         dot.edge(f"n{index[parent]}", f"n{i}op", **options)
 
 
 def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True, rankdir: str = "LR",
-               max_nodes: int = DEFAULT_MAX_NODES) -> graphviz.Digraph:
+               max_nodes: int = DEFAULT_MAX_NODES, grads: Mapping | None = None) -> graphviz.Digraph:
     """The computation graph of ``root`` as a :class:`graphviz.Digraph` (shows inline in Jupyter).
 
     A record per value (name, data, grad), a node per op (its symbol from the op table),
@@ -306,6 +328,8 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     :func:`autograd_core.node_names`): the paths that carry their gradient to ``root``
     are drawn in orange and everything else greyed. Values whose data or grad is NaN or
     infinite are red. A graph of more than ``max_nodes`` values raises ValueError.
+    ``grads`` maps values to the gradient to show instead of their ``.grad`` (a value
+    missing from it shows ``grad ·``).
 
     >>> from autograd_core import Value
     >>> w = Value(0.5, label="w")
@@ -314,7 +338,9 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     >>> "grad 3" in draw_graph(loss, highlight=w).source
     True
     """
-    return _build(root, grads=None, highlight=highlight, show_partials=show_partials, rankdir=rankdir,
+    if grads is not None and not isinstance(grads, Mapping):
+        raise TypeError(f"grads must be a mapping from Values to numbers, got {type(grads).__name__}")
+    return _build(root, grads=grads, highlight=highlight, show_partials=show_partials, rankdir=rankdir,
                   max_nodes=max_nodes)
 
 
@@ -404,14 +430,22 @@ def render(root: Value, path: str | os.PathLike, format: str = "svg", *, timeout
     return target
 
 
-def _flip_book_grads(order: list) -> list:
+def replay_backward(order: list) -> list:
     """The backward pass replayed one node at a time, from the op table's local partials.
 
     Returns, per step k, (grads, states): the gradient accumulated so far in every node
     (None where nothing has arrived) and each node's state: "current" (just passed its
     gradient to its inputs), "done" (final and passed on), "complete" (final: every node
     using it has passed its share, but it has not passed it on yet), "partial" (received
-    some but not all) or "waiting". The user's ``.grad`` fields are never touched.
+    some but not all) or "waiting". The user's ``.grad`` fields are never touched. Step k
+    is the k-th picture of :func:`backward_frames` and the k-th step of :func:`viz.explorer`.
+
+    >>> from autograd_core import Value
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x
+    >>> grads, states = replay_backward(topological_order(y))[0]
+    >>> grads[x], states[y], states[x]
+    (6.0, 'current', 'complete')
     """
     root = order[-1]
     grads: dict = {node: None for node in order}
@@ -465,11 +499,11 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
-    _check_size(order, max_nodes)
+    check_size(order, max_nodes)
     names = node_names(order)
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    frames = _flip_book_grads(order)
+    frames = replay_backward(order)
     width = max(3, len(str(len(frames))))
     paths = []
     for step, ((grads, states), node) in enumerate(zip(frames, reversed(order), strict=True), start=1):

@@ -1,0 +1,291 @@
+"""The backpropagation explorer: one self-contained, offline HTML page for a recorded graph.
+
+The page shows the graph exactly as :func:`viz.draw_graph` draws it (Graphviz SVG),
+a step control that replays the backward pass node by node (the steps of
+:func:`viz.backward_frames`) with the running gradient of every value, and, when a
+value is clicked, its gradient as the sum over paths of products of local
+derivatives (:func:`autograd_core.explain`) with those paths highlighted.
+
+Everything the page needs is inside the one file: the SVG, the numbers as JSON, the
+style sheet and the script (``explorer.js`` and ``explorer.css`` beside this module,
+plain JavaScript and CSS, no framework). A Content-Security-Policy forbids every
+network request, and only the page's own script (named by its hash) may run, so a
+label such as ``</script><script>alert(1)</script>`` can only ever show as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from autograd_core import Value, as_int, explain, node_names, topological_order
+from autograd_core.files import write_atomically
+
+from .graph import (
+    DEFAULT_MAX_NODES,
+    check_size,
+    render,
+    replay_backward,
+    resolve_nodes,
+    short_number,
+)
+
+__all__ = ["Explorer", "explorer", "DEFAULT_MAX_PATHS"]
+
+DEFAULT_MAX_PATHS = 100
+"""Most chain-rule paths listed for one value; a value with more says how many there are
+(they grow exponentially with depth), and backward's gradient is still shown."""
+
+#: The state codes the script reads, one per :func:`viz.graph.replay_backward` state.
+_STATE_CODES = {"current": "c", "done": "d", "complete": "f", "partial": "p", "waiting": "w"}
+
+
+class Explorer:
+    """A finished explorer page: ``.html`` is the whole document; shows inline in Jupyter.
+
+    Make one with :func:`explorer`. ``save(path)`` writes the page atomically; in Jupyter
+    the page shows in a sandboxed frame (the notebook must be trusted for its script to run).
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0, label="x")
+    >>> page = explorer(x * x + x)
+    >>> page
+    Explorer(values=3, steps=3, bytes=...)
+    >>> page.html.startswith("<!DOCTYPE html>")
+    True
+    """
+
+    def __init__(self, html_text: str, n_values: int, n_steps: int) -> None:
+        self.html = html_text
+        self.n_values = n_values
+        self.n_steps = n_steps
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the page to ``path`` (UTF-8) atomically and return the path."""
+        return write_atomically(path, self.html)
+
+    def _repr_html_(self) -> str:
+        # A frame keeps the page's script, styles and ids apart from the notebook's.
+        source = html.escape(self.html, quote=True)
+        return (f'<iframe srcdoc="{source}" sandbox="allow-scripts" title="backpropagation explorer" '
+                'style="width: 100%; height: 640px; border: 1px solid #ddd"></iframe>')
+
+    def __repr__(self) -> str:
+        return f"Explorer(values={self.n_values}, steps={self.n_steps}, bytes={len(self.html.encode())})"
+
+
+def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any = None, *,
+             rankdir: str = "LR", show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
+             max_paths: int = DEFAULT_MAX_PATHS, title: str | None = None,
+             timeout: float | None = None) -> Explorer:
+    """An interactive page that walks the backward pass of ``root``'s graph node by node.
+
+    The gradients shown are those of one backward pass from ``root`` (seed 1), replayed
+    from the op table's local partials; the graph's ``.grad`` fields are neither read nor
+    changed. ``highlight`` (a Value, a name as in :func:`autograd_core.node_names`, or a
+    list of them) is selected when the page opens: its chain-rule paths are listed and
+    drawn in blue. ``rankdir``, ``show_partials`` and ``max_nodes`` are those of
+    :func:`viz.draw_graph` (a graph of more than ``max_nodes`` values is a ValueError);
+    ``max_paths`` bounds the paths listed for one value. With ``path`` the page is also
+    written there. Needs Graphviz's ``dot`` (else :class:`viz.DotNotFoundError`), stopped
+    after ``timeout`` seconds as in :func:`viz.render`.
+
+    >>> from autograd_core import Value
+    >>> w = Value(0.5, label="w")
+    >>> loss = (w * 3.0 - 1.0) ** 2
+    >>> page = explorer(loss, highlight="w", title="one weight")
+    >>> page.n_steps, "one weight" in page.html
+    (6, True)
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    as_int(max_paths, "max_paths", minimum=1)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {type(title).__name__}")
+    order = topological_order(root)
+    check_size(order, max_nodes)
+    frames = replay_backward(order)
+    svg = _svg(root, rankdir=rankdir, show_partials=show_partials, max_nodes=max_nodes,
+               grads=_widest_grads(frames), timeout=timeout)
+    names = node_names(order)
+    selected = [] if highlight is None else sorted(
+        order.index(node) for node in resolve_nodes(highlight, order, names))
+    data = _page_data(order, frames, names, max_paths, selected, title)
+    page = Explorer(_document(svg, data, title or f"Backpropagation through {names[root]}"),
+                    len(order), len(order))
+    if path is not None:
+        page.save(path)
+    return page
+
+
+def _svg(root: Value, **draw_options: Any) -> str:
+    """draw_graph's picture as SVG text, from the XML's ``<svg`` on (prolog and comments dropped)."""
+    with tempfile.TemporaryDirectory(prefix="autograd-explorer-") as directory:
+        written = render(root, Path(directory) / "graph.svg", format="svg", **draw_options)
+        text = written.read_text(encoding="utf-8")
+    return text[text.index("<svg"):]
+
+
+def _widest_grads(frames: list) -> dict:
+    """Each value's widest gradient over the steps, so that the drawing's grad cell holds every one."""
+    widest: dict = {}
+    for grads, _states in frames:
+        for node, grad in grads.items():
+            if grad is not None and len(short_number(grad)) >= len(short_number(widest.get(node, 0.0))):
+                widest[node] = grad
+    return widest
+
+
+def _page_data(order: list, frames: list, names: dict, max_paths: int, selected: list,
+               title: str | None) -> dict:
+    """Everything the script needs, by node index (node ``n<i>`` of the drawing is ``order[i]``)."""
+    index = {node: i for i, node in enumerate(order)}
+    nodes = [{"name": names[node], "data": f"{node.data:.10g}", "leaf": node._op is None,
+              "op": node.op} for node in order]
+    return {
+        "title": title,
+        "nodes": nodes,
+        "steps": _steps(order, frames, names, index),
+        "explanations": [_explanation(order[-1], node, index, max_paths) for node in order],
+        "selected": selected,
+    }
+
+
+def _steps(order: list, frames: list, names: dict, index: dict) -> list:
+    """Step 0 (only the output's seed gradient) and then one entry per step of
+    :func:`replay_backward`, each listing only what changed: the gradients, written
+    as the drawing writes them, and the states."""
+    root = order[-1]
+    grads: dict[Value, float | None] = {node: None for node in order}
+    grads[root] = 1.0
+    states = {node: "waiting" for node in order}
+    states[root] = "complete"  # the seed is its whole gradient
+    steps = [{"node": None, "title": "before backward: the output's gradient is 1 (d out/d out)",
+              "grads": [[index[root], short_number(1.0)]],
+              "states": [[index[node], _STATE_CODES[state]] for node, state in states.items()]}]
+    for number, (node, (new_grads, new_states)) in enumerate(
+            zip(reversed(order), frames, strict=True), start=1):
+        action = "passes its gradient to its inputs" if node.parents else "has its final gradient"
+        steps.append({
+            "node": index[node],
+            "title": f"backward step {number}/{len(order)}: {names[node]} {action}",
+            "grads": [[index[n], short_number(g)] for n, g in new_grads.items()
+                      if g is not None and g != grads[n]],
+            "states": [[index[n], _STATE_CODES[s]] for n, s in new_states.items() if s != states[n]],
+        })
+        grads, states = new_grads, new_states
+    return steps
+
+
+def _explanation(root: Value, node: Value, index: dict, max_paths: int) -> dict:
+    """``node``'s gradient as explain() spells it out, with each path's drawing edges."""
+    try:
+        spelled = explain(root, node, max_paths=max_paths)
+    except ValueError as error:  # more paths than max_paths: say so instead of listing them
+        return {"text": str(error), "paths": [], "total": None, "gradient": None}
+    paths = [{"formula": path.formula(), "product": f"{path.product:.10g}",
+              "factors": [[edge.symbol, f"{edge.partial:.10g}"] for edge in path.edges],
+              "edges": sorted({key for edge in path.edges for key in _edge_keys(edge, index)})}
+             for path in spelled.paths]
+    heading = f"∂{spelled.output_name}/∂{spelled.wrt_name}"
+    return {"heading": heading, "text": str(spelled), "paths": paths,
+            "total": f"{spelled.total:.10g}", "gradient": f"{spelled.gradient:.10g}"}
+
+
+def _edge_keys(edge: Any, index: dict) -> tuple[str, str]:
+    """The two drawn edges a chain-rule factor ∂child/∂parent stands for: parent -> child's op
+    node and the op node -> child. Keys are the SVG edge titles, with ``#k`` telling apart
+    the k-th of several edges with the same ends (``x * x`` draws x -> op twice)."""
+    child, parent = index[edge.child], index[edge.parent]
+    repeat = sum(1 for other in edge.child.parents[:edge.input_index] if other is edge.parent)
+    return f"n{parent}->n{child}op#{repeat}", f"n{child}op->n{child}#0"
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def _json_for_script(data: dict) -> str:
+    """JSON that cannot end its <script> element early: <, > and & are written as \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def _document(svg: str, data: dict, title: str) -> str:
+    """The whole page. Only the script with the hash named in the policy may run; nothing may load."""
+    script = _asset("explorer.js")
+    if "</script" in script.lower():  # it would end its own element
+        raise RuntimeError("explorer.js must not contain '</script'")
+    policy = (f"default-src 'none'; script-src 'sha256-{_sha256(script)}'; style-src 'unsafe-inline'; "
+              "img-src data:; base-uri 'none'; form-action 'none'")
+    return _TEMPLATE.format(
+        policy=html.escape(policy, quote=True), title=html.escape(title), css=_asset("explorer.css"),
+        svg=svg, data=_json_for_script(data), script=script)
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{css}
+</style>
+</head>
+<body>
+<header>
+  <h1>{title}</h1>
+  <div class="controls" role="group" aria-label="backward step">
+    <button type="button" id="first" title="first step (Home)">|◀</button>
+    <button type="button" id="prev" title="previous step (←)">◀</button>
+    <button type="button" id="play" title="play / pause (space)">Play</button>
+    <button type="button" id="next" title="next step (→)">▶</button>
+    <button type="button" id="last" title="last step (End)">▶|</button>
+    <input type="range" id="slider" min="0" value="0" aria-label="step">
+    <span id="step-number"></span>
+    <label><input type="checkbox" id="fit" checked> fit to width</label>
+  </div>
+  <p id="step-title" aria-live="polite"></p>
+</header>
+<main>
+  <div id="graph">
+{svg}
+  </div>
+  <aside>
+    <section id="details" aria-live="polite">
+      <p class="hint">Click a value to see its gradient as a sum over paths of products of local
+      derivatives. Step with ← → (Home, End) or Play.</p>
+    </section>
+    <section id="legend">
+      <h2>Legend</h2>
+      <ul>
+        <li><span class="swatch current"></span>passing its gradient to its inputs now</li>
+        <li><span class="swatch final"></span>gradient final</li>
+        <li><span class="swatch partial"></span>part of its gradient received</li>
+        <li><span class="swatch waiting"></span>nothing received yet (grad ·)</li>
+        <li><span class="swatch flowed"></span>edge the gradient has flowed down</li>
+        <li><span class="swatch path"></span>path of the selected value</li>
+      </ul>
+      <p>Each value shows name | data | grad so far; each edge ∂ = the local derivative
+      ∂out/∂in at this point.</p>
+    </section>
+  </aside>
+</main>
+<script type="application/json" id="explorer-data">{data}</script>
+<script>{script}</script>
+</body>
+</html>
+"""
