@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .backprop import gradients
+from .display import html_table
 from .graph import local_partials, node_names, topological_order
 from .value import Value, as_int
 
-__all__ = ["Edge", "ChainPath", "Explanation", "explain"]
+__all__ = ["Edge", "ChainPath", "Explanation", "explain", "HTML_MAX_PATHS"]
 
 
 def _fmt(x: float) -> str:
@@ -85,6 +86,30 @@ class Explanation:
             lines.append(f"  path {number}: {path.formula()}")
         lines.append(f"  {head} = {_fmt(self.total)}  (backward: {_fmt(self.gradient)})")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        noun = "path" if len(self.paths) == 1 else "paths"
+        return (f"Explanation(∂{self.output_name}/∂{self.wrt_name} = {_fmt(self.total)} over "
+                f"{len(self.paths)} {noun}; backward {_fmt(self.gradient)})")
+
+    def _repr_html_(self) -> str:
+        """The paths as a table (Jupyter shows it): each path's factors, their values, the product."""
+        head = f"∂{self.output_name}/∂{self.wrt_name}"
+        shown = self.paths[:HTML_MAX_PATHS]
+        rows: list[list[object]] = [[number, " · ".join(edge.symbol for edge in path.edges) or "1",
+                             " × ".join(_fmt(edge.partial) for edge in path.edges) or "1", _fmt(path.product)]
+                            for number, path in enumerate(shown, start=1)]
+        if len(self.paths) > len(shown):
+            rows.append(["…", f"{len(self.paths) - len(shown)} more paths (print() lists them all)", "", ""])
+        rows.append(["sum", "", "", _fmt(self.total)])
+        rows.append(["backward", "", "", _fmt(self.gradient)])
+        noun = "path" if len(self.paths) == 1 else "paths"
+        caption = f"{head} = sum over {len(self.paths)} {noun} of the product of local derivatives"
+        return html_table(["path", "chain of local derivatives", "their values", "product"], rows, caption)
+
+
+HTML_MAX_PATHS = 50
+"""Paths shown in an :class:`Explanation`'s HTML table; the text form lists all of them."""
 
 
 def _count_paths(order: list[Value], wrt: Value) -> dict[Value, int]:

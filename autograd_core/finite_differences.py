@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .backprop import gradients
+from .display import html_table
 from .modes import enable_grad, no_grad
 from .value import Value, as_float
 
@@ -93,6 +94,22 @@ class GradcheckReport:
                  f"({len(self.checks)} derivatives, eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g})"]
         lines += [f"  {check}" for check in self.checks]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        worst = self.worst
+        tail = "" if worst is None else f"; worst {worst.name}: abs err {worst.abs_error:.2e}"
+        verdict = "ok" if self.ok else "FAILED"
+        noun = "derivative" if len(self.checks) == 1 else "derivatives"
+        return f"GradcheckReport({verdict}: {len(self.checks)} {noun}{tail})"
+
+    def _repr_html_(self) -> str:
+        """Every derivative compared, as a table (Jupyter shows it)."""
+        rows = [[check.name, f"{check.analytic:.10g}", f"{check.numeric:.10g}", f"{check.abs_error:.2e}",
+                 f"{check.rel_error:.2e}", "ok" if check.ok else "MISMATCH"] for check in self.checks]
+        point = ", ".join(f"{x:.6g}" for x in self.inputs)
+        caption = (f"gradcheck at ({point}): {'ok' if self.ok else 'FAILED'} (eps={self.eps:g}, "
+                   f"atol={self.atol:g}, rtol={self.rtol:g})")
+        return html_table(["derivative", "analytic", "numeric", "abs error", "rel error", ""], rows, caption)
 
 
 def _as_output(out: Any) -> Value:

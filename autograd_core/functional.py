@@ -10,10 +10,12 @@ one.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .backprop import gradients
+from .graph import topological_order
 from .modes import enable_grad
 from .value import Value, as_float
 
@@ -22,6 +24,12 @@ __all__ = ["grad", "value_and_grad", "hessian"]
 
 class _Nesting:
     depth = 0  # how many transformed functions are being evaluated right now
+    evaluations = 0  # how many transformed functions have been evaluated so far (ever)
+
+
+def _check_flag(value: Any, name: str) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
 
 
 def _normalise_argnums(argnums: Any) -> tuple[tuple[int, ...], bool]:
@@ -43,6 +51,7 @@ def _variable(arg: Any, position: int) -> Value:
 
 
 def _call(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
+    _Nesting.evaluations += 1
     _Nesting.depth += 1
     try:
         return f(*args, **kwargs)
@@ -61,10 +70,43 @@ def _check_output(out: Any) -> Value:
     return Value(as_float(out, "the function's result"))
 
 
+def _split_aux(result: Any, has_aux: bool) -> tuple[Any, Any]:
+    """(output, aux) of ``f``'s result: with ``has_aux`` it must be a pair, as in JAX."""
+    if not has_aux:
+        return result, None
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise TypeError(f"with has_aux=True the function must return a pair (output, aux), "
+                        f"got {type(result).__name__}")
+    return result[0], result[1]
+
+
+def _warn_if_independent(transform: str, f: Callable[..., Any], out: Any, output: Value,
+                         variables: list[Value], inner_transforms: bool) -> None:
+    """Warn, as HIPS autograd does, when ``f``'s output does not depend on the differentiated
+    inputs: the gradient is then 0, which is right for a constant function but usually means
+    the graph was cut (a Value turned into a float)."""
+    if any(node in variables for node in topological_order(output)):
+        return
+    name = getattr(f, "__name__", "f")
+    if not isinstance(out, Value):
+        cause = (f"{name} returned a {type(out).__name__}, not a Value: a Value was probably turned into "
+                 f"a float on the way, e.g. by math.sin(x), float(x) or x.data; use the Value's own "
+                 f"methods instead (x.sin(), x.exp(), ...)")
+    elif inner_transforms:
+        return  # a derivative taken inside f may really be constant (the derivative of 3·x)
+    else:
+        cause = (f"the Value {name} returned was built without the input: from a float copy of it "
+                 f"(x.data, float(x), math functions) or a detach()")
+    warnings.warn(f"{transform}: the output of {name} does not depend on the input(s) it differentiates "
+                  f"with respect to, so the gradient is 0. {cause}.", UserWarning, stacklevel=4)
+
+
 def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, ...],
-              kwargs: dict[str, Any]) -> tuple[Value, list[Value], bool]:
+              kwargs: dict[str, Any], has_aux: bool = False,
+              transform: str = "") -> tuple[Value, list[Value], bool, Any]:
     """Call ``f`` on fresh variables at ``argnums`` (keyword arguments passed through, as in JAX);
-    returns (output, variables, nested)."""
+    returns (output, variables, nested, aux). With ``transform`` (its name, for the message),
+    warns when the output does not depend on the variables."""
     n = len(args)
     for i in argnums:
         if not -n <= i < n:
@@ -81,58 +123,92 @@ def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, 
         for i in argnums:
             variables.append(_variable(args[i], i % n))
             call_args[i] = variables[-1]
-        return _check_output(_call(f, call_args, kwargs)), variables, nested
+        evaluations = _Nesting.evaluations
+        out, aux = _split_aux(_call(f, call_args, kwargs), has_aux)
+        output = _check_output(out)
+    if transform:
+        inner_transforms = _Nesting.evaluations > evaluations + 1
+        _warn_if_independent(transform, f, out, output, variables, inner_transforms)
+    return output, variables, nested, aux
 
 
-def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
+                   has_aux: bool = False) -> Callable[..., Any]:
     """``f`` transformed to return ``(f(*args), gradient)``.
 
-    The gradient is one number for an int ``argnums``, a tuple for a tuple.
+    The gradient is one number for an int ``argnums``, a tuple for a tuple. With
+    ``has_aux=True`` (JAX's meaning) ``f`` returns a pair ``(output, aux)``, only the
+    output is differentiated, and the result is ``((value, aux), gradient)``. When the
+    output does not depend on the inputs (a Value turned into a float, as by
+    ``math.sin(x)``), a ``UserWarning`` says so.
 
     >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
     (12.0, (4.0, 3.0))
+    >>> value_and_grad(lambda x: (x * x, "aux"), has_aux=True)(3.0)
+    ((9.0, 'aux'), 6.0)
     """
     indices, single = _normalise_argnums(argnums)
+    _check_flag(has_aux, "has_aux")
 
     def transformed(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        out, variables, nested = _evaluate(f, args, indices, kwargs)
+        out, variables, nested, aux = _evaluate(f, args, indices, kwargs, has_aux, "value_and_grad")
         grads = gradients(out, variables, create_graph=nested)
         value = out if nested else out.data
-        return value, (grads[0] if single else tuple(grads))
+        gradient = grads[0] if single else tuple(grads)
+        return ((value, aux) if has_aux else value), gradient
 
     transformed.__doc__ = f"Value and gradient of {getattr(f, '__name__', 'f')}."
     return transformed
 
 
-def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable[..., Any]:
     """``f`` transformed to return its gradient with respect to the ``argnums`` arguments.
+
+    With ``has_aux=True`` (JAX's meaning) ``f`` returns ``(output, aux)`` and the result is
+    ``(gradient, aux)``. When the output does not depend on the inputs (a Value turned into
+    a float, as by ``math.sin(x)``; use ``x.sin()``), a ``UserWarning`` says so.
 
     >>> d = grad(lambda x: x ** 3)
     >>> d(2.0), grad(d)(2.0), grad(grad(d))(2.0)
     (12.0, 12.0, 6.0)
+    >>> grad(lambda x: (x ** 2, {"x": x.data}), has_aux=True)(3.0)
+    (6.0, {'x': 3.0})
     """
-    with_value = value_and_grad(f, argnums)
+    indices, single = _normalise_argnums(argnums)
+    _check_flag(has_aux, "has_aux")
 
     def transformed(*args: Any, **kwargs: Any) -> Any:
-        return with_value(*args, **kwargs)[1]
+        out, variables, nested, aux = _evaluate(f, args, indices, kwargs, has_aux, "grad")
+        grads = gradients(out, variables, create_graph=nested)
+        gradient = grads[0] if single else tuple(grads)
+        return (gradient, aux) if has_aux else gradient
 
     transformed.__doc__ = f"Gradient of {getattr(f, '__name__', 'f')}."
     return transformed
 
 
-def hessian(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``f`` transformed to return its matrix of second derivatives over all positional args.
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] | None = None) -> Callable[..., Any]:
+    """``f`` transformed to return its second derivatives.
+
+    By default over all positional arguments, as a matrix (a list of rows). With an int
+    ``argnums`` the one second derivative d²f/dx² (a number, as JAX's ``hessian(f, 0)`` of a
+    scalar); with a tuple, the matrix over those arguments, in that order.
 
     >>> hessian(lambda x, y: x * x * y)(3.0, 2.0)
     [[4.0, 6.0], [6.0, 0.0]]
+    >>> hessian(lambda x, y: x * x * y, argnums=0)(3.0, 2.0), hessian(lambda x, y: x * x * y, argnums=(1, 0))(3.0, 2.0)
+    (4.0, [[0.0, 6.0], [6.0, 4.0]])
     """
+    chosen = None if argnums is None else _normalise_argnums(argnums)
 
-    def transformed(*args: Any, **kwargs: Any) -> list[list[Any]]:
+    def transformed(*args: Any, **kwargs: Any) -> Any:
         if not args:
             raise ValueError("hessian needs at least one argument")
-        out, variables, nested = _evaluate(f, args, tuple(range(len(args))), kwargs)
+        indices, single = chosen if chosen is not None else (tuple(range(len(args))), False)
+        out, variables, nested, _ = _evaluate(f, args, indices, kwargs)
         first = gradients(out, variables, create_graph=True)
-        return [gradients(g, variables, create_graph=nested) for g in first]
+        rows = [gradients(g, variables, create_graph=nested) for g in first]
+        return rows[0][0] if single else rows
 
     transformed.__doc__ = f"Hessian of {getattr(f, '__name__', 'f')}."
     return transformed

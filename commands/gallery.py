@@ -127,11 +127,12 @@ def draw_bowl() -> Any:
     f = regression_mse(data)
     figure = landscape.new_figure(11, 4.6)
     path = landscape.descend(f, (-0.5, 4.0), gradient_descent(0.6), 150)
-    flat = landscape.plot_contour(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 1), log_levels=True,
-                           paths={"gradient descent, lr 0.6": path}, critical=True,
-                           title="MSE of a line fit: a convex bowl")
-    solid = landscape.plot_surface(f, (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(1, 2, 2, projection="3d"),
-                            paths={"gradient descent": path}, title="the same bowl in 3-D")
+    flat, solid = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2, projection="3d")
+    landscape.plot_contour(f, (-1.0, 5.0), (-1.0, 5.0), ax=flat, log_levels=True,
+                    paths={"gradient descent, lr 0.6": path}, critical=True,
+                    title="MSE of a line fit: a convex bowl")
+    landscape.plot_surface(f, (-1.0, 5.0), (-1.0, 5.0), ax=solid, paths={"gradient descent": path},
+                    title="the same bowl in 3-D")
     for ax in (flat, solid):
         ax.set_xlabel("w (slope)")
         ax.set_ylabel("b (intercept)")
@@ -193,9 +194,9 @@ def draw_batches() -> Any:
     paths = minibatch_paths(data, (-0.5, 4.0), lr=0.3, epochs=10,
                             batch_sizes={"batch (50)": 50, "mini-batch (10)": 10, "stochastic (1)": 1})
     figure = landscape.new_figure(8, 5.5)
-    ax = landscape.plot_contour(regression_mse(data), (-1.0, 5.0), (-1.0, 5.0), ax=figure.add_subplot(),
-                         log_levels=True, arrows=0, paths=paths,
-                         title="10 epochs of linear regression: 10, 50 and 500 updates")
+    ax = figure.add_subplot()
+    landscape.plot_contour(regression_mse(data), (-1.0, 5.0), (-1.0, 5.0), ax=ax, log_levels=True, arrows=0,
+                    paths=paths, title="10 epochs of linear regression: 10, 50 and 500 updates")
     ax.set_xlabel("w (slope)")
     ax.set_ylabel("b (intercept)")
     return figure

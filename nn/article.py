@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd_core import Value
+from autograd_core.display import html_table
 from autograd_core.files import read_json
 
 from .chain import Factor, TextbookPath, bracket_negative, fmt, fmt_computed, textbook_paths
@@ -275,6 +276,20 @@ class Walkthrough:
         return "\n".join(_render(self))
 
     __str__ = render
+
+    def __repr__(self) -> str:
+        return (f"Walkthrough(E = {fmt_computed(self.loss)} → {fmt_computed(self.new_loss)} after one step "
+                f"at lr {fmt(self.lr)}; {len(self.gradients)} gradients; print() shows every step)")
+
+    def _repr_html_(self) -> str:
+        """The gradients and the update as a table (Jupyter shows it); ``print()`` gives every step."""
+        updates = {update.parameter: update for update in self.updates}
+        rows = [[g.parameter, len(g.paths), fmt_computed(g.total), fmt_computed(g.backward),
+                 fmt(updates[g.parameter].old), fmt_computed(updates[g.parameter].new)] for g in self.gradients]
+        caption = (f"one step of backpropagation: E = {fmt_computed(self.loss)} → {fmt_computed(self.new_loss)} "
+                   f"at lr {fmt(self.lr)}")
+        return html_table(["p", "paths", "∂E/∂p (sum of path products)", "backward pass", "p before",
+                           "p after"], rows, caption)
 
 
 def _number(node: Value) -> str:

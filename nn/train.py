@@ -17,6 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from autograd_core import Value, as_int
+from autograd_core.display import html_table, new_figure
 
 from .module import Module
 from .optim import Optimizer
@@ -89,6 +90,89 @@ class History:
     def epochs(self) -> int:
         """Number of epochs run."""
         return len(self.epoch_loss)
+
+    def __repr__(self) -> str:
+        parts = [f"{self.epochs} epochs, {len(self.step_loss)} steps"]
+        if self.epoch_loss:
+            parts.append(f"epoch loss {self.epoch_loss[0]:.4g} → {self.epoch_loss[-1]:.4g}")
+        if self.lr:
+            parts.append(f"lr {self.lr[0]:.4g}" + ("" if self.lr[-1] == self.lr[0] else f" → {self.lr[-1]:.4g}"))
+        if self.stopped_early:
+            parts.append("stopped early")
+        if self.swa_count:
+            parts.append(f"SWA over {self.swa_count} snapshots")
+        return f"History({'; '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """A summary table (Jupyter shows it); :meth:`plot` draws the curves."""
+        rows: list[list[Any]] = [["epochs", self.epochs], ["optimizer steps", len(self.step_loss)]]
+        if self.epoch_loss:
+            best = min(range(self.epochs), key=self.epoch_loss.__getitem__)
+            rows += [["first epoch loss", f"{self.epoch_loss[0]:.6g}"],
+                     ["last epoch loss", f"{self.epoch_loss[-1]:.6g}"],
+                     ["best epoch loss", f"{self.epoch_loss[best]:.6g} (epoch {best})"]]
+        if self.lr:
+            rows.append(["learning rate", f"{self.lr[0]:.4g} → {self.lr[-1]:.4g}, min {min(self.lr):.4g}, "
+                                          f"max {max(self.lr):.4g}"])
+        rows.append(["stopped early", "yes" if self.stopped_early else "no"])
+        if self.swa_count:
+            rows.append(["SWA snapshots averaged", self.swa_count])
+        if self.trajectory:
+            rows.append(["trajectory", f"{len(self.trajectory)} points of {len(self.trajectory[0])} parameters"])
+        return html_table(None, rows, caption="training history (history.plot() draws the curves)")
+
+    def plot(self, log: bool | None = None) -> Any:
+        """The loss (left) and learning rate (right) against the optimizer step; returns a Figure
+        that Jupyter shows inline (``figure.savefig(path)`` writes it; needs matplotlib).
+
+        The loss of every batch is drawn thin, each epoch's mean loss as points at the
+        epoch's last step (one line when every epoch is one full batch). ``log`` puts
+        the loss on a log scale; None chooses it when the loss spans more than a decade.
+
+        >>> from nn import MLP, SGD, data, losses
+        >>> model = MLP(1, [1], activation="linear", seed=0)
+        >>> history = fit(model, data.housing(20), losses.mse, SGD(model.parameters(), lr=0.3),
+        ...               epochs=5, batch_size=5)
+        >>> [ax.get_ylabel() for ax in history.plot().axes]
+        ['loss', 'learning rate']
+        """
+        if not self.step_loss:
+            raise ValueError("this History has no steps to plot: fit ran 0 epochs")
+        figure = new_figure(10, 3.8)
+        loss_ax, lr_ax = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+        steps = range(1, len(self.step_loss) + 1)
+        per_epoch = len(self.step_loss) // max(1, self.epochs)
+        if per_epoch == 1:
+            loss_ax.plot(steps, self.step_loss, color="#1971c2", label="loss (full batch)")
+        else:
+            loss_ax.plot(steps, self.step_loss, color="#1971c2", linewidth=0.6, alpha=0.5, label="batch loss")
+            loss_ax.plot([per_epoch * (e + 1) for e in range(self.epochs)], self.epoch_loss, "o-",
+                         color="#d9480f", markersize=3, label="epoch mean loss")
+        positive = [v for v in self.step_loss if v > 0]
+        if log is None:
+            log = len(positive) == len(self.step_loss) and max(positive) > 10 * min(positive)
+        if log:
+            _plain_log_axis(loss_ax.yaxis)
+        loss_ax.set_xlabel("optimizer step")
+        loss_ax.set_ylabel("loss")
+        loss_ax.set_title("loss" + (" (log scale)" if log else ""))
+        loss_ax.legend(fontsize="small")
+        lr_ax.plot(steps, self.lr, color="#2f9e44")
+        lr_ax.set_xlabel("optimizer step")
+        lr_ax.set_ylabel("learning rate")
+        lr_ax.set_title("learning rate")
+        lr_ax.set_ylim(bottom=0)
+        return figure
+
+
+def _plain_log_axis(axis: Any) -> None:
+    """A log scale with ticks at 1, 2 and 5 times powers of ten, written as plain numbers (0.05, not 5×10⁻²)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.axes.set_yscale("log")
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _check_data(data: Any) -> list[tuple[list[float], list[float], bool]]:

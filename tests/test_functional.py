@@ -131,9 +131,84 @@ def test_with_value_arguments_the_result_is_a_differentiable_value():
     assert x.grad == 12.0  # d/dx 3x² at 2
 
 
-def test_constant_function_has_zero_gradient():
-    assert grad(lambda x: 5.0)(1.0) == 0.0
-    assert grad(lambda x, y: y * 2, argnums=0)(1.0, 4.0) == 0.0
+def test_constant_function_has_zero_gradient_and_a_warning():
+    with pytest.warns(UserWarning, match="does not depend"):
+        assert grad(lambda x: 5.0)(1.0) == 0.0
+    with pytest.warns(UserWarning, match="does not depend"):
+        assert grad(lambda x, y: y * 2, argnums=0)(1.0, 4.0) == 0.0
+
+
+# --- the silent wrong answer of issue 10: a Value turned into a float -----------------------------
+
+def test_a_value_turned_into_a_float_warns_and_names_the_fix():
+    with pytest.warns(UserWarning, match=r"returned a float.*math\.sin\(x\).*x\.sin\(\)"):
+        assert grad(lambda x: math.sin(x))(1.0) == 0.0
+    with pytest.warns(UserWarning, match="value_and_grad"):
+        value_and_grad(lambda x: math.exp(x))(1.0)
+
+
+def test_a_detached_graph_warns_too():
+    with pytest.warns(UserWarning, match=r"detach\(\)"):
+        grad(lambda x: x.detach() * 2)(1.0)
+
+
+def test_no_warning_when_the_output_depends_on_the_input(recwarn):
+    assert grad(lambda x: x.sin())(0.0) == 1.0
+    assert grad(lambda x, y: x * y, argnums=1)(2.0, 3.0) == 2.0
+    # The derivative of 3·x is the constant 3, so its own derivative is a legitimate 0.
+    assert grad(grad(lambda x: 3 * x))(1.0) == 0.0
+    assert not [w for w in recwarn.list if issubclass(w.category, UserWarning)]
+
+
+# --- has_aux (JAX's meaning) ----------------------------------------------------------------------
+
+def test_has_aux_returns_the_aux_untouched_beside_the_gradient():
+    def loss(w):
+        prediction = w * 2.0
+        return (prediction - 1.0) ** 2, {"prediction": prediction.data}
+
+    gradient, aux = grad(loss, has_aux=True)(3.0)
+    assert gradient == 2 * (6.0 - 1.0) * 2.0 and aux == {"prediction": 6.0}
+    (value, aux2), gradient2 = value_and_grad(loss, has_aux=True)(3.0)
+    assert (value, aux2, gradient2) == (25.0, {"prediction": 6.0}, 20.0)
+
+
+def test_has_aux_nests():
+    first = grad(lambda x: (x ** 3, "aux"), has_aux=True)
+    assert grad(lambda x: first(x)[0])(2.0) == 12.0  # d²/dx² x³ = 6x
+
+
+@pytest.mark.parametrize("f, error", [
+    (lambda x: x * x, TypeError),            # not a pair
+    (lambda x: (x, 1, 2), TypeError),        # three items
+])
+def test_has_aux_needs_a_pair(f, error):
+    with pytest.raises(error, match="pair"):
+        grad(f, has_aux=True)(1.0)
+
+
+def test_has_aux_must_be_a_bool():
+    with pytest.raises(TypeError, match="has_aux"):
+        grad(lambda x: x, has_aux="yes")
+
+
+# --- hessian(f, argnums) -------------------------------------------------------------------------
+
+def test_hessian_argnums_matches_closed_forms():
+    f = lambda x, y, z: x * x * y + z * z * z * y  # noqa: E731
+    x, y, z = 1.5, 0.3, 2.0
+    assert hessian(f, argnums=0)(x, y, z) == 2 * y
+    assert hessian(f, argnums=(1, 2))(x, y, z) == [[0.0, 3 * z * z], [3 * z * z, pytest.approx(6 * z * y)]]
+    assert hessian(f, argnums=(2, 0))(x, y, z) == [[pytest.approx(6 * z * y), 0.0], [0.0, 2 * y]]
+    with pytest.raises(ValueError, match="out of range"):
+        hessian(f, argnums=3)(x, y, z)
+
+
+def test_hessian_argnums_agrees_with_the_full_hessian():
+    f = lambda a, b: (a * b).sin() + a ** 3  # noqa: E731
+    full = hessian(f)(0.4, 1.1)
+    assert hessian(f, argnums=(0, 1))(0.4, 1.1) == full
+    assert hessian(f, argnums=1)(0.4, 1.1) == full[1][1]
 
 
 @pytest.mark.parametrize("call, error, words", [

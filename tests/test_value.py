@@ -201,3 +201,41 @@ def test_overflow_blames_the_size_of_the_result_not_the_domain():
     with pytest.raises(OverflowError) as caught:
         Value(10.0) ** Value(400.0)
     assert "1.8e308" in str(caught.value) and "defined for" not in str(caught.value)
+
+
+# --- comparisons compare .data; == stays identity ---------------------------------------------------
+
+def test_comparisons_compare_data_and_return_bools():
+    a, b = Value(1.0), Value(2.0)
+    results = [a < b, a <= b, a > b, a >= b, a < 1.5, 2 > a, a >= 1, Value(1.0) <= a]
+    assert results == [True, True, False, False, True, True, True, True]
+    assert all(type(r) is bool for r in results)
+
+
+def test_max_min_sorted_and_if_work_on_values():
+    xs = [Value(3.0), Value(-1.0), Value(2.0)]
+    assert max(xs) is xs[0] and min(xs) is xs[1]
+    assert [x.data for x in sorted(xs)] == [-1.0, 2.0, 3.0]
+    y = xs[1]
+    taken = y.relu() if y > 0 else -y  # a data-dependent branch, recorded as the branch taken
+    taken.backward()
+    assert (taken.op, y.grad) == ("neg", -1.0)
+
+
+def test_equality_stays_identity_so_values_hash():
+    a, b = Value(1.0), Value(1.0)
+    assert a == a and a != b and not (a == 1.0)
+    assert len({a, b}) == 2 and {a: "x"}[a] == "x"
+
+
+def test_comparing_with_other_types_raises_type_error():
+    with pytest.raises(TypeError):
+        Value(1.0) < "2"  # noqa: B015
+    with pytest.raises(TypeError):
+        Value(1.0) > None  # noqa: B015
+
+
+def test_item_returns_data():
+    x = Value(2.5)
+    y = x * 2
+    assert y.item() == 5.0 and type(y.item()) is float

@@ -150,7 +150,7 @@ def backward_frames_current_names(loss, directory: Path) -> list:
     paths = viz.backward_frames(loss, directory, format="canon")  # DOT text: no layout, quick
     names = []
     for path in paths:
-        title = re.search(r"label=<backward step \d+/\d+: (\S+) ", path.read_text(encoding="utf-8"))
+        title = re.search(r"<B>backward step \d+/\d+: (\S+) ", path.read_text(encoding="utf-8"))
         names.append(title.group(1))
     return names
 

@@ -251,8 +251,9 @@ def test_gallery_picture_written_with_agg(name, tmp_path):
 
 def test_contour_and_surface_of_any_function_save_as_svg(tmp_path):
     figure = ls.new_figure(8, 4)
-    ax = ls.plot_contour(lambda x, y: (x - 1) ** 2 + (y * 2).tanh() ** 2, (-2, 2), (-2, 2),
-                         ax=figure.add_subplot(1, 2, 1), n=20, arrows=5, critical=True)
+    ax = figure.add_subplot(1, 2, 1)
+    assert ls.plot_contour(lambda x, y: (x - 1) ** 2 + (y * 2).tanh() ** 2, (-2, 2), (-2, 2),
+                           ax=ax, n=20, arrows=5, critical=True) is figure
     ls.plot_surface(lambda x, y: x * y, (-1, 1), (-1, 1), ax=figure.add_subplot(1, 2, 2, projection="3d"), n=10)
     assert ax.get_legend() is not None
     target = ls.save_figure(figure, tmp_path / "f.svg")

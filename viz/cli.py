@@ -90,7 +90,8 @@ def register_graph(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--html", metavar="FILE",
                         help="also write the backpropagation explorer: one offline HTML page that steps "
                              "through backward node by node (--highlight selects values in it)")
-    parser.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"], help="layout direction")
+    parser.add_argument("--rankdir", default="auto", choices=["auto", "LR", "RL", "TB", "BT"],
+                        help="layout direction (default auto: left to right, top to bottom for a deep graph)")
     parser.add_argument("--no-partials", action="store_true", help="leave the edges unlabelled")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                         help="stop Graphviz's dot after this long (default 60)")

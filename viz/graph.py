@@ -41,7 +41,7 @@ from autograd_core import OPS, Value, as_int, local_partials, node_names, topolo
 from autograd_core.files import write_atomically
 
 __all__ = [
-    "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "RANKDIRS", "DotNotFoundError",
+    "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "RANKDIRS", "AUTO_LR_MAX_DEPTH", "DotNotFoundError", "auto_rankdir",
     "draw_graph", "render", "backward_frames", "escape_label", "highlighted_nodes",
     "short_number", "resolve_nodes", "replay_backward", "check_size",
 ]
@@ -51,6 +51,12 @@ DEFAULT_MAX_NODES = 500
 network's training step has 47, and ``dot`` stays under a few seconds well past 500."""
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+
+AUTO_LR_MAX_DEPTH = 4
+"""``rankdir="auto"`` lays a graph out left to right while its longest chain has at most this
+many values, and top to bottom beyond: each value costs some 350-450 px of width left to
+right, so a deeper chain is wider than a screen (the article's training step, 16 deep, is
+a 6709 x 399 px strip left to right and 1691 x 2340 px top to bottom)."""
 
 DOT_TIMEOUT = 60.0
 """Seconds ``dot`` may take for one picture before :func:`render` gives up (TimeoutError).
@@ -206,8 +212,23 @@ def check_size(order: list, max_nodes: int) -> None:
 
 
 def _check_rankdir(rankdir: str) -> None:
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if rankdir != "auto" and rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be 'auto' or one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+
+
+def auto_rankdir(order: list) -> str:
+    """``"LR"`` when the longest chain of values in ``order`` (a topological order) is at most
+    :data:`AUTO_LR_MAX_DEPTH` long, else ``"TB"``: the layout ``rankdir="auto"`` chooses.
+
+    >>> from autograd_core import Value, topological_order
+    >>> x = Value(1.0)
+    >>> auto_rankdir(topological_order(x * 2 + 1)), auto_rankdir(topological_order((x * 2 + 1).exp().tanh()))
+    ('LR', 'TB')
+    """
+    depth: dict = {}
+    for node in order:
+        depth[node] = 1 + max((depth[parent] for parent in node.parents), default=0)
+    return "LR" if max(depth.values(), default=0) <= AUTO_LR_MAX_DEPTH else "TB"
 
 
 def _is_bad(node: Value, grad: float | None) -> bool:
@@ -270,9 +291,13 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
         on_path = highlighted_nodes(order, resolve_nodes(highlight, order, names))
 
     dot = graphviz.Digraph("autograd", format="svg")
-    dot.attr(rankdir=rankdir, nodesep="0.25", ranksep="0.35")
+    dot.attr(rankdir=auto_rankdir(order) if rankdir == "auto" else rankdir, nodesep="0.25", ranksep="0.35")
     if title is not None:
-        dot.attr(label=f"<{escape_label(title)}>", labelloc="t", fontname="Helvetica")
+        label = f"<B>{escape_label(title)}</B>"
+        if states is not None:  # a flip-book frame: the title over a legend of its colours
+            label = (f'<TABLE BORDER="0" CELLSPACING="0"><TR><TD>{label}</TD></TR>'
+                     f"<TR><TD>{_FLIP_BOOK_LEGEND}</TD></TR></TABLE>")
+        dot.attr(label=f"<{label}>", labelloc="t", fontname="Helvetica")
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", fontname="Helvetica", fontsize="10", arrowsize="0.6")
 
@@ -318,7 +343,7 @@ def _input_edges(dot: graphviz.Digraph, node: Value, i: int, index: Mapping, sho
         dot.edge(f"n{index[parent]}", f"n{i}op", **options)
 
 
-def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True, rankdir: str = "LR",
+def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True, rankdir: str = "auto",
                max_nodes: int = DEFAULT_MAX_NODES, grads: Mapping | None = None) -> graphviz.Digraph:
     """The computation graph of ``root`` as a :class:`graphviz.Digraph` (shows inline in Jupyter).
 
@@ -328,6 +353,9 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     :func:`autograd_core.node_names`): the paths that carry their gradient to ``root``
     are drawn in orange and everything else greyed. Values whose data or grad is NaN or
     infinite are red. A graph of more than ``max_nodes`` values raises ValueError.
+    ``rankdir`` is ``"LR"``, ``"RL"``, ``"TB"``, ``"BT"`` or ``"auto"``: left to right
+    for a shallow graph, top to bottom for one deeper than :data:`AUTO_LR_MAX_DEPTH`
+    values, so that it stays readable on a screen.
     ``grads`` maps values to the gradient to show instead of their ``.grad`` (a value
     missing from it shows ``grad ·``).
 
@@ -413,21 +441,56 @@ def _check_format(format: str) -> None:
         raise ValueError(f"format must be one Graphviz knows (svg, png, pdf...), got {format!r}")
 
 
-def render(root: Value, path: str | os.PathLike, format: str = "svg", *, timeout: float | None = None,
+def render(root: Value, path: str | os.PathLike, format: str | None = None, *, timeout: float | None = None,
            **draw_options: Any) -> Path:
     """Draw ``root``'s graph with Graphviz's ``dot`` and write it to ``path`` atomically.
 
-    ``draw_options`` are those of :func:`draw_graph`. Raises :class:`DotNotFoundError`
-    (a FileNotFoundError saying how to install Graphviz, with the DOT text in
-    ``.source``) when ``dot`` is not installed, and TimeoutError when ``dot`` runs longer
-    than ``timeout`` seconds (default :data:`DOT_TIMEOUT`; ``dot`` is then killed). The
-    file is written by :func:`autograd_core.files.write_atomically`. Returns the path written.
+    The file's suffix decides the format (``graph.png`` is a PNG, ``graph.svg`` an SVG);
+    ``format`` is needed only for a path without a suffix (default svg), and a
+    ``format`` that disagrees with the suffix is a ValueError. ``draw_options`` are
+    those of :func:`draw_graph`. Raises :class:`DotNotFoundError` (a FileNotFoundError
+    saying how to install Graphviz, with the DOT text in ``.source``) when ``dot`` is
+    not installed, and TimeoutError when ``dot`` runs longer than ``timeout`` seconds
+    (default :data:`DOT_TIMEOUT`; ``dot`` is then killed). The file is written by
+    :func:`autograd_core.files.write_atomically`. Returns the path written.
     """
-    _check_format(format)
-    dot = draw_graph(root, **draw_options)
     target = Path(path)
+    format = _format_for(target, format)
+    dot = draw_graph(root, **draw_options)
     write_atomically(target, _pipe(dot, format, timeout, _size_text(topological_order(root))))
     return target
+
+
+def _format_for(target: Path, format: str | None) -> str:
+    """The picture format of ``target``: its suffix's, which an explicit ``format`` must match."""
+    suffix = target.suffix.lower().lstrip(".")
+    if format is not None:
+        _check_format(format)
+        if suffix and suffix != format:
+            raise ValueError(f"format={format!r} disagrees with the file name {target.name!r}: "
+                             f"name the file .{format}, or drop format= to write {suffix}")
+        return format
+    if not suffix:
+        return "svg"
+    if suffix not in _formats():
+        raise ValueError(f"cannot tell a picture format from the suffix of {target.name!r}: "
+                         "use .svg, .png or .pdf (or another format Graphviz knows)")
+    return suffix
+
+
+def _swatch(fill: str, border: str, text: str, words: str) -> str:
+    return f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1"><FONT COLOR="{text}" POINT-SIZE="10">{words}</FONT></TD>'
+
+
+# The flip-book's colours, explained under each frame's title.
+_FLIP_BOOK_LEGEND = (
+    '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="4" CELLPADDING="2"><TR>'
+    + _swatch(_HIGHLIGHT_FILL, _HIGHLIGHT, _INK, "passing its gradient on now")
+    + _swatch(_DONE_FILL, _INK, _INK, "gradient final")
+    + _swatch(_PARTIAL_FILL, _INK, _INK, "part of its gradient")
+    + _swatch("white", _GREY, _GREY_TEXT, "no gradient yet (grad ·)")
+    + f'<TD BORDER="0"><FONT COLOR="{_HIGHLIGHT}" POINT-SIZE="10">orange edge: gradient has flowed</FONT></TD>'
+    + "</TR></TABLE>")
 
 
 def replay_backward(order: list) -> list:
@@ -481,7 +544,7 @@ def replay_backward(order: list) -> list:
     return frames
 
 
-def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "svg", rankdir: str = "LR",
+def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "svg", rankdir: str = "auto",
                     show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
                     timeout: float | None = None) -> list[Path]:
     """Backpropagation as a flip-book: one picture per step of backward, in reverse topological order.
@@ -491,7 +554,8 @@ def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "s
     every node using them has passed its share back), the ones that have received only
     part of their gradient (yellow) and the rest (grey, ``grad ·``). Orange edges are
     those the gradient has already flowed down. The gradients are replayed from the op
-    table's local partials; the ``.grad`` fields of the graph are left untouched. Files
+    table's local partials; the ``.grad`` fields of the graph are left untouched. Each
+    frame's title carries a legend of these colours. Files
     are ``step_001.svg``, ``step_002.svg``... in ``out_dir`` (created if missing);
     returns their paths. ``timeout`` bounds each picture's ``dot`` run as in :func:`render`.
     """

@@ -17,7 +17,6 @@ be evaluated, differentiated and differentiated twice:
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import random
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd_core import Value, as_int, grad, hessian, no_grad
+from autograd_core import Value, as_int, display, grad, hessian, no_grad
 from autograd_core.files import write_atomically
 
 __all__ = [
@@ -55,11 +54,17 @@ def require_matplotlib() -> Any:
 
 
 def new_figure(width: float = 6.4, height: float = 4.8, dpi: int = 100) -> Any:
-    """A matplotlib Figure not attached to pyplot, so any backend (Agg in tests) can save it."""
-    require_matplotlib()
-    from matplotlib.figure import Figure
+    """A matplotlib Figure not attached to pyplot that Jupyter shows inline (as PNG) by itself.
 
-    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    It is an :class:`autograd_core.display.Figure`; a script saves it with
+    :func:`save_figure` or ``figure.savefig``.
+
+    >>> figure = new_figure(4, 3)
+    >>> figure._repr_png_()[:4]
+    b'\\x89PNG'
+    """
+    require_matplotlib()
+    return display.new_figure(width, height, dpi)
 
 
 def save_figure(figure: Any, path: str | os.PathLike, **savefig_options: Any) -> Path:
@@ -70,11 +75,7 @@ def save_figure(figure: Any, path: str | os.PathLike, **savefig_options: Any) ->
     if fmt not in supported:
         raise ValueError(f"cannot save a picture as {fmt or 'a file without a suffix'!r}: "
                          f"use one of {', '.join(sorted(supported))}")
-    buffer = io.BytesIO()
-    # The SVG date and PNG software stamps would make every run's file differ.
-    metadata = {"Date": None} if fmt == "svg" else ({"Software": None} if fmt == "png" else None)
-    figure.savefig(buffer, format=fmt, metadata=metadata, **savefig_options)
-    write_atomically(target, buffer.getvalue())
+    write_atomically(target, display.figure_bytes(figure, fmt, **savefig_options))
     return target
 
 
@@ -373,7 +374,8 @@ def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
     """Filled contours of ``f``, ``arrows``×``arrows`` arrows of ``-grad f``, optimizer ``paths``
     (name -> points) and ``critical`` points (True to find them with :func:`critical_points`).
 
-    Returns the matplotlib Axes (a new Figure's when ``ax`` is None).
+    Draws on ``ax`` when given, else on a new :func:`new_figure`; returns the Figure
+    drawn on (``figure.axes`` holds the Axes), which Jupyter shows inline.
     """
     if ax is None:
         ax = new_figure().add_subplot()
@@ -401,7 +403,7 @@ def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
         ax.set_title(title)
     if paths or critical:
         ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
-    return ax
+    return ax.figure
 
 
 def _cycle(items: Sequence) -> Iterable:
@@ -430,7 +432,8 @@ def _draw_critical(ax: Any, points: Iterable[CriticalPoint]) -> None:
 
 def plot_surface(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n: int = 50,
                  paths: Mapping[str, Sequence[Point]] | None = None, title: str | None = None) -> Any:
-    """A 3-D surface of ``f`` with optimizer ``paths`` drawn on it; returns the 3-D Axes."""
+    """A 3-D surface of ``f`` with optimizer ``paths`` drawn on it, on ``ax`` (a 3-D Axes)
+    or a new figure; returns the Figure drawn on, as :func:`plot_contour` does."""
     import numpy as np
 
     if ax is None:
@@ -448,7 +451,7 @@ def plot_surface(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
         ax.set_title(title)
     if paths:
         ax.legend(loc="upper left", fontsize="small")
-    return ax
+    return ax.figure
 
 
 def _tidy_3d(ax: Any, xlabel: str, ylabel: str, zlabel: str) -> None:
