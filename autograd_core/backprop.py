@@ -1,11 +1,16 @@
-"""Reverse-mode passes over a recorded graph.
+"""``backward`` and ``gradients``: reverse-mode passes over a recorded graph.
 
 Two passes read the op table's partial rules:
 
 * a float pass (``backward`` and ``gradients(create_graph=False)``): each node's
-  gradient for *this* pass is kept in a scratch slot, so calling ``backward()``
-  twice accumulates exactly twice the gradient (micrograd propagates the already
-  accumulated ``.grad`` of inner nodes and gets this wrong);
+  gradient for *this* pass is kept in the pass's own dict (node -> float, made by
+  the graph walk), never on the nodes, so calling ``backward()`` twice accumulates
+  exactly twice the gradient (micrograd propagates the already accumulated ``.grad``
+  of inner nodes and gets this wrong) and passes running at the same time in several
+  threads over shared nodes give exactly the sum of their gradients. ``backward`` adds
+  each node's gradient into ``.grad`` as the pass finishes it, holding one lock, so
+  concurrent accumulations are never lost. The pass is generated code, in
+  :mod:`autograd_core.fastpaths`, beside the readable loop it unrolls;
 * a recording pass (``gradients(create_graph=True)``): the same rules applied to
   ``Value`` nodes, so the gradients are themselves differentiable.
 """
@@ -15,46 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .codegen import compile_float_pass
+from .fastpaths import accumulate_gradients, float_gradients
 from .graph import topological_order
-from .modes import _Mode, enable_grad
-from .ops import OPS
+from .modes import enable_grad
 from .value import Value, as_float
 
 __all__ = ["backward", "gradients"]
-
-
-def _partial_error(node: Value, error: Exception) -> Exception:
-    const = node.const
-    args = [p.data for p in node.parents] + ([const] if const is not None else [])
-    label = f" node {node.label!r}" if node.label else ""
-    # Nodes made under detect_anomaly() know the line of user code that created them.
-    origin = getattr(node, "_origin", None)
-    where = f"; the node was created at {origin}" if origin else ""
-    return type(error)(
-        f"backward through {node.op}{tuple(args)}{label}: the partial derivative is undefined "
-        f"or infinite there ({error}){where}")
-
-
-def _anomaly_error(node: Value, parent_index: int, contribution: float) -> FloatingPointError:
-    label = f" {node.label!r}" if node.label else ""
-    origin = getattr(node, "_origin", None) or "<made outside detect_anomaly>"
-    return FloatingPointError(
-        f"{node.op} node{label} produced {contribution!r} in backward "
-        f"(gradient for input {parent_index}); the node was created at {origin}")
-
-
-# The float pass, one branch per op written out from the op table's partial rules (no
-# per-node call of a rule and no tuple); under detect_anomaly the same pass also checks
-# every contribution.
-_fast_float_pass = compile_float_pass(OPS, _partial_error)
-_checked_float_pass = compile_float_pass(OPS, _partial_error, _anomaly_error)
-
-
-def _float_pass(order: list[Value], root: Value, seed: float, accumulate: bool) -> None:
-    """Fill ``_pass_grad`` of every node in ``order``; add it to ``.grad`` if asked."""
-    float_pass = _checked_float_pass if _Mode.anomaly else _fast_float_pass
-    float_pass(order, root, seed, accumulate)
 
 
 def backward(root: Value, grad: float = 1.0) -> None:
@@ -68,7 +39,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value, got {type(root).__name__}")
-    _float_pass(topological_order(root), root, as_float(grad, "grad"), accumulate=True)
+    accumulate_gradients(root, as_float(grad, "grad"))
 
 
 def _recording_pass(order: list[Value], root: Value, seed: Value) -> dict[Value, Value]:
@@ -114,12 +85,10 @@ def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False
         if not isinstance(item, Value):
             raise TypeError(f"inputs[{index}] must be a Value, got {type(item).__name__}")
     seed = as_float(grad_output, "grad_output")
-    order = topological_order(output)
     if not create_graph:
-        for item in inputs:
-            item._pass_grad = 0.0  # inputs outside the graph keep a stale value otherwise
-        _float_pass(order, output, seed, accumulate=False)
-        return [item._pass_grad for item in inputs]
+        floats = float_gradients(output, seed)
+        return [floats.get(item, 0.0) for item in inputs]
+    order = topological_order(output)
     with enable_grad():
         grads = _recording_pass(order, output, Value(seed))
         return [grads[item] if item in grads else Value(0.0) for item in inputs]

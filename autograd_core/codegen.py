@@ -6,7 +6,7 @@ table's partial rules use. Calling ``op.partials`` on symbols instead of floats
 therefore *writes out* the rule as an expression, with exactly the operations
 (and the evaluation order) the float rule would perform. Two clients read it:
 
-* the eager engine's backward pass (:mod:`autograd_core.backprop`), which builds one
+* the eager engine's backward pass (:mod:`autograd_core.fastpaths`), which builds one
   specialised branch per op at import time;
 * the compiler (:mod:`autograd_core.compiler`), which writes a whole graph out as
   straight-line forward and backward code.
@@ -31,9 +31,7 @@ import math
 import re
 from typing import Any
 
-from .ops import HELPERS
-
-__all__ = ["Sym", "literal", "identifier", "combine", "float_pass_source", "compile_float_pass"]
+__all__ = ["Sym", "literal", "identifier", "combine"]
 
 # Python's operator precedences, low to high, for the operators a rule may use.
 _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 4, 5
@@ -209,108 +207,3 @@ def identifier(text: str, fallback: str) -> str:
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         name += "_"
     return name
-
-
-# The eager backward pass, specialised per op ------------------------------------------------
-
-_FLOAT_PASS_HEAD = '''\
-def float_pass(order, root, seed, accumulate):
-    """Fill ``_pass_grad`` of every node in ``order``; add it to ``.grad`` if asked."""
-    for node in order:
-        node._pass_grad = 0.0
-    root._pass_grad = seed
-    try:
-        for node in reversed(order):
-            g = node._pass_grad
-            if accumulate:
-                node.grad += g
-            a = node._a
-            # A zero gradient contributes nothing; skipping it also skips dead relus.
-            if a is None or g == 0.0:
-                continue
-            op = node._op
-'''
-
-_FLOAT_PASS_TAIL = '''\
-            elif node._b is not None:
-                b = node._b
-                da, db = op.partials(a.data, b.data, node.data)
-                a._pass_grad += g * da
-                b._pass_grad += g * db
-            else:
-                if op.has_const:
-                    (da,) = op.partials(a.data, node.data, node._const)
-                else:
-                    (da,) = op.partials(a.data, node.data)
-                a._pass_grad += g * da
-'''
-
-# Under detect_anomaly: after each node, its inputs' gradients so far must be finite.
-_FLOAT_PASS_FINITE_CHECK = '''\
-            if not isfinite(a._pass_grad):
-                raise anomaly_error(node, 0, a._pass_grad)
-            if node._b is not None and not isfinite(node._b._pass_grad):
-                raise anomaly_error(node, 1, node._b._pass_grad)
-'''
-
-_FLOAT_PASS_EXCEPT = '''\
-    except FloatingPointError:
-        raise  # an anomaly report, not a failed partial
-    except (ArithmeticError, ValueError) as error:
-        raise partial_error(node, error) from None
-'''
-
-
-def _float_pass_branch(op: Any) -> list[str]:
-    """``a._pass_grad += g * <partial>`` lines for one op, written by its own partial rule."""
-    inputs = [Sym("a.data"), Sym("b.data")][:op.arity]
-    partials = op.partials(*inputs, Sym("node.data"))
-    grad = Sym("g")
-    lines = ["b = node._b"] if op.arity == 2 else []
-    for name, partial in zip("ab"[:op.arity], partials, strict=True):
-        lines.append(f"{name}._pass_grad += {(grad * partial).text}")
-    return lines
-
-
-def float_pass_source(ops: Any, first: tuple[str, ...] = ("mul", "add"), check_finite: bool = False) -> str:
-    """Source of the eager float backward pass with one branch per op of ``ops``.
-
-    Each branch is the op's partial rule evaluated on symbols, so a node's update is
-    straight arithmetic on its parents' data instead of a call of the rule that builds a
-    tuple. Ops that take a constant (``x ** k``, whose rule branches on ``k``) keep the
-    generic call, as do ops added to the table after this module generated the pass.
-    With ``check_finite`` every node's contributions are checked (``detect_anomaly``).
-    """
-    order = [name for name in first if name in ops] + [name for name in ops if name not in first]
-    lines = [_FLOAT_PASS_HEAD.rstrip("\n")]
-    keyword_ = "if"
-    for name in order:
-        op = ops[name]
-        if op.has_const:
-            continue
-        try:
-            branch = _float_pass_branch(op)
-        except TypeError:
-            continue  # a rule that branches on its inputs cannot be written out: generic call
-        lines.append(f"            {keyword_} op is OP_{identifier(name, 'op')}:")
-        lines.extend(f"                {line}" for line in branch)
-        keyword_ = "elif"
-    check = _FLOAT_PASS_FINITE_CHECK if check_finite else ""
-    return "\n".join(lines) + "\n" + _FLOAT_PASS_TAIL + check + _FLOAT_PASS_EXCEPT
-
-
-def compile_float_pass(ops: Any, partial_error: Any, anomaly_error: Any = None) -> Any:
-    """The function :func:`float_pass_source` describes, bound to ``ops``.
-
-    ``partial_error(node, error)`` makes the exception raised when a partial fails; with
-    ``anomaly_error(node, input_index, gradient)`` the pass also checks every contribution
-    is finite and raises what it makes when one is not.
-    """
-    namespace = {f"OP_{identifier(name, 'op')}": op for name, op in ops.items()}
-    namespace.update(HELPERS)
-    namespace.update(isfinite=math.isfinite, partial_error=partial_error,
-                     anomaly_error=anomaly_error)
-    source = float_pass_source(ops, check_finite=anomaly_error is not None)
-    exec(compile(source, "<autograd_core float pass>", "exec"), namespace)
-    return namespace["float_pass"]
-

@@ -2,11 +2,12 @@
 
 :func:`compile` calls ``fn`` once on placeholder ``Value`` inputs, reads the recorded
 graph with :func:`~autograd_core.graph.topological_order`, and writes it out as one
-Python function: a line per node for the forward pass, then a line per node for the
-backward pass, the kind of unrolled code a textbook prints. Every forward line calls
-the op's own forward rule (or uses its ``infix`` operator) and every backward line is
-the op's ``partials`` rule evaluated on symbols (:class:`~autograd_core.codegen.Sym`),
-so no derivative is restated here. Names come from parameter names and labels, cut
+Python function: the forward pass (a line per value the backward pass reads, the rest
+inline, as in ``sigmoid(w * x + b)``), then a line per gradient, the kind of unrolled code
+a textbook prints. Every forward expression calls the op's own forward rule (or uses its
+``infix`` operator) and every backward line is the op's ``partials`` rule evaluated on
+symbols (:class:`~autograd_core.codegen.Sym`) once per op, then filled in per node, so no
+derivative is restated here. Names come from parameter names and labels, cut
 down to ``[A-Za-z0-9_]`` (:func:`~autograd_core.codegen.identifier`): no user text
 reaches the source any other way, and numbers are written with ``repr``.
 
@@ -23,17 +24,15 @@ constant, baked in with the value it had when traced.
 (0.06237, -0.187175, -0.093587)
 >>> print(step.source)
 def compiled(x, t):
-    if _mode.anomaly:
+    if not _all_threads.record_unchecked and _this_thread.anomaly:
         return _eager(x, t)  # detect_anomaly(): the eager engine checks
     if x.__class__ is not float or t.__class__ is not float:
         x, t = _floats(x, t)  # ints, numpy floats: as floats
     try:
         w = param_w.data
         b = param_b.data
-        # forward: one line per node
-        mul2 = w * x
-        add4 = mul2 + b
-        sigmoid5 = sigmoid(add4)
+        # forward: a line per value that backward reads or that is used twice
+        sigmoid5 = sigmoid(w * x + b)
         sub7 = sigmoid5 - t
         loss = pow_const(sub7, 2.0)
         # backward: grad_<node> = d loss / d <node>
@@ -49,8 +48,10 @@ def compiled(x, t):
         return _eager(x, t)  # raises the eager engine's own error for the failing op
 <BLANKLINE>
 
-A sum shares its gradient with its inputs, so ``grad_add4`` serves ``mul2`` too and
-``mul2``'s gradient needs no line of its own. The first guard and the ``try`` send
+Only values that a backward line reads (``sigmoid5``, ``sub7``) or that are used twice get a
+line of their own; the rest are written inline where they are used (``w * x + b``): the same
+arithmetic in the same order, and far less source for Python to compile. A sum shares its
+gradient with its inputs, so ``grad_add4`` serves ``w * x`` too and needs no line of its own. The first guard and the ``try`` send
 ``detect_anomaly()`` and any error to the eager engine, which raises its own errors; the
 second turns ints and numpy floats into floats and refuses bools, strings and ``Value`` s.
 """
@@ -65,12 +66,14 @@ from typing import Any
 from .backprop import backward
 from .codegen import Sym, combine, identifier, literal
 from .graph import topological_order
-from .modes import _Mode, enable_grad
+from .modes import THIS_THREAD, AllThreads, enable_grad
 from .ops import HELPERS, OPS, Op
 from .value import Value, as_float, call_op
 
 __all__ = ["CompiledStep", "compile"]
 
+# detect_anomaly() in the calling thread; the first test spares the common case a thread-local read.
+_ANOMALY_CHECK = "not _all_threads.record_unchecked and _this_thread.anomaly"
 # The only builtins the generated code sees.
 _BUILTINS = ("float", "bool", "ArithmeticError", "ValueError", "TypeError")
 # Names the generated code binds or uses itself; no node may take them (nor an op's name,
@@ -148,24 +151,43 @@ class _Graph:
         self.placeholders = placeholders
         self.param_index = {param: index for index, (_, param) in enumerate(params)}
         self.arg_index = {node: index for index, node in enumerate(placeholders)}
-        namer = _Namer()
-        self.names: dict[Value, str] = {}
-        for node in placeholders:
-            self.names[node] = namer.name(node.label, "arg")
-        for index, (name, param) in enumerate(params):
-            self.names[param] = namer.name(name, f"p{index}")
-        for index, node in enumerate(self.order):
-            if node in self.names or self.is_constant(node):
-                continue
-            if node is root and not node.label:
-                self.names[node] = namer.name("loss", "loss")
-            else:
-                self.names[node] = namer.name(node.label, f"{node.op}{index}")
+        self.names = self._name_nodes()
         # A node needs a gradient when some parameter reaches the root through it.
-        self.needs_grad: set[Value] = set()
+        needs_grad: set[Value] = set(self.param_index)
         for node in self.order:
-            if node in self.param_index or any(p in self.needs_grad for p in node.parents):
-                self.needs_grad.add(node)
+            if node._a in needs_grad or node._b in needs_grad:
+                needs_grad.add(node)
+        self.needs_grad = needs_grad
+
+    def _name_nodes(self) -> dict[Value, str]:
+        """Placeholders, parameters, labelled nodes and the root first (their names come from
+        text, so the namer keeps them unique); then every other op node is ``<op><index>``,
+        unique among themselves by index, checked only against the names already taken."""
+        namer = _Namer()
+        names: dict[Value, str] = {}
+        for node in self.placeholders:
+            names[node] = namer.name(node.label, "arg")
+        for index, (name, param) in enumerate(self.pairs):
+            names[param] = namer.name(name, f"p{index}")
+        unnamed = []
+        for index, node in enumerate(self.order):
+            op = node._op
+            if op is None:
+                continue  # a placeholder or parameter (named above) or a constant (written as its value)
+            if node.label:
+                names[node] = namer.name(node.label, f"{op.name}{index}")
+            elif node is self.root:
+                names[node] = namer.name("loss", "loss")
+            else:
+                unnamed.append((index, node))
+        used = namer.used
+        for index, node in unnamed:
+            name = f"{_op(node).name}{index}"
+            if (name in used or f"grad_{name}" in used or f"acc_{name}" in used or f"param_{name}" in used
+                    or not name.isidentifier() or name.startswith(("grad_", "acc_", "param_"))):
+                name = namer.name("", name)  # a label or op name took it (rare): let the namer choose
+            names[node] = name
+        return names
 
     def is_constant(self, node: Value) -> bool:
         return node._op is None and node not in self.param_index and node not in self.arg_index
@@ -186,40 +208,67 @@ def _op(node: Value) -> Op:
     return node._op
 
 
-def _forward_expression(graph: _Graph, node: Value) -> str:
-    op = _op(node)
-    operands = [graph.sym(parent) for parent in node.parents]
-    # An op defined on all real inputs cannot raise, so its infix operator can stand in for
-    # its forward rule; the others (div, pow...) are called, so their domain checks run.
-    if op.infix is not None and op.total and len(operands) == 2:
-        return combine(operands[0], op.infix, operands[1]).text
-    if op.has_const:
-        operands.append(literal(node._const))
-    return f"{identifier(op.name, 'op')}({', '.join(s.text for s in operands)})"
+# --- backward: each op's rule written out once, then filled in per node ------------------------
+
+#: A rule's contribution ``grad · ∂out/∂input`` as source with the slots {0} (the node's
+#: gradient), {1} and {2} (its inputs) and {3} (its output), and the slots it reads.
+_Template = tuple[str, frozenset[int]]
 
 
-def _forward_lines(graph: _Graph) -> list[str]:
-    return [f"{graph.names[node]} = {_forward_expression(graph, node)}"
-            for node in graph.order if node._op is not None]
+class _Rules:
+    """Each op's backward contributions as source templates, written by the op's own partial
+    rule on symbols once per op (and constant), then filled in for every node that uses it:
+    a 50,000-node graph runs a dozen rules on symbols, not 50,000."""
+
+    def __init__(self) -> None:
+        # Keyed by the op record's identity (hashing a frozen dataclass hashes every field).
+        self.cache: dict[tuple[int, Any, bool], tuple[_Template | None, ...]] = {}
+
+    def contributions(self, op: Op, const: Any, seeded: bool) -> tuple[_Template | None, ...]:
+        """One template per input (None where the rule's partial is a literal 0: step, x ** 0);
+        ``seeded`` for the root, whose gradient is the number 1.0 (so ``1.0 · b`` is just ``b``)."""
+        key = (id(op), const, seeded)
+        templates = self.cache.get(key)
+        if templates is None:
+            templates = self.cache[key] = self._write(op, const, seeded)
+        return templates
+
+    @staticmethod
+    def _write(op: Op, const: Any, seeded: bool) -> tuple[_Template | None, ...]:
+        inputs = [Sym("{1}"), Sym("{2}")][:op.arity]
+        grad = literal(1.0) if seeded else Sym("{0}")
+        try:
+            partials = op.partials_at(inputs, Sym("{3}"), const)
+        except TypeError as error:
+            raise TypeError(f"cannot compile {op.name}: its partial rule does not run on symbols "
+                            f"({error})") from None
+        templates: list[_Template | None] = []
+        for partial in partials:
+            if not isinstance(partial, Sym) and partial == 0.0:
+                templates.append(None)  # the op's rule says this input does not matter
+                continue
+            text = (grad * partial).text
+            templates.append((text, frozenset(slot for slot in (1, 2, 3) if f"{{{slot}}}" in text)))
+        return tuple(templates)
 
 
-def _node_partials(graph: _Graph, node: Value) -> tuple[Any, ...]:
-    inputs = [graph.sym(parent) for parent in node.parents]
-    out = Sym(graph.names[node])
-    op = _op(node)
-    try:
-        return op.partials_at(inputs, out, node.const)
-    except TypeError as error:
-        raise TypeError(f"cannot compile {op.name}: its partial rule does not run on symbols "
-                        f"({error})") from None
+def _slot_texts(graph: _Graph) -> dict[Value, str]:
+    """Every leaf and node as it fills a template slot: its name, or for a constant its value
+    (bracketed when negative, as a slot stands for a name)."""
+    texts = dict(graph.names)
+    for node in graph.order:
+        if node not in texts:  # a constant leaf
+            text = literal(node.data).text
+            texts[node] = f"({text})" if text.startswith("-") else text
+    return texts
 
 
-def _is_name_or_number(expression: Sym) -> bool:
+def _is_name_or_number(text: str) -> bool:
     """True for ``grad_h1`` or ``0.5``: a gradient that needs no line of its own."""
-    if expression.text.isidentifier():
+    if text.isidentifier():
         return True
     try:
-        float(expression.text)
+        float(text)
     except ValueError:
         return False
     return True
@@ -228,51 +277,130 @@ def _is_name_or_number(expression: Sym) -> bool:
 _TERMS_PER_LINE = 64  # Python's compiler recurses once per `+` of a line: keep lines shallow
 
 
-def _sum_lines(name: str, terms: list[Sym]) -> list[str]:
+def _sum_lines(name: str, terms: list[str]) -> list[str]:
     """``name = t0 + t1 + ...``, continued as ``name = name + ...`` past ``_TERMS_PER_LINE``
-    terms: the same left-to-right additions as one long line, so the same float."""
+    terms: the same left-to-right additions as one long line, so the same float. Every term
+    binds tighter than ``+`` (a product, a negation or a name), so none needs brackets."""
     lines = []
     for start in range(0, len(terms), _TERMS_PER_LINE):
-        total = terms[start] if start == 0 else Sym(name) + terms[start]
-        for term in terms[start + 1:start + _TERMS_PER_LINE]:
-            total = total + term
-        lines.append(f"{name} = {total.text}")
+        chunk = terms[start:start + _TERMS_PER_LINE]
+        lines.append(f"{name} = {' + '.join(chunk if start == 0 else [name, *chunk])}")
     return lines
 
 
-def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, Sym]]:
-    """Lines ``grad_<n> = <sum of contributions>`` in reverse order, and each param's gradient.
+def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, str], set[Value]]:
+    """Lines ``grad_<n> = <sum of contributions>`` in reverse order, each parameter's gradient
+    expression, and the nodes whose forward values those lines read.
 
     A node's gradient is the sum, over the nodes that use it, of their gradient times
     their partial, added in the order eager backward adds them (so the result is the
     same float). A gradient that is just another node's (a sum's inputs share it) or a
     number gets no line of its own, except for parameters, whose gradient is always named.
     """
-    contributions: dict[Value, list[Sym]] = {node: [] for node in graph.needs_grad}
-    grads: dict[Value, Sym] = {graph.root: literal(1.0)}
+    rules, needs_grad, names, root = _Rules(), graph.needs_grad, graph.names, graph.root
+    cache, texts = rules.cache, _slot_texts(graph)
+    contributions: dict[Value, list[str]] = {}
+    grads: dict[Value, str] = {root: "1.0"}
+    read: set[Value] = set()
     lines: list[str] = []
     for node in reversed(graph.order):
-        if node not in graph.needs_grad:
+        if node not in needs_grad:
             continue
-        if node is not graph.root:
-            terms = contributions[node]
+        if node is not root:
+            terms = contributions.pop(node, None)
             if not terms:
                 continue  # every path to the root multiplies by a literal 0
-            name = f"grad_{graph.names[node]}"
             if len(terms) == 1 and _is_name_or_number(terms[0]) and node not in graph.param_index:
                 grads[node] = terms[0]
             else:
+                name = f"grad_{names[node]}"
                 lines += _sum_lines(name, terms)
-                grads[node] = Sym(name)
-        if node._op is None or not any(p in graph.needs_grad for p in node.parents):
+                grads[node] = name
+        op, a, b = node._op, node._a, node._b
+        if op is None or a is None or (a not in needs_grad and b not in needs_grad):
             continue
-        for parent, partial in zip(node.parents, _node_partials(graph, node), strict=True):
-            if parent not in graph.needs_grad:
+        grad = grads[node]
+        const = node._const if op.has_const else None
+        templates = cache.get((id(op), const, False)) if node is not root else None
+        if templates is None:
+            templates = rules.contributions(op, const, node is root)
+        slots = (f"({grad})" if grad[0] == "-" else grad, texts[a], "" if b is None else texts[b], names[node])
+        for parent, template in zip((a, b), templates):  # noqa: B905 - one template per input
+            if template is None or parent not in needs_grad:
                 continue
-            if not isinstance(partial, Sym) and partial == 0.0:
-                continue  # the op's rule says this input does not matter (step, x ** 0)
-            contributions[parent].append(grads[node] * partial)
-    return lines, grads
+            text, reads = template
+            contributions.setdefault(parent, []).append(text.format(*slots))
+            for slot in reads:
+                if slot == 1:
+                    read.add(a)
+                elif slot == 2 and b is not None:
+                    read.add(b)
+                else:
+                    read.add(node)
+    return lines, grads, read
+
+
+# --- forward: a line per value that backward reads or that is used twice -------------------------
+
+_NODES_PER_LINE = 64  # inlined expressions stay this small (the compiler recurses per operator)
+
+
+def _forward_lines(graph: _Graph, keep: set[Value]) -> list[str]:
+    """One line per op node in ``keep`` (values that backward reads, values used twice, the root);
+    every other op node is written inline where its one user needs it (``w * x + b``), which
+    is the same arithmetic in the same order, and a third of the source for Python to compile.
+    An inlined expression that would grow past ``_NODES_PER_LINE`` nodes gets its own line."""
+    names, lines = graph.names, []
+    inline: dict[Value, tuple[Sym, int]] = {}  # node -> (its expression, nodes in it), until used
+    atoms = {node: (graph.sym(node), 0) for node in graph.order if node._op is None}
+    atoms.update((node, (Sym(names[node]), 0)) for node in keep if node._op is not None)
+
+    def operand(parent: Value) -> tuple[Sym, int]:
+        found = inline.pop(parent, None)
+        return atoms[parent] if found is None else found
+
+    def own_line(parent: Value, expression: Sym) -> tuple[Sym, int]:
+        lines.append(f"{names[parent]} = {expression.text}")
+        return Sym(names[parent]), 0
+
+    for node in graph.order:
+        op, a, b = node._op, node._a, node._b
+        if op is None or a is None:
+            continue
+        (left, left_size) = operand(a)
+        if b is None:
+            size = left_size + 1
+            arguments = [left.text, literal(node._const).text] if op.has_const else [left.text]
+            expression = Sym(f"{identifier(op.name, 'op')}({', '.join(arguments)})")
+        else:
+            right, right_size = operand(b)
+            if left_size + right_size >= _NODES_PER_LINE:  # cut the larger operand off into a line
+                if left_size >= right_size:
+                    (left, left_size) = own_line(a, left)
+                else:
+                    (right, right_size) = own_line(b, right)
+            size = left_size + right_size + 1
+            # An op defined on all real inputs cannot raise, so its infix operator can stand in for
+            # its forward rule; the others (div, pow...) are called, so their domain checks run.
+            if op.infix is not None and op.total:
+                expression = combine(left, op.infix, right)
+            else:
+                expression = Sym(f"{identifier(op.name, 'op')}({left.text}, {right.text})")
+        if node in keep:
+            lines.append(f"{names[node]} = {expression.text}")
+        else:
+            inline[node] = (expression, size)
+    return lines
+
+
+def _kept_nodes(graph: _Graph, read: set[Value]) -> set[Value]:
+    """The op nodes the forward pass names: read by backward, used more than once, or the root."""
+    uses: dict[Value, int] = {}
+    for node in graph.order:
+        for parent in (node._a, node._b):
+            if parent is not None and parent._op is not None:
+                uses[parent] = uses.get(parent, 0) + 1
+    return {node for node, count in uses.items() if count > 1} | read | {graph.root}
 
 
 def _indent(lines: list[str]) -> list[str]:
@@ -298,12 +426,13 @@ class _Parts:
         self.args = [graph.names[node] for node in graph.placeholders]
         self.call = ", ".join(self.args)
         self.params = graph.reachable_params()
-        self.forward = ["# forward: one line per node", *_forward_lines(graph)]
         self.result = graph.sym(graph.root).text
-        lines, grads = _backward_lines(graph)
+        lines, grads, read = _backward_lines(graph)
+        self.forward = ["# forward: a line per value that backward reads or that is used twice",
+                        *_forward_lines(graph, _kept_nodes(graph, read))]
         self.backward = [f"# backward: grad_<node> = d {self.result} / d <node>", *lines] if lines else []
         # (name, gradient expression) of every parameter that gets a gradient.
-        self.accumulated = [(graph.names[param], grads[param].text) for _, param in self.params if param in grads]
+        self.accumulated = [(graph.names[param], grads[param]) for _, param in self.params if param in grads]
 
     def loads(self, from_values: bool = False) -> list[str]:
         """``w = param_w.data`` (or ``w = values[i]``) for every parameter the loss depends on."""
@@ -317,7 +446,7 @@ def _guarded(header: str, fallback: str, work: list[str], prologue: Sequence[str
     """``header`` with ``work`` inside a ``try`` whose errors, like ``detect_anomaly()``, go to
     ``fallback`` (the eager engine, which raises its own errors)."""
     lines = [header,
-             "if _mode.anomaly:",
+             f"if {_ANOMALY_CHECK}:",
              f"    return {fallback}  # detect_anomaly(): the eager engine checks",
              *prologue,
              "try:", *_indent(work),
@@ -330,7 +459,7 @@ def _emit_step(parts: _Parts) -> str:
     """``compiled(*args)``: the loss, with every parameter's gradient added into its ``.grad``.
 
     Parameters are read from (and gradients added into) the ``Value`` objects bound as
-    ``param_<name>``; ``_mode`` and ``_eager`` (names no node can take: node names never
+    ``param_<name>``; ``_all_threads``, ``_this_thread`` and ``_eager`` (names no node can take: node names never
     start with ``_``) route anomaly mode and errors to the eager engine.
     """
     work = [*parts.loads(), *parts.forward, *parts.backward]
@@ -370,7 +499,7 @@ def _namespace(param_names: list[str], params: list[Value]) -> dict[str, Any]:
     namespace: dict[str, Any] = {identifier(name, "op"): op.forward for name, op in OPS.items()}
     # The partial rules' helpers (log, step, exp...) are the float rules of the ops of that name.
     namespace.update({name: OPS[name].forward for name in HELPERS})
-    namespace.update({f"param_{name}": p for name, p in zip(param_names, params, strict=True)}, _mode=_Mode,
+    namespace.update({f"param_{name}": p for name, p in zip(param_names, params, strict=True)}, _all_threads=AllThreads, _this_thread=THIS_THREAD,
                      __builtins__={name: getattr(builtins, name) for name in _BUILTINS})
     return namespace
 

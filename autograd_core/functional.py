@@ -10,6 +10,7 @@ one.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,9 +23,14 @@ from .value import Value, as_float
 __all__ = ["grad", "value_and_grad", "hessian"]
 
 
-class _Nesting:
-    depth = 0  # how many transformed functions are being evaluated right now
-    evaluations = 0  # how many transformed functions have been evaluated so far (ever)
+class _Nesting(threading.local):
+    """Per thread, like the modes: another thread's ``grad`` call is not nested in this one's."""
+
+    depth = 0  # how many transformed functions this thread is evaluating right now
+    evaluations = 0  # how many transformed functions this thread has evaluated so far (ever)
+
+
+_NESTING = _Nesting()
 
 
 def _check_flag(value: Any, name: str) -> None:
@@ -51,16 +57,16 @@ def _variable(arg: Any, position: int) -> Value:
 
 
 def _call(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-    _Nesting.evaluations += 1
-    _Nesting.depth += 1
+    _NESTING.evaluations += 1
+    _NESTING.depth += 1
     try:
         return f(*args, **kwargs)
     finally:
-        _Nesting.depth -= 1
+        _NESTING.depth -= 1
 
 
 def _is_nested(args: Sequence[Any]) -> bool:
-    return _Nesting.depth > 0 or any(isinstance(a, Value) for a in args)
+    return _NESTING.depth > 0 or any(isinstance(a, Value) for a in args)
 
 
 def _check_output(out: Any) -> Value:
@@ -123,11 +129,11 @@ def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, 
         for i in argnums:
             variables.append(_variable(args[i], i % n))
             call_args[i] = variables[-1]
-        evaluations = _Nesting.evaluations
+        evaluations = _NESTING.evaluations
         out, aux = _split_aux(_call(f, call_args, kwargs), has_aux)
         output = _check_output(out)
     if transform:
-        inner_transforms = _Nesting.evaluations > evaluations + 1
+        inner_transforms = _NESTING.evaluations > evaluations + 1
         _warn_if_independent(transform, f, out, output, variables, inner_transforms)
     return output, variables, nested, aux
 

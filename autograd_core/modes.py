@@ -1,13 +1,20 @@
-"""Global recording modes: ``no_grad``, ``enable_grad`` and ``detect_anomaly``.
+"""Recording modes, per thread as in PyTorch: ``no_grad``, ``enable_grad`` and ``detect_anomaly``.
 
-The state is process-wide (not per thread), like micrograd's simplicity rather
-than PyTorch's thread-local modes; say so in any threaded use.
+Each thread has its own modes (a new thread starts recording, without anomaly checks),
+and every context manager restores exactly the modes its own thread had on entry, so
+threads entering and leaving modes in any interleaving never affect each other.
+
+The hot path of every op must not pay for a thread-local lookup. So besides each
+thread's modes there is one process-wide summary, :attr:`AllThreads.record_unchecked`:
+True while no thread is in a non-default mode. While it holds, an op may record without
+looking at its thread's modes; otherwise it takes the slow path, which reads them.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
@@ -15,42 +22,84 @@ from types import FrameType
 __all__ = ["no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled"]
 
 
-class _Mode:
-    """Flags read by every op; class attributes so the hot path is one lookup."""
+class _ThreadModes(threading.local):
+    """The calling thread's modes; class attributes are the defaults every thread starts with."""
 
     record = True  # ops record their inputs (False inside no_grad)
     anomaly = False  # ops and backward check for NaN/inf and remember where nodes came from
-    plain = True  # record and not anomaly: the fast path
 
 
-def _refresh() -> None:
-    _Mode.plain = _Mode.record and not _Mode.anomaly
+THIS_THREAD = _ThreadModes()
+"""Package-internal: the calling thread's modes (``.record``, ``.anomaly``). Read them here;
+change them only through the context managers of this module."""
 
 
-def is_grad_enabled() -> bool:
-    """True unless inside :func:`no_grad`."""
-    return _Mode.record
+class AllThreads:
+    """Package-internal: what hot paths may read without a thread-local lookup.
+
+    ``record_unchecked`` is True while every thread records with no anomaly checks (the
+    default modes), so an op may build its node straight away. When it is False, some
+    thread is in ``no_grad`` or ``detect_anomaly`` and each op reads its own thread's
+    modes from :data:`THIS_THREAD`.
+    """
+
+    record_unchecked = True
 
 
-def is_anomaly_enabled() -> bool:
-    """True inside :func:`detect_anomaly`."""
-    return _Mode.anomaly
+_threads_in_other_modes = 0  # threads whose modes are not the default ones
+_count_lock = threading.Lock()
+
+
+def _is_default(record: bool, anomaly: bool) -> bool:
+    return record and not anomaly
+
+
+def _set_thread_modes(record: bool, anomaly: bool) -> None:
+    """Set the calling thread's modes and keep :class:`AllThreads` in step."""
+    global _threads_in_other_modes
+    modes = THIS_THREAD
+    was_default = _is_default(modes.record, modes.anomaly)
+    modes.record, modes.anomaly = record, anomaly
+    is_default = _is_default(record, anomaly)
+    if was_default != is_default:
+        with _count_lock:
+            _threads_in_other_modes += -1 if is_default else 1
+            AllThreads.record_unchecked = _threads_in_other_modes == 0
 
 
 @contextmanager
-def _set_record(value: bool) -> Iterator[None]:
-    previous = _Mode.record
-    _Mode.record = value
-    _refresh()
+def _modes(record: bool | None = None, anomaly: bool | None = None) -> Iterator[None]:
+    """Change the calling thread's modes for the ``with`` block, then restore them exactly."""
+    modes = THIS_THREAD
+    previous = (modes.record, modes.anomaly)
+    _set_thread_modes(previous[0] if record is None else record,
+                      previous[1] if anomaly is None else anomaly)
     try:
         yield
     finally:
-        _Mode.record = previous
-        _refresh()
+        _set_thread_modes(*previous)
+
+
+def is_grad_enabled() -> bool:
+    """True unless the calling thread is inside :func:`no_grad`.
+
+    >>> is_grad_enabled()
+    True
+    """
+    return THIS_THREAD.record
+
+
+def is_anomaly_enabled() -> bool:
+    """True while the calling thread is inside :func:`detect_anomaly`.
+
+    >>> is_anomaly_enabled()
+    False
+    """
+    return THIS_THREAD.anomaly
 
 
 def no_grad() -> AbstractContextManager[None]:
-    """Context manager: ops inside it record nothing, so their results are leaves.
+    """Context manager: ops of this thread inside it record nothing, so their results are leaves.
 
     >>> from autograd_core import Value
     >>> x = Value(2.0)
@@ -59,17 +108,22 @@ def no_grad() -> AbstractContextManager[None]:
     >>> y.parents
     ()
     """
-    return _set_record(False)
+    return _modes(record=False)
 
 
 def enable_grad() -> AbstractContextManager[None]:
-    """Context manager that turns recording back on (inside :func:`no_grad`)."""
-    return _set_record(True)
+    """Context manager that turns recording back on (inside :func:`no_grad`), for this thread.
+
+    >>> from autograd_core import Value
+    >>> with no_grad(), enable_grad():
+    ...     (Value(2.0) * 3).op
+    'mul'
+    """
+    return _modes(record=True)
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Context manager: a NaN or inf made by an op or by backward raises at once.
+def detect_anomaly() -> AbstractContextManager[None]:
+    """Context manager: a NaN or inf made by an op or by backward in this thread raises at once.
 
     The :class:`FloatingPointError` names the op, the node's label and the line of
     user code that created the node. Slower than normal mode; use it to debug.
@@ -81,14 +135,7 @@ def detect_anomaly() -> Iterator[None]:
     ...
     FloatingPointError: mul produced inf in forward ...
     """
-    previous = _Mode.anomaly
-    _Mode.anomaly = True
-    _refresh()
-    try:
-        yield
-    finally:
-        _Mode.anomaly = previous
-        _refresh()
+    return _modes(anomaly=True)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

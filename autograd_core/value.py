@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+from . import fastpaths
 from .graph import topological_order
-from .modes import _Mode, user_code_location
+from .modes import THIS_THREAD, AllThreads, user_code_location
 from .ops import OPS, Op
 
 __all__ = ["Value", "as_float", "as_int", "call_op"]
@@ -78,18 +78,6 @@ def _comparable(x: Any) -> float | None:
 _new_object = object.__new__
 
 
-def _node(data: float, op: Op | None, a: Value | None = None, b: Value | None = None) -> Value:
-    """A result node, skipping ``__init__``'s validation (``data`` is already a float)."""
-    node = _new_object(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node._op = op
-    node._a = a
-    node._b = b
-    return node
-
-
 def _domain_error(op: Op, args: tuple[float, ...], error: Exception) -> Exception:
     call = f"{op.name}({', '.join(repr(a) for a in args)})"
     if isinstance(error, ZeroDivisionError):
@@ -100,41 +88,31 @@ def _domain_error(op: Op, args: tuple[float, ...], error: Exception) -> Exceptio
     return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain_text} ({error})")
 
 
+class _DefaultModes:
+    """Every thread's modes while ``AllThreads.record_unchecked`` holds (no thread-local read)."""
+
+    record = True
+    anomaly = False
+
+
 def _checked_node(data: float, op: Op, parents: tuple[Value, ...], const: float | None) -> Value:
-    """Slow path of every op: no_grad leaves, anomaly checks, constants."""
-    if _Mode.anomaly and not math.isfinite(data):
+    """Slow path of every op: no_grad leaves, anomaly checks (the calling thread's modes), constants."""
+    modes = THIS_THREAD if not AllThreads.record_unchecked else _DefaultModes
+    if modes.anomaly and not math.isfinite(data):
         # The new node has no label yet, so name the inputs by theirs.
         args = [f"{p.label}={p.data!r}" if p.label else repr(p.data) for p in parents]
         args += [repr(const)] if const is not None else []
         raise FloatingPointError(
             f"{op.name} produced {data!r} in forward from inputs ({', '.join(args)}), "
             f"at {user_code_location()}")
-    if not _Mode.record:
+    if not modes.record:
         return _node(data, None)
     node = _node(data, op, *parents)
     if const is not None:
         node._const = const
-    if _Mode.anomaly:
+    if modes.anomaly:
         node._origin = user_code_location()
     return node
-
-
-def _unary(op: Op, a: Value) -> Value:
-    try:
-        data = op.forward(a.data)
-    except (ArithmeticError, ValueError) as error:
-        raise _domain_error(op, (a.data,), error) from None
-    if _Mode.plain:
-        # _node written inline: this is the hot path of every unary op.
-        node = _new_object(Value)
-        node.data = data
-        node.grad = 0.0
-        node.label = ""
-        node._op = op
-        node._a = a
-        node._b = None
-        return node
-    return _checked_node(data, op, (a,), None)
 
 
 def _unary_const(op: Op, a: Value, const: float) -> Value:
@@ -173,7 +151,7 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
         data = op.forward(a.data, b.data)
     except (ArithmeticError, ValueError) as error:
         raise _domain_error(op, (a.data, b.data), error) from None
-    if _Mode.plain:
+    if AllThreads.record_unchecked:
         return _node(data, op, a, b)
     return _checked_node(data, op, (a, b), None)
 
@@ -199,36 +177,17 @@ def call_op(op: Op, operands: Sequence[Value | float], const: float | None = Non
     return _unary(op, values[0])
 
 
-# Operators whose forward rule is exactly a Python infix operator on floats, defined on all
-# real inputs (so it cannot raise), get a method with that operator written inline for the
-# common case of two Values outside no_grad/detect_anomaly: no call of the rule, no
-# _binary, no _node. Everything else takes _binary, the one general path.
-_OPERATOR_SOURCE = """
-def make(op):
-    def method(self, other):
-        if other.__class__ is Value and _Mode.plain:
-            node = _new_object(Value)
-            node.data = self.data {infix} other.data
-            node.grad = 0.0
-            node.label = ""
-            node._op = op
-            node._a = self
-            node._b = other
-            return node
-        return _binary(op, self, other)
-    return method
-"""
-def _operator_method(op: Op) -> Callable[[Value, Any], Value]:
-    """``Value.__<op>__``: ``self <op.infix> other``, fast for two Values, else :func:`_binary`."""
-    if op.infix not in ("+", "-", "*") or not op.total:
-        raise ValueError(f"{op.name} has no inline fast path: use _binary")
-    namespace: dict[str, Any] = {}
-    # A file name inside the package, so user_code_location() looks past these frames.
-    filename = os.path.join(os.path.dirname(os.path.abspath(__file__)), "<operators>")
-    exec(compile(_OPERATOR_SOURCE.format(infix=op.infix), filename, "exec"), globals(), namespace)
-    method: Callable[[Value, Any], Value] = namespace["make"](op)
-    method.__name__ = method.__qualname__ = f"__{op.name}__"
-    method.__doc__ = f"self {op.infix} other: {op.maths}"
+# The hot paths of node creation are generated (autograd_core.fastpaths, where the code that
+# builds a node is written once): ``+ - *`` of two Values and every unary op build their node
+# inline while no thread is in no_grad or detect_anomaly; everything else takes _binary. They
+# run in this module's namespace (Value is looked up when they are called).
+_MAKERS = fastpaths.define_node_makers(globals(), (_ADD, _SUB, _MUL))
+_node: Callable[..., Value] = _MAKERS["new_node"]
+_unary: Callable[[Op, Value], Value] = _MAKERS["unary"]
+
+
+def _operator_method(name: str) -> Callable[[Value, Any], Value]:
+    method: Callable[[Value, Any], Value] = _MAKERS[name]
     return method
 
 
@@ -297,7 +256,7 @@ class Value:
     # The parents live in two slots, _a and _b (None when absent), not in a tuple: a tuple
     # per node is one more object for the cyclic garbage collector to track and scan,
     # which cost about a fifth of a training step's time. ``parents`` rebuilds the tuple.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_const", "_pass_grad", "_origin")
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_const", "_origin")
     data: float
     grad: float
     label: str
@@ -305,7 +264,6 @@ class Value:
     _a: Value | None  # first parent
     _b: Value | None  # second parent
     _const: float  # set only on nodes of an op with a constant
-    _pass_grad: float  # scratch gradient of the current backward pass
     _origin: str  # where user code made the node, set only under detect_anomaly
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -391,11 +349,11 @@ class Value:
         return _deepcopy(self, memo)
 
     # --- arithmetic -----------------------------------------------------------------------
-    __add__ = _operator_method(_ADD)
+    __add__ = _operator_method("__add__")
     def __radd__(self, other: Any) -> Value: return _binary(_ADD, other, self)  # other + self
-    __sub__ = _operator_method(_SUB)
+    __sub__ = _operator_method("__sub__")
     def __rsub__(self, other: Any) -> Value: return _binary(_SUB, other, self)  # other - self
-    __mul__ = _operator_method(_MUL)
+    __mul__ = _operator_method("__mul__")
     def __rmul__(self, other: Any) -> Value: return _binary(_MUL, other, self)  # other * self
     def __truediv__(self, other: Any) -> Value: return _binary(_DIV, self, other)
     def __rtruediv__(self, other: Any) -> Value: return _binary(_DIV, other, self)  # other / self
@@ -462,9 +420,7 @@ class Value:
         Calling it k times accumulates exactly k times the gradient; use
         :meth:`zero_grad` in between to start afresh.
         """
-        from .backprop import backward
-
-        backward(self, grad)
+        fastpaths.accumulate_gradients(self, grad if grad.__class__ is float else as_float(grad, "grad"))
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on every node of this graph."""

@@ -8,16 +8,16 @@ schedules are ``nn``'s, the derivatives the engine's.
 from __future__ import annotations
 
 import os
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from autograd_core import Value
-from nn import schedules
-from nn.article import DEFAULT_LR, article_network
+from nn import Module, fit, schedules
+from nn.article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network
 from nn.data import housing
+from nn.losses import mse, squared_error
 from nn.optim import SGD
 from viz import landscape
 
@@ -74,29 +74,33 @@ def gradient_descent(lr: float) -> Callable[[list[Value]], Any]:
     return lambda params: SGD(params, lr=lr)
 
 
+class StraightLine(Module):
+    """``price = w·area + b`` as an nn module, so :func:`nn.fit` can train it."""
+
+    def __init__(self, w: float, b: float) -> None:
+        self.w, self.b = Value(w, label="w"), Value(b, label="b")
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``w`` then ``b``."""
+        return [("w", self.w), ("b", self.b)]
+
+    def __call__(self, xs: Any) -> Value:
+        return self.w * xs[0] + self.b
+
+
 def minibatch_paths(data: Sequence, start: tuple[float, float], lr: float, epochs: int,
                     batch_sizes: dict[str, int], seed: int = 0) -> dict[str, list]:
     """(w, b) after every update of linear regression, for each named batch size.
 
-    Every run sees the same shuffles (``random.Random(seed)``) and the same number of
-    epochs; a batch's loss is the mean squared error over its examples.
+    Each run is :func:`nn.fit` with plain SGD on the mean squared error, reshuffled every
+    epoch by ``random.Random(seed)``, for the same number of epochs.
     """
     paths = {}
     for name, size in batch_sizes.items():
-        w, b = Value(start[0], label="w"), Value(start[1], label="b")
-        opt = SGD([w, b], lr=lr)
-        rng = random.Random(seed)
-        order = list(range(len(data)))
-        path = [(w.data, b.data)]
-        for _ in range(epochs):
-            rng.shuffle(order)
-            for first in range(0, len(order), size):
-                batch = [data[i] for i in order[first:first + size]]
-                opt.zero_grad()
-                regression_mse(batch)(w, b).backward()
-                opt.step()
-                path.append((w.data, b.data))
-        paths[name] = path
+        line = StraightLine(*start)
+        history = fit(line, data, mse, SGD(line.parameters(), lr=lr), epochs, batch_size=size,
+                      shuffle_seed=seed, record_trajectory=True, progress=False)
+        paths[name] = [(w, b) for w, b in history.trajectory]
     return paths
 
 
@@ -209,11 +213,8 @@ def article_loss_and_filters(steps: int = ARTICLE_TRAINING_STEPS) -> tuple[Calla
     """The article network's loss E on its example after ``steps`` SGD steps (lr 0.5, the
     article's rate), and its neurons' incoming weights as filters."""
     model = article_network()
-    opt = SGD(model.parameters(), lr=DEFAULT_LR)
-    for _ in range(steps):
-        opt.zero_grad()
-        model.loss()[0].backward()
-        opt.step()
+    fit(model, [(list(DEFAULT_INPUTS), DEFAULT_TARGET)], squared_error, SGD(model.parameters(), lr=DEFAULT_LR),
+        epochs=steps, progress=False)
     return (lambda: model.loss()[0]), landscape.neuron_filters(model)
 
 

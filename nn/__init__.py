@@ -21,7 +21,7 @@ from .schedules import (
     ReduceOnPlateau,
     StepDecay,
 )
-from .train import SWA, EarlyStopping, History, fit
+from .train import SWA, EarlyStopping, History, batches, fit
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP",
@@ -29,6 +29,6 @@ __all__ = [
     "Optimizer", "SGD", "RMSProp", "Adam",
     "ConstantLR", "StepDecay", "ExponentialDecay", "LinearDecay", "CosineAnnealing", "CosineWarmRestarts",
     "CyclicLR", "ReduceOnPlateau",
-    "fit", "History", "EarlyStopping", "SWA",
+    "fit", "batches", "History", "EarlyStopping", "SWA",
 ]
 

@@ -17,13 +17,14 @@ from typing import Any
 from tqdm import tqdm
 
 from autograd_core import Value, as_int
+from autograd_core import compile as compile_to_code
 from autograd_core.display import html_table, new_figure
 
 from .module import Module
 from .optim import Optimizer
 from .schedules import ReduceOnPlateau
 
-__all__ = ["fit", "History", "EarlyStopping", "SWA"]
+__all__ = ["fit", "batches", "History", "EarlyStopping", "SWA"]
 
 #: Runs with at least this many optimizer steps show a progress bar (when on a terminal).
 PROGRESS_MIN_STEPS = 2000
@@ -31,10 +32,23 @@ PROGRESS_MIN_STEPS = 2000
 
 @dataclass
 class EarlyStopping:
-    """Stop when the epoch loss has not improved by more than ``min_delta`` for ``patience`` epochs."""
+    """Stop when the epoch loss has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    A callback: ``fit`` calls it after every epoch as ``stopping(epoch, history, model)``
+    and stops when it returns True (it then sets ``history.stopped_early``). Its memory
+    of the best loss starts afresh at epoch 0, so one object can serve several runs.
+
+    >>> stopping, history = EarlyStopping(patience=2), History()
+    >>> for epoch, loss in enumerate([3.0, 2.0, 2.5, 2.1]):
+    ...     history.epoch_loss.append(loss)
+    ...     print(stopping(epoch, history, None), end=" ")
+    False False False True
+    """
 
     patience: int = 10
     min_delta: float = 0.0
+    best: float = field(default=math.inf, init=False, repr=False, compare=False)
+    waited: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.patience, bool) or not isinstance(self.patience, int) or self.patience < 1:
@@ -42,6 +56,17 @@ class EarlyStopping:
         if isinstance(self.min_delta, bool) or not isinstance(self.min_delta, (int, float)) \
                 or not self.min_delta >= 0:
             raise ValueError(f"early stopping min_delta must be a number >= 0, got {self.min_delta!r}")
+
+    def __call__(self, epoch: int, history: History, model: Any) -> bool:
+        if epoch == 0:
+            self.best, self.waited = math.inf, 0
+        loss = history.epoch_loss[-1]
+        if loss < self.best - self.min_delta:
+            self.best, self.waited = loss, 0
+            return False
+        self.waited += 1
+        history.stopped_early = self.waited >= self.patience
+        return history.stopped_early
 
 
 @dataclass
@@ -57,6 +82,7 @@ class SWA:
 
     start: int = 0
     cycle: int = 1
+    total: list[float] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("start", "cycle"):
@@ -67,6 +93,22 @@ class SWA:
     def collects_after(self, epoch: int) -> bool:
         """True when the weights after ``epoch`` (0-based) are part of the average."""
         return epoch >= self.start and (epoch - self.start + 1) % self.cycle == 0
+
+    def __call__(self, epoch: int, history: History, model: Module) -> bool:
+        """The epoch-end callback: add the weights to the running sum when this epoch collects."""
+        if epoch == 0:
+            self.total = []
+        if self.collects_after(epoch):
+            weights = [p.data for p in model.parameters()]
+            self.total = [a + b for a, b in zip(self.total, weights, strict=True)] if self.total else weights
+            history.swa_count += 1
+        return False
+
+    def finish(self, history: History, model: Module) -> None:
+        """When training ends: set the model's parameters to the mean of the collected weights."""
+        if history.swa_count:
+            for p, total in zip(model.parameters(), self.total, strict=True):
+                p.data = total / history.swa_count
 
 
 @dataclass
@@ -199,7 +241,15 @@ def _check_data(data: Any) -> list[tuple[list[float], list[float], bool]]:
     return checked
 
 
-def _batches(n: int, batch_size: int | None, rng: random.Random | None) -> list[list[int]]:
+def batches(n: int, batch_size: int | None, rng: random.Random | None = None) -> list[list[int]]:
+    """The sample indices of one epoch's batches: all ``n`` at once when ``batch_size`` is None,
+    else runs of ``batch_size`` (the last may be shorter), shuffled by ``rng`` when given.
+
+    >>> batches(5, 2)
+    [[0, 1], [2, 3], [4]]
+    >>> batches(3, None)
+    [[0, 1, 2]]
+    """
     order = list(range(n))
     if rng is not None and batch_size is not None:
         rng.shuffle(order)
@@ -207,7 +257,7 @@ def _batches(n: int, batch_size: int | None, rng: random.Random | None) -> list[
     return [order[i:i + size] for i in range(0, n, size)]
 
 
-class _GraphStep:
+class _GraphBatchLoss:
     """Loss and gradient of one batch by building the graph and running backward."""
 
     def __init__(self, model: Module, loss: Callable) -> None:
@@ -230,7 +280,7 @@ class _GraphStep:
         return mean.data
 
 
-class _CompiledStep:
+class _CompiledBatchLoss:
     """Loss and gradient of one batch through ``autograd_core.compile``.
 
     The per-sample loss is traced once (on the first sample); each call then runs the
@@ -239,27 +289,20 @@ class _CompiledStep:
     """
 
     def __init__(self, model: Module, loss: Callable, first: tuple) -> None:
-        import autograd_core
-
-        compile_fn = getattr(autograd_core, "compile", None)
-        if compile_fn is None:
-            raise NotImplementedError(
-                "fit(compile=True) needs autograd_core.compile (the compiler of the speed issue), "
-                "which this installation does not have; use compile=False")
         inputs, targets, scalar = first
         n_in = len(inputs)
-        graph_step = _GraphStep(model, loss)
+        graph_loss = _GraphBatchLoss(model, loss)
 
         def per_sample_loss(*args: Value) -> Value:
-            return graph_step.sample_loss(list(args[:n_in]), list(args[n_in:]), scalar)
+            return graph_loss.sample_loss(list(args[:n_in]), list(args[n_in:]), scalar)
 
         self.params = model.parameters()
-        self.step = compile_fn(per_sample_loss, list(inputs) + list(targets), self.params)
+        self.compiled = compile_to_code(per_sample_loss, list(inputs) + list(targets), self.params)
 
     def __call__(self, batch: list) -> float:
         total = 0.0
         for inputs, targets, _ in batch:
-            total += self.step(*inputs, *targets)
+            total += self.compiled(*inputs, *targets)
         if len(batch) > 1:
             for p in self.params:
                 p.grad /= len(batch)
@@ -278,20 +321,93 @@ def _check_batch_size(batch_size: Any, n: int) -> int | None:
     return min(as_int(batch_size, "batch_size (None for full batch)", minimum=1), n)
 
 
-def _early_stopping(value: Any) -> EarlyStopping | None:
-    if value is None or isinstance(value, EarlyStopping):
-        return value
+def _early_stopping(value: Any) -> list[EarlyStopping]:
+    if value is None:
+        return []
+    if isinstance(value, EarlyStopping):
+        return [value]
     if isinstance(value, (tuple, list)) and len(value) == 2:
-        return EarlyStopping(*value)
+        return [EarlyStopping(*value)]
     raise TypeError(f"early_stopping must be None, (patience, min_delta) or EarlyStopping, got {value!r}")
 
 
-def _swa(value: Any) -> SWA | None:
-    if value is None or isinstance(value, SWA):
-        return value
+def _swa(value: Any) -> list[SWA]:
+    if value is None:
+        return []
+    if isinstance(value, SWA):
+        return [value]
     if isinstance(value, int) and not isinstance(value, bool):
-        return SWA(cycle=value)
+        return [SWA(cycle=value)]
     raise TypeError(f"swa must be None, an SWA(...) or a cycle length in epochs, got {value!r}")
+
+
+class _LearningRate:
+    """Sets ``optimizer.lr``: from a step-indexed schedule before every optimizer step, or
+    from a :class:`~nn.schedules.ReduceOnPlateau` after every epoch (as a callback)."""
+
+    def __init__(self, schedule: Any, optimizer: Optimizer) -> None:
+        self.plateau = schedule if isinstance(schedule, ReduceOnPlateau) else None
+        if schedule is not None and self.plateau is None and not callable(schedule):
+            raise TypeError(f"schedule must be callable(step) -> lr or a ReduceOnPlateau, got {schedule!r}")
+        self.per_step = schedule if self.plateau is None else None
+        self.optimizer = optimizer
+        if self.plateau is not None:
+            optimizer.lr = self.plateau.lr
+
+    def before_step(self, step: int) -> None:
+        if self.per_step is not None:
+            self.optimizer.lr = float(self.per_step(step))
+
+    def __call__(self, epoch: int, history: History, model: Module) -> bool:
+        if self.plateau is not None:
+            self.optimizer.lr = self.plateau.step(history.epoch_loss[-1])
+        return False
+
+
+class _BatchUpdate:
+    """One optimizer step per batch, each recorded in the history."""
+
+    def __init__(self, batch_loss: Any, optimizer: Optimizer, rate: _LearningRate, history: History,
+                 params: list[Value] | None) -> None:
+        self.batch_loss, self.optimizer, self.rate, self.history = batch_loss, optimizer, rate, history
+        self.params = params  # recorded after every step when given (record_trajectory)
+        if params is not None:
+            history.trajectory.append([p.data for p in params])
+
+    def __call__(self, batch: list, epoch: int) -> float:
+        """Set the rate, compute the batch's loss and gradient, step; returns the batch loss."""
+        self.rate.before_step(len(self.history.step_loss))
+        self.optimizer.zero_grad()
+        loss = _checked(self.batch_loss, batch, epoch)
+        self.optimizer.step()
+        self.history.step_loss.append(loss)
+        self.history.lr.append(self.optimizer.lr)
+        if self.params is not None:
+            self.history.trajectory.append([p.data for p in self.params])
+        return loss
+
+
+def _checked(batch_loss: Any, batch: list, epoch: int) -> float:
+    """The batch's loss (its gradient left in the parameters); FloatingPointError if it diverged."""
+    try:
+        loss = float(batch_loss(batch))
+    except ArithmeticError as error:  # overflow in the forward or backward pass
+        raise FloatingPointError(f"training diverged at epoch {epoch} ({error}); lower the learning rate") from error
+    if not math.isfinite(loss):
+        raise FloatingPointError(f"the loss became {loss!r} at epoch {epoch}; lower the learning rate")
+    return loss
+
+
+def _end_of_epoch(callbacks: list, epoch: int, history: History, model: Module) -> bool:
+    """Call every callback (all of them, even after one asks to stop); True if any asked."""
+    return any([callback(epoch, history, model) is True for callback in callbacks])
+
+
+def _finish(callbacks: list, history: History, model: Module) -> None:
+    for callback in callbacks:
+        finish = getattr(callback, "finish", None)
+        if finish is not None:
+            finish(history, model)
 
 
 def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epochs: int,
@@ -301,6 +417,13 @@ def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epo
         compile: bool = False) -> History:
     """Train ``model`` on ``data`` and return a :class:`History`.
 
+    The loop is the textbook one: for each epoch, for each batch, zero the gradients,
+    compute the batch's mean loss and its gradient, step the optimizer. Policy lives in
+    small objects called at the end of each epoch with the callback interface
+    (``callback(epoch, history, model)``, True to stop): the plateau learning rate,
+    :class:`SWA`, the user's callbacks, then :class:`EarlyStopping`, all of them every
+    epoch; a callback's ``finish(history, model)``, if it has one, runs when training ends.
+
     * ``batch_size``: None for full-batch gradient descent, 1 for stochastic, k for
       mini-batches of k (the last one may be smaller). Batches are reshuffled every
       epoch by ``random.Random(shuffle_seed)`` (None keeps the data order).
@@ -309,7 +432,8 @@ def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epo
     * ``early_stopping``: ``(patience, min_delta)`` or :class:`EarlyStopping`, on the epoch loss.
     * ``swa``: :class:`SWA` (or an int cycle length); the model ends at the averaged weights.
     * ``callbacks``: each is called as ``callback(epoch, history, model)`` after every
-      epoch; returning True stops training.
+      epoch; returning True stops training (``EarlyStopping`` and ``SWA`` objects may be
+      passed here too).
     * ``progress``: a tqdm bar; None shows it only for long runs on a terminal, False never.
     * ``compile``: compute each sample's loss and gradient with ``autograd_core.compile``.
 
@@ -324,66 +448,22 @@ def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epo
         raise TypeError(f"optimizer must be an nn.optim.Optimizer, got {type(optimizer).__name__}")
     as_int(epochs, "epochs", minimum=0)
     batch_size = _check_batch_size(batch_size, len(samples))
-    stopping = _early_stopping(early_stopping)
-    averaging = _swa(swa)
-    callbacks = list(callbacks)
-    plateau = schedule if isinstance(schedule, ReduceOnPlateau) else None
-    if schedule is not None and plateau is None and not callable(schedule):
-        raise TypeError(f"schedule must be callable(step) -> lr or a ReduceOnPlateau, got {schedule!r}")
-    if plateau is not None:
-        optimizer.lr = plateau.lr
-
-    params = model.parameters()
-    compute = _CompiledStep(model, loss, samples[0]) if compile else _GraphStep(model, loss)
-    rng = random.Random(shuffle_seed) if shuffle_seed is not None else None
+    rate = _LearningRate(schedule, optimizer)
+    # Policy runs at the end of each epoch, in this order: rate, averaging, the user's, stopping.
+    at_epoch_end = [rate, *_swa(swa), *callbacks, *_early_stopping(early_stopping)]
+    batch_loss = _CompiledBatchLoss(model, loss, samples[0]) if compile else _GraphBatchLoss(model, loss)
     history = History()
-    if record_trajectory:
-        history.trajectory.append([p.data for p in params])
-    swa_sum = [0.0] * len(params)
-    best, waited = math.inf, 0
-    steps_per_epoch = len(_batches(len(samples), batch_size, None))
-    with _progress(progress, epochs * steps_per_epoch) as bar:
+    update = _BatchUpdate(batch_loss, optimizer, rate, history, model.parameters() if record_trajectory else None)
+    rng = random.Random(shuffle_seed) if shuffle_seed is not None else None
+    with _progress(progress, epochs * len(batches(len(samples), batch_size))) as bar:
         for epoch in range(epochs):
-            epoch_total = 0.0
-            for batch in _batches(len(samples), batch_size, rng):
-                if plateau is None and schedule is not None:
-                    optimizer.lr = float(schedule(len(history.step_loss)))
-                optimizer.zero_grad()
-                try:
-                    batch_loss = compute([samples[i] for i in batch])
-                except ArithmeticError as error:  # overflow in the forward or backward pass
-                    raise FloatingPointError(f"training diverged at epoch {epoch} ({error}); "
-                                             "lower the learning rate") from error
-                if not math.isfinite(batch_loss):
-                    raise FloatingPointError(
-                        f"the loss became {batch_loss!r} at epoch {epoch}; lower the learning rate")
-                optimizer.step()
-                history.step_loss.append(batch_loss)
-                history.lr.append(optimizer.lr)
-                epoch_total += batch_loss * len(batch)
-                if record_trajectory:
-                    history.trajectory.append([p.data for p in params])
+            total = 0.0
+            for batch in batches(len(samples), batch_size, rng):
+                total += update([samples[i] for i in batch], epoch) * len(batch)
                 bar.update(1)
-            epoch_loss = epoch_total / len(samples)
-            history.epoch_loss.append(epoch_loss)
-            bar.set_postfix(loss=f"{epoch_loss:.4g}")
-            if plateau is not None:
-                optimizer.lr = plateau.step(epoch_loss)
-            if averaging is not None and averaging.collects_after(epoch):
-                swa_sum = [s + p.data for s, p in zip(swa_sum, params, strict=True)]
-                history.swa_count += 1
-            # Every callback runs, even after one asks to stop.
-            stop = any([callback(epoch, history, model) is True for callback in callbacks])
-            if stopping is not None:
-                if epoch_loss < best - stopping.min_delta:
-                    best, waited = epoch_loss, 0
-                else:
-                    waited += 1
-                    if waited >= stopping.patience:
-                        history.stopped_early = stop = True
-            if stop:
+            history.epoch_loss.append(total / len(samples))
+            bar.set_postfix(loss=f"{history.epoch_loss[-1]:.4g}")
+            if _end_of_epoch(at_epoch_end, epoch, history, model):
                 break
-    if history.swa_count:
-        for p, total in zip(params, swa_sum, strict=True):
-            p.data = total / history.swa_count
+    _finish(at_epoch_end, history, model)
     return history

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The package as users get it: build the sdist and the wheel (`python -m build` builds the wheel
-# from the sdist, so both are checked), install the wheel with the dev extra into a fresh virtual
+# from the sdist, so both are checked), install the wheel with the extras scripts/test.sh uses into a fresh virtual
 # environment outside the clone, and run the test suite (and the packages' doctests) against it.
 # The suite runs from a temporary copy of the clone's tracked files without the packages themselves
 # (tests, README, docs, benchmarks... but no autograd_core/, nn/, viz/, commands/), so every import
@@ -19,7 +19,8 @@ wheel=$(ls "$work"/dist/*.whl)
 echo "test_wheel: built $(cd "$work/dist" && ls | tr '\n' ' ')" >&2
 
 python3 -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q --disable-pip-version-check "${wheel}[dev]"
+# The extras scripts/test.sh installs, so the same tests run (and none is skipped for a missing extra).
+"$work/venv/bin/python" -m pip install -q --disable-pip-version-check "${wheel}[dev,torch]"
 
 mkdir "$work/suite"
 exclude="^($(echo "$packages" | tr ' ' '|'))/"

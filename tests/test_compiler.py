@@ -122,9 +122,9 @@ def test_sgd_with_the_compiled_step_follows_eager_sgd():
     assert train(True) == train(False)  # same arithmetic in the same order: bit for bit
 
 
-def test_source_is_straight_line_with_one_forward_line_per_op_node():
+def test_source_is_straight_line_with_a_forward_line_per_value_backward_reads():
     w = Value(2.0, label="weight")
-    step = compile(lambda x: (w * x).relu() + x.exp() * 3.0, [1.0], {"weight": w})
+    step = compile(lambda x: (w * x).relu() + (w * x).exp() * 3.0 + x.exp(), [1.0], {"weight": w})
     tree = ast.parse(step.source)
     (function,) = tree.body
     assert [a.arg for a in function.args.args] == ["x"]
@@ -134,11 +134,33 @@ def test_source_is_straight_line_with_one_forward_line_per_op_node():
     assert len(guards) == 2 and all(isinstance(guard, ast.If) for guard in guards)
     assert isinstance(body, ast.Try)
     assert {type(node).__name__ for node in body.body} <= {"Assign", "AugAssign", "Return"}
-    forward = [line for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
+    forward = [line.strip() for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
                and "grad_" not in line and ".data" not in line]
-    assert len(forward) == 5  # mul, relu, exp, mul, add
-    assert "relu(mul" in step.source and "exp(x)" in step.source and "step(mul" in step.source
+    # relu's partial reads its input (step(mul2)), exp's its output (exp5): they get lines; the
+    # second w * x, the * 3.0, the sums and exp(x) (no parameter behind it) are written inline.
+    assert forward == ["mul2 = weight * x", "exp5 = exp(weight * x)", "loss = relu(mul2) + exp5 * 3.0 + exp(x)"]
+    assert "step(mul2)" in step.source and "grad_mul4 = grad_exp5 * exp5" in step.source
     assert "weight = param_weight.data" in step.source and "param_weight.grad += " in step.source
+
+
+def test_a_value_used_twice_is_computed_once_and_long_expressions_are_cut():
+    w = Value(0.5, label="w")
+
+    def loss(x):
+        shared = w * x + 1.0  # used twice, read by no partial
+        total = shared * shared
+        for _ in range(200):  # a 400-node chain: inlined at most _NODES_PER_LINE nodes at a time
+            total = total + w * 0.5
+        return total
+
+    step = compile(loss, [2.0], [w])
+    assert step.source.count("w * x + 1.0") == 1
+    forward = [line for line in step.source.splitlines() if " = " in line and "grad" not in line]
+    assert 6 < len(forward) < 20 and max(line.count(" + ") for line in forward) < 64
+    compiled, compiled_grad, w.grad = step(3.0), w.grad, 0.0
+    eager = loss(Value(3.0))
+    eager.backward()
+    assert (compiled, compiled_grad) == (eager.data, w.grad)
 
 
 HOSTILE = ['x"); import os; ("', "'''; __import__('os').system('echo hacked') #", "a\nb = 1", "λ é", "0", "", "if"]
@@ -382,7 +404,7 @@ def test_benchmark_floors_and_compiled_steps_compute_the_eager_training_step():
 def test_an_op_whose_rule_branches_on_its_input_is_refused_by_compile_and_generic_in_backward():
     from dataclasses import replace
 
-    from autograd_core.codegen import float_pass_source
+    from autograd_core.fastpaths import float_pass_source
 
     branching = replace(OPS["relu"], name="leaky", partials=lambda a, out: (1.0 if a > 0 else 0.01,))
     source = float_pass_source({"mul": OPS["mul"], "leaky": branching})

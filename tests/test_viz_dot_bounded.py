@@ -76,11 +76,12 @@ def wait_until(condition, seconds: float) -> bool:
 
 
 def start_rendering(tmp_path: Path, after: str = "") -> tuple[subprocess.Popen, int]:
-    """A Python that renders the slow graph (60 s limit); returns it and its dot child's pid."""
+    """A Python that renders the slow graph (30 s limit); returns it and its dot child's pid."""
     script = SLOW_GRAPH + textwrap.dedent(f"""
-        import time, viz
+        import signal, time, viz
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job inherits SIGINT ignored
         try:
-            viz.render(E, {str(tmp_path / "slow.svg")!r}, timeout=60)
+            viz.render(E, {str(tmp_path / "slow.svg")!r}, timeout=30)
         except KeyboardInterrupt:
             {after or "raise"}
     """)
@@ -120,9 +121,10 @@ def test_an_interrupted_render_kills_dot_at_once(tmp_path):
     # The Python survives the Ctrl-C (it catches it and waits), so only the interrupt can have killed dot.
     python, dot = start_rendering(tmp_path, after="print('interrupted', flush=True); time.sleep(30)")
     try:
+        time.sleep(0.5)  # let it reach the wait for dot's output (not still inside Popen)
         python.send_signal(signal.SIGINT)
         assert python.stdout.readline().strip() == "interrupted"
-        assert not is_running(dot)
+        assert wait_until(lambda: not is_running(dot), 5), "the interrupted render left dot running"
     finally:
         python.kill()
         python.wait()

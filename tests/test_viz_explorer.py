@@ -103,9 +103,15 @@ def test_every_value_has_its_chain_rule_paths_with_drawn_edges():
     assert len(spelled["paths"]) == len(truth.paths) == 2  # through both hidden-2 nodes
     assert [p["product"] for p in spelled["paths"]] == [f"{p.product:.10g}" for p in truth.paths]
     assert float(spelled["total"]) == pytest.approx(truth.gradient, rel=1e-9)
-    # Each factor ∂child/∂parent is two drawn edges: parent -> child's op, child's op -> child.
-    path = spelled["paths"][0]
-    assert len(path["edges"]) == 2 * len(path["factors"])
+    # Each factor is written once, with explain's symbol and value, and stands for two drawn
+    # edges: parent -> child's op, child's op -> child.
+    for page_path, true_path in zip(spelled["paths"], truth.paths, strict=True):
+        factors = [data["factors"][f] for f in page_path["factors"]]
+        assert [f["symbol"] for f in factors] == [edge.symbol for edge in true_path.edges]
+        assert [f["partial"] for f in factors] == [f"{edge.partial:.10g}" for edge in true_path.edges]
+        assert all(len(f["edges"]) == 2 for f in factors)
+    symbols = [f["symbol"] for f in data["factors"]]
+    assert len(symbols) == len(set(symbols))  # each factor once
 
 
 @needs_dot
@@ -113,7 +119,23 @@ def test_x_times_x_paths_name_each_of_the_two_drawn_edges():
     x = Value(3.0, label="x")
     data = page_data(viz.explorer(x * x))
     paths = data["explanations"][0]["paths"]
-    assert [p["edges"] for p in paths] == [["n0->n1op#0", "n1op->n1#0"], ["n0->n1op#1", "n1op->n1#0"]]
+    drawn = [[key for f in path["factors"] for key in data["factors"][f]["edges"]] for path in paths]
+    assert drawn == [["n0->n1op#0", "n1op->n1#0"], ["n0->n1op#1", "n1op->n1#0"]]
+
+
+@needs_dot
+def test_a_long_chain_makes_a_page_of_reasonable_size():
+    # 200 ops in a row: every value's single path repeats the factors above it, which the page
+    # writes once each (a path is a list of factor numbers), so the page grows about linearly.
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(100):
+        y = (y * 1.01).tanh()
+    page = viz.explorer(y)
+    data = page_data(page)
+    order = topological_order(y)
+    assert len(data["factors"]) == sum(len(node.parents) for node in order) == 300  # one per input edge
+    assert len(page.html.encode()) < 1_500_000
 
 
 @needs_dot

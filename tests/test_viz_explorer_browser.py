@@ -262,3 +262,25 @@ def test_buttons_and_play_walk_to_the_end(browser, tmp_path):
     WebDriverWait(browser, 15).until(lambda d: page.step() == 3)
     WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "play").text == "Play")
     assert page.console_errors() == []
+
+
+def test_the_jupyter_frame_runs_the_page(browser, tmp_path):
+    # What a notebook does with _repr_html_: put the HTML in an output area of its own page.
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    x = Value(0.5, label="x")
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text("<!DOCTYPE html><html><body><div class='output'>"
+                        f"{viz.explorer(x.exp() * x)._repr_html_()}</div></body></html>", encoding="utf-8")
+    browser.get_log("browser")
+    browser.get(notebook.as_uri())
+    browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
+    try:
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+            "return document.body && document.body.getAttribute('data-ready') === '1'"))
+        browser.find_element(By.ID, "last").click()
+        assert browser.execute_script("return document.body.getAttribute('data-step')") == "3"
+    finally:
+        browser.switch_to.default_content()
+    assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []

@@ -176,7 +176,9 @@
     indices.forEach(function (index) {
       valueGroups[index].classList.add("selected", "on-path");
       data.explanations[index].paths.forEach(function (path) {
-        path.edges.forEach(function (key) {
+        var keys = [];
+        path.factors.forEach(function (f) { keys = keys.concat(data.factors[f].edges); });
+        keys.forEach(function (key) {
           var edge = edgesByKey[key];
           if (!edge) { return; }
           edge.classList.add("on-path");
@@ -243,14 +245,14 @@
       head.appendChild(element("span", "product", path.product));
       item.appendChild(head);
       var factors = element("table", "factors", "");
-      path.factors.forEach(function (factor, k) {
+      path.factors.forEach(function (f, k) {
         var tr = document.createElement("tr");
         tr.appendChild(element("td", "op", k ? "×" : ""));
-        tr.appendChild(element("td", "symbol", factor[0]));
-        tr.appendChild(element("td", "number", factor[1]));
+        tr.appendChild(element("td", "symbol", data.factors[f].symbol));
+        tr.appendChild(element("td", "number", data.factors[f].partial));
         factors.appendChild(tr);
       });
-      item.appendChild(factors);
+      item.appendChild(path.factors.length ? factors : element("div", "", "the output itself: no factor"));
       parts.push(item);
     });
     var sum = element("div", "sum", spelled.heading + " = ");

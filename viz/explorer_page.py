@@ -82,7 +82,7 @@ class Explorer:
 
 
 def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any = None, *,
-             rankdir: str = "LR", show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
+             rankdir: str = "auto", show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
              max_paths: int = DEFAULT_MAX_PATHS, title: str | None = None,
              timeout: float | None = None) -> Explorer:
     """An interactive page that walks the backward pass of ``root``'s graph node by node.
@@ -149,11 +149,13 @@ def _page_data(order: list, frames: list, names: dict, max_paths: int, selected:
     index = {node: i for i, node in enumerate(order)}
     nodes = [{"name": names[node], "data": f"{node.data:.10g}", "leaf": node._op is None,
               "op": node.op} for node in order]
+    factors = _Factors(index)
     return {
         "title": title,
         "nodes": nodes,
         "steps": _steps(order, frames, names, index),
-        "explanations": [_explanation(order[-1], node, index, max_paths) for node in order],
+        "explanations": [_explanation(order[-1], node, factors, max_paths) for node in order],
+        "factors": factors.table,
         "selected": selected,
     }
 
@@ -184,18 +186,36 @@ def _steps(order: list, frames: list, names: dict, index: dict) -> list:
     return steps
 
 
-def _explanation(root: Value, node: Value, index: dict, max_paths: int) -> dict:
-    """``node``'s gradient as explain() spells it out, with each path's drawing edges."""
+class _Factors:
+    """The chain-rule factors ∂child/∂parent of the page, each written once and named by its
+    place in ``table``: paths list these numbers, so a long path costs a few bytes per step."""
+
+    def __init__(self, index: dict) -> None:
+        self.index = index
+        self.table: list[dict] = []
+        self._numbers: dict[tuple[int, int], int] = {}
+
+    def number(self, edge: Any) -> int:
+        """The factor's place in the table (added on first sight): its symbol, its value and
+        the keys of the two drawn edges it stands for."""
+        key = (self.index[edge.child], edge.input_index)
+        if key not in self._numbers:
+            self._numbers[key] = len(self.table)
+            self.table.append({"symbol": edge.symbol, "partial": f"{edge.partial:.10g}",
+                               "edges": list(_edge_keys(edge, self.index))})
+        return self._numbers[key]
+
+
+def _explanation(root: Value, node: Value, factors: _Factors, max_paths: int) -> dict:
+    """``node``'s gradient as explain() spells it out: each path's product and factors."""
     try:
         spelled = explain(root, node, max_paths=max_paths)
     except ValueError as error:  # more paths than max_paths: say so instead of listing them
         return {"text": str(error), "paths": [], "total": None, "gradient": None}
-    paths = [{"formula": path.formula(), "product": f"{path.product:.10g}",
-              "factors": [[edge.symbol, f"{edge.partial:.10g}"] for edge in path.edges],
-              "edges": sorted({key for edge in path.edges for key in _edge_keys(edge, index)})}
+    paths = [{"product": f"{path.product:.10g}", "factors": [factors.number(edge) for edge in path.edges]}
              for path in spelled.paths]
-    heading = f"∂{spelled.output_name}/∂{spelled.wrt_name}"
-    return {"heading": heading, "text": str(spelled), "paths": paths,
+    return {"heading": f"∂{spelled.output_name}/∂{spelled.wrt_name}", "paths": paths,
+            "text": "" if paths else str(spelled),
             "total": f"{spelled.total:.10g}", "gradient": f"{spelled.gradient:.10g}"}
 
 

@@ -1,0 +1,336 @@
+"""Every generated fast path of the eager engine, in one place, beside the plain loop it unrolls.
+
+Two hot paths are written out as Python source from templates and the op table, then
+compiled once at import time:
+
+* node creation (:func:`define_node_makers`): the ``Value`` operators ``+ - *`` with the
+  node built inline, the generic unary op, and ``new_node``; the template that builds a
+  node is written once (``_NEW_NODE``) and pasted into each;
+* the float backward pass (:func:`float_pass_source`): one branch per op, each the op's
+  own partial rule evaluated on symbols (:mod:`autograd_core.codegen`), so a node's update
+  is straight arithmetic instead of a call of its rule.
+
+Every generated source is registered with :mod:`linecache` under a name such as
+``<autograd_core.fastpaths: float pass>``, so tracebacks, ``pdb`` and ``inspect.getsource``
+show its real lines. :func:`reference_gradients` is the textbook backward pass, a plain
+loop over the op table that the generated passes must agree with (the tests check it on
+random expression DAGs).
+
+Per-pass state (for anyone optimising backward): a pass keeps its gradients in its own
+dict, node -> float, created by the graph walk itself (:func:`~autograd_core.graph.order_with_zeros`
+maps every node to 0.0), never in a slot on the nodes. So passes running at the same time
+in several threads over shared nodes give exactly the sum of their gradients. ``backward``
+adds each finished gradient into ``.grad`` while holding :data:`ACCUMULATE_LOCK`.
+
+>>> from autograd_core import Value
+>>> x = Value(3.0)
+>>> y = x * x + x
+>>> reference_gradients(y, 1.0)[x]
+7.0
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from .codegen import Sym, identifier
+from .graph import order_with_zeros
+from .modes import THIS_THREAD, AllThreads
+from .ops import HELPERS, OPS, Op
+
+if TYPE_CHECKING:  # only for annotations: value.py imports this module
+    from .value import Value
+
+__all__ = ["define", "define_node_makers", "float_pass_source", "reference_gradients",
+           "float_gradients", "accumulate_gradients", "ACCUMULATE_LOCK"]
+
+_serial = itertools.count(1)
+
+
+def define(source: str, name: str, what: str, namespace: dict[str, Any]) -> Any:
+    """Compile ``source``, run it in ``namespace`` and return the function it defines as ``name``.
+
+    The source is registered with :mod:`linecache` under ``<autograd_core.<what>>`` (made
+    unique), so tracebacks and debuggers show its lines; the entry is dropped when the
+    function is garbage collected.
+
+    >>> square = define("def square(x):\\n    return x * x\\n", "square", "doc example", {})
+    >>> import inspect
+    >>> inspect.getsource(square)
+    'def square(x):\\n    return x * x\\n'
+    """
+    filename = f"<autograd_core.{what} #{next(_serial)}>"
+    # mtime None: linecache.checkcache() keeps the entry (there is no file to compare with).
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    function = namespace[name]
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function
+
+
+# --- node creation --------------------------------------------------------------------------------
+
+# The one place a result node is built. The generated code runs in value.py's module
+# namespace, where ``Value``, ``_new_object`` (object.__new__), ``AllThreads``, ``_binary``,
+# ``_checked_node`` and ``_domain_error`` are defined; __init__'s validation is skipped
+# because ``data`` is already a float.
+_NEW_NODE = """\
+node = _new_object(Value)
+node.data = {data}
+node.grad = 0.0
+node.label = ""
+node._op = {op}
+node._a = {a}
+node._b = {b}"""
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in text.splitlines())
+
+
+def _new_node_source() -> str:
+    return f'''\
+def new_node(data, op, a=None, b=None):
+    """A result node of ``op`` holding ``data`` (already a float)."""
+{_indent(_NEW_NODE.format(data="data", op="op", a="a", b="b"), 4)}
+    return node
+'''
+
+
+def _unary_source() -> str:
+    return f'''\
+def unary(op, a):
+    """``op`` applied to the Value ``a``: a node built inline unless some thread is in a mode."""
+    try:
+        data = op.forward(a.data)
+    except (ArithmeticError, ValueError) as error:
+        raise _domain_error(op, (a.data,), error) from None
+    if AllThreads.record_unchecked:
+{_indent(_NEW_NODE.format(data="data", op="op", a="a", b="None"), 8)}
+        return node
+    return _checked_node(data, op, (a,), None)
+'''
+
+
+def _operator_source(op: Op) -> str:
+    return f'''\
+def make(op):
+    def method(self, other):
+        """self {op.infix} other: {op.maths}"""
+        if other.__class__ is Value and AllThreads.record_unchecked:
+{_indent(_NEW_NODE.format(data=f"self.data {op.infix} other.data", op="op", a="self", b="other"), 12)}
+            return node
+        return _binary(op, self, other)
+    return method
+'''
+
+
+def define_node_makers(namespace: dict[str, Any], operators: tuple[Op, ...]) -> dict[str, Any]:
+    """``new_node``, ``unary`` and ``__<op>__`` for each of ``operators``, run in ``namespace``.
+
+    ``namespace`` is value.py's module namespace (see ``_NEW_NODE`` for the names it must
+    define by the time these run). Only operators whose forward rule is exactly a Python
+    infix operator defined on all real inputs (so it cannot raise) get an inline method.
+    """
+    makers = {"new_node": define(_new_node_source(), "new_node", "fastpaths: new_node", namespace),
+              "unary": define(_unary_source(), "unary", "fastpaths: unary op", namespace)}
+    for op in operators:
+        if op.infix not in ("+", "-", "*") or not op.total:
+            raise ValueError(f"{op.name} has no inline fast path: use _binary")
+        method = define(_operator_source(op), "make", f"fastpaths: Value.__{op.name}__", namespace)(op)
+        method.__name__ = method.__qualname__ = f"__{op.name}__"
+        makers[method.__name__] = method
+    return makers
+
+
+# --- the reference backward pass ----------------------------------------------------------------
+
+def reference_gradients(root: Value, seed: float) -> dict[Value, float]:
+    """d(root)/d(node) * seed for every node: the textbook backward pass over the op table.
+
+    Visit the nodes from the output back; each passes its gradient to its inputs,
+    times the op's local partial derivative. Zero gradients are skipped, as the fast
+    passes do. Readable, not fast: :func:`float_gradients` must agree with it exactly.
+    """
+    order, grads = order_with_zeros(root)
+    grads[root] = seed
+    for node in reversed(order):
+        g = grads[node]
+        if node._op is None or g == 0.0:
+            continue
+        parents = node.parents
+        partials = node._op.partials_at([parent.data for parent in parents], node.data, node.const)
+        for parent, partial in zip(parents, partials, strict=True):
+            grads[parent] += g * partial
+    return grads
+
+
+# --- the generated float backward pass -------------------------------------------------------------
+
+_FLOAT_PASS_HEAD = '''\
+def float_pass(order, grads, root, seed):
+    """Fill ``grads`` (node -> 0.0 for every node of ``order``) with d(root)/d(node) * seed."""
+    grads[root] = seed
+    try:
+        for node in reversed(order):
+            g = grads[node]{accumulate}
+            a = node._a
+            # A zero gradient contributes nothing; skipping it also skips dead relus.
+            if a is None or g == 0.0:
+                continue
+            op = node._op
+'''
+# The backward() variant adds each node's finished gradient into .grad (its caller holds
+# ACCUMULATE_LOCK).
+_ACCUMULATE = '''
+            node.grad += g'''
+
+_FLOAT_PASS_TAIL = '''\
+            elif node._b is not None:
+                b = node._b
+                da, db = op.partials(a.data, b.data, node.data)
+                grads[a] += g * da
+                grads[b] += g * db
+            else:
+                if op.has_const:
+                    (da,) = op.partials(a.data, node.data, node._const)
+                else:
+                    (da,) = op.partials(a.data, node.data)
+                grads[a] += g * da
+'''
+
+# Under detect_anomaly: after each node, its inputs' gradients so far must be finite.
+_FLOAT_PASS_FINITE_CHECK = '''\
+            if not isfinite(grads[a]):
+                raise anomaly_error(node, 0, grads[a])
+            if node._b is not None and not isfinite(grads[node._b]):
+                raise anomaly_error(node, 1, grads[node._b])
+'''
+
+_FLOAT_PASS_EXCEPT = '''\
+    except FloatingPointError:
+        raise  # an anomaly report, not a failed partial
+    except (ArithmeticError, ValueError) as error:
+        raise partial_error(node, error) from None
+    return grads
+'''
+
+
+def _float_pass_branch(op: Op) -> list[str]:
+    """``grads[a] += g * <partial>`` lines for one op, written by its own partial rule."""
+    inputs = [Sym("a.data"), Sym("b.data")][:op.arity]
+    partials = op.partials(*inputs, Sym("node.data"))
+    grad = Sym("g")
+    lines = ["b = node._b"] if op.arity == 2 else []
+    for name, partial in zip("ab"[:op.arity], partials, strict=True):
+        lines.append(f"grads[{name}] += {(grad * partial).text}")
+    return lines
+
+
+def float_pass_source(ops: dict[str, Op], first: tuple[str, ...] = ("mul", "add"), check_finite: bool = False,
+                      accumulate: bool = False) -> str:
+    """Source of the eager float backward pass with one branch per op of ``ops``.
+
+    Each branch is the op's partial rule evaluated on symbols, so a node's update is
+    straight arithmetic on its parents' data instead of a call of the rule that builds a
+    tuple. Ops that take a constant (``x ** k``, whose rule branches on ``k``) keep the
+    generic call, as do ops added to the table after this module generated the pass.
+    With ``check_finite`` every node's contributions are checked (``detect_anomaly``);
+    with ``accumulate`` each node's gradient is also added into its ``.grad``.
+
+    >>> print(float_pass_source({"neg": OPS["neg"]}).splitlines()[11:13])
+    ['            if op is OP_neg:', '                grads[a] += -g']
+    """
+    order = [name for name in first if name in ops] + [name for name in ops if name not in first]
+    lines = [_FLOAT_PASS_HEAD.format(accumulate=_ACCUMULATE if accumulate else "").rstrip("\n")]
+    keyword_ = "if"
+    for name in order:
+        op = ops[name]
+        if op.has_const:
+            continue
+        try:
+            branch = _float_pass_branch(op)
+        except TypeError:
+            continue  # a rule that branches on its inputs cannot be written out: generic call
+        lines.append(f"            {keyword_} op is OP_{identifier(name, 'op')}:")
+        lines.extend(f"                {line}" for line in branch)
+        keyword_ = "elif"
+    check = _FLOAT_PASS_FINITE_CHECK if check_finite else ""
+    return "\n".join(lines) + "\n" + _FLOAT_PASS_TAIL + check + _FLOAT_PASS_EXCEPT
+
+
+def _partial_error(node: Value, error: Exception) -> Exception:
+    const = node.const
+    args = [p.data for p in node.parents] + ([const] if const is not None else [])
+    label = f" node {node.label!r}" if node.label else ""
+    # Nodes made under detect_anomaly() know the line of user code that created them.
+    origin = getattr(node, "_origin", None)
+    where = f"; the node was created at {origin}" if origin else ""
+    return type(error)(
+        f"backward through {node.op}{tuple(args)}{label}: the partial derivative is undefined "
+        f"or infinite there ({error}){where}")
+
+
+def _anomaly_error(node: Value, parent_index: int, contribution: float) -> FloatingPointError:
+    label = f" {node.label!r}" if node.label else ""
+    origin = getattr(node, "_origin", None) or "<made outside detect_anomaly>"
+    return FloatingPointError(
+        f"{node.op} node{label} produced {contribution!r} in backward "
+        f"(gradient for input {parent_index}); the node was created at {origin}")
+
+
+def _compile_float_pass(check_finite: bool, accumulate: bool) -> Any:
+    namespace: dict[str, Any] = {f"OP_{identifier(name, 'op')}": op for name, op in OPS.items()}
+    namespace.update(HELPERS)
+    namespace.update(isfinite=math.isfinite, partial_error=_partial_error,
+                     anomaly_error=_anomaly_error, __name__=__name__)
+    source = float_pass_source(OPS, check_finite=check_finite, accumulate=accumulate)
+    what = "fastpaths: " + ("checked " if check_finite else "") + ("backward" if accumulate else "float pass")
+    return define(source, "float_pass", what, namespace)
+
+
+# Four variants: plain or checked (detect_anomaly), for gradients() or for backward().
+_float_pass = _compile_float_pass(check_finite=False, accumulate=False)
+_checked_float_pass = _compile_float_pass(check_finite=True, accumulate=False)
+_backward_pass = _compile_float_pass(check_finite=False, accumulate=True)
+_checked_backward_pass = _compile_float_pass(check_finite=True, accumulate=True)
+
+ACCUMULATE_LOCK = threading.RLock()
+"""Held by a backward pass while it adds into ``.grad`` (``+=`` reads then writes, so two
+threads doing it at once could lose a sum). Re-entrant: a pass never waits for itself."""
+
+
+def float_gradients(root: Value, seed: float) -> dict[Value, float]:
+    """d(root)/d(node) * seed for every node of root's graph, in a new dict (this pass's own).
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0)
+    >>> float_gradients(x * x, 1.0)[x]
+    4.0
+    """
+    order, grads = order_with_zeros(root)
+    # The thread-local read only when some thread is in a mode at all.
+    float_pass = _float_pass if AllThreads.record_unchecked or not THIS_THREAD.anomaly else _checked_float_pass
+    result: dict[Value, float] = float_pass(order, grads, root, seed)
+    return result
+
+
+def accumulate_gradients(root: Value, seed: float) -> None:
+    """Add d(root)/d(node) * seed into ``node.grad`` for every node: the work of ``backward()``.
+
+    >>> from autograd_core import Value
+    >>> x = Value(2.0)
+    >>> accumulate_gradients(x * x, 1.0)
+    >>> x.grad
+    4.0
+    """
+    order, grads = order_with_zeros(root)
+    checked = not AllThreads.record_unchecked and THIS_THREAD.anomaly
+    float_pass = _checked_backward_pass if checked else _backward_pass
+    with ACCUMULATE_LOCK:
+        float_pass(order, grads, root, seed)
