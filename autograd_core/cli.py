@@ -9,6 +9,7 @@ imports from ``nn`` and ``viz``, which sit above it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
@@ -98,11 +99,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, so a reader that left early is noticed below, not at exit
+        return status
+    except BrokenPipeError:
+        return _reader_went_away()
     except (ValueError, TypeError, OSError, ArithmeticError) as error:
         # Bad input from the command line: one clear line, not a traceback.
         print(f"autograd-core {args.command}: error: {error}", file=sys.stderr)
         return 1
+
+
+def _reader_went_away() -> int:
+    """The reader of our output closed it (``autograd-core article | head``): stop quietly with
+    status 0, as other Unix tools do. stdout is pointed at /dev/null so that Python's final flush
+    of what is still buffered does not fail again at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 if __name__ == "__main__":

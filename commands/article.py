@@ -53,8 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def training_table(weights: dict | None, inputs: tuple, target: float, lr: float, steps: int) -> list[str]:
     """Lines of the loss after each of ``steps`` gradient-descent steps (abridged when long)."""
     model = article_network(weights)
+    # progress=None: a tqdm bar on the terminal when the training takes more than a second.
     history = fit(model, [(list(inputs), target)], squared_error, SGD(model.parameters(), lr=lr),
-                  epochs=steps, progress=False)
+                  epochs=steps, progress=None)
     final = model.loss(inputs, target)[0].data
     losses = history.epoch_loss[:] + [final]  # losses[k] = E after k steps
     stride = max(1, math.ceil(steps / (MAX_TABLE_ROWS - 1)))

@@ -37,7 +37,7 @@ from autograd_core.files import read_json
 
 from .chain import Factor, TextbookPath, bracket_negative, fmt, fmt_computed, textbook_paths
 from .losses import squared_error
-from .module import Module, check_state, read_state_file
+from .module import MLP, Module, check_state, read_state_file
 
 __all__ = ["DEFAULT_INPUTS", "DEFAULT_TARGET", "DEFAULT_WEIGHTS", "DEFAULT_LR", "PARAMETER_NAMES",
            "ArticleNetwork", "ArticleNeuron", "article_network", "load_weights", "walkthrough", "Walkthrough",
@@ -128,7 +128,8 @@ class ArticleNetwork(Module):
                 raise TypeError(f"weights must be a mapping name -> number, got {type(weights).__name__}")
             unknown = [name for name in weights if name not in DEFAULT_WEIGHTS]
             if unknown:
-                raise ValueError(f"unknown parameter names {unknown}; the network has {list(PARAMETER_NAMES)}")
+                raise ValueError(f"{_few(unknown)} {'is not a parameter' if len(unknown) == 1 else 'are not parameters'} "
+                                 f"of the article's network, whose parameters are w1..w10 and b1..b5")
             values.update(check_state(weights, list(weights)))
         self.params = {name: Value(values[name], label=name) for name in PARAMETER_NAMES}
         # The same parameters grouped by node, shaped like nn.Neuron (``w`` list, ``b``) so
@@ -173,12 +174,38 @@ def article_network(weights: Mapping[str, float] | None = None) -> ArticleNetwor
     return ArticleNetwork(weights)
 
 
+def _few(names: Sequence[str], shown: int = 3) -> str:
+    """``'a', 'b', 'c' and 4 more``: a few names of a long list."""
+    listed = ", ".join(repr(name) for name in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def _mlp_names() -> list[str]:
+    """The parameter names of ``MLP(2, [2, 2, 1])``, the article's shape, in parameter order (which
+    is the article's order: node by node, weights then bias)."""
+    return [name for name, _ in MLP(2, [2, 2, 1]).named_parameters()]
+
+
+def _article_names(parameters: dict[str, float], shown: str) -> dict[str, float]:
+    """A state file's parameters under the article's names: its own (w1..b5), or those of an
+    ``MLP(2, [2, 2, 1])`` (``layer0.neuron0.w0`` is w1, ..., ``layer2.neuron0.b`` is b5)."""
+    mlp_names = _mlp_names()
+    if set(parameters) == set(mlp_names):
+        return {article: parameters[mlp] for mlp, article in zip(mlp_names, PARAMETER_NAMES, strict=True)}
+    if set(parameters) <= set(PARAMETER_NAMES):
+        return parameters
+    raise ValueError(f"{shown} holds the parameters of another model ({len(parameters)} of them, e.g. "
+                     f"{_few(sorted(parameters))}); the article's network takes those of "
+                     f"MLP(2, [2, 2, 1]) or w1..w10, b1..b5")
+
+
 def load_weights(path: str | os.PathLike) -> dict[str, float]:
-    """Weights from a JSON file: either a file written by ``Module.save`` or a plain
-    object such as ``{"w1": 0.1, "b5": -0.2}`` (names not given keep their defaults)."""
+    """Weights from a JSON file: a file written by ``Module.save`` (of the article's network, or
+    of an ``MLP(2, [2, 2, 1])``, whose parameters map onto w1..b5 in order) or a plain object
+    such as ``{"w1": 0.1, "b5": -0.2}`` (names not given keep their defaults)."""
     document = read_json(path)
     if isinstance(document, dict) and "format" in document:
-        return read_state_file(path)
+        return _article_names(read_state_file(path), os.fspath(path))
     if not isinstance(document, dict):
         raise ValueError(f"{os.fspath(path)} must hold a JSON object of name -> number")
     try:

@@ -13,22 +13,9 @@ from collections.abc import Iterable
 
 from autograd_core import Value
 
+from .checks import fraction, non_negative
+
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
-
-
-def _non_negative(value: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a number, got {type(value).__name__}")
-    if not value >= 0.0 or math.isinf(value):
-        raise ValueError(f"{what} must be finite and >= 0, got {value!r}")
-    return float(value)
-
-
-def _fraction(value: float, what: str) -> float:
-    value = _non_negative(value, what)
-    if value >= 1.0:
-        raise ValueError(f"{what} must be in [0, 1), got {value!r}")
-    return value
 
 
 class Optimizer:
@@ -44,7 +31,7 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params):
             raise ValueError("a parameter appears more than once in the optimizer's list")
         self.params = params
-        self.lr = _non_negative(lr, "lr")
+        self.lr = non_negative(lr, "lr")
         self.steps = 0  # t, the number of step() calls so far
 
     def zero_grad(self) -> None:
@@ -81,9 +68,9 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0, dampening: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "momentum")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
-        self.dampening = _non_negative(dampening, "dampening")
+        self.momentum = non_negative(momentum, "momentum")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+        self.dampening = non_negative(dampening, "dampening")
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
@@ -123,10 +110,10 @@ class RMSProp(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False) -> None:
         super().__init__(params, lr)
-        self.alpha = _fraction(alpha, "alpha")
-        self.eps = _non_negative(eps, "eps")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
-        self.momentum = _non_negative(momentum, "momentum")
+        self.alpha = fraction(alpha, "alpha")
+        self.eps = non_negative(eps, "eps")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+        self.momentum = non_negative(momentum, "momentum")
         self.centered = bool(centered)
         self.square_avg = [0.0] * len(self.params)
         self.grad_avg = [0.0] * len(self.params)
@@ -170,9 +157,9 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
-        self.betas = (_fraction(betas[0], "betas[0]"), _fraction(betas[1], "betas[1]"))
-        self.eps = _non_negative(eps, "eps")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.betas = (fraction(betas[0], "betas[0]"), fraction(betas[1], "betas[1]"))
+        self.eps = non_negative(eps, "eps")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.amsgrad = bool(amsgrad)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)

@@ -26,8 +26,8 @@ from .schedules import ReduceOnPlateau
 
 __all__ = ["fit", "batches", "History", "EarlyStopping", "SWA"]
 
-#: Runs with at least this many optimizer steps show a progress bar (when on a terminal).
-PROGRESS_MIN_STEPS = 2000
+#: With ``progress=None`` a run shows its tqdm bar (on a terminal) once it has lasted this long.
+PROGRESS_DELAY_SECONDS = 1.0
 
 
 @dataclass
@@ -311,7 +311,9 @@ class _CompiledBatchLoss:
 
 def _progress(enabled: bool | None, total: int) -> Any:
     if enabled is None:
-        enabled = total >= PROGRESS_MIN_STEPS and sys.stderr.isatty()
+        # On a terminal, and only for runs that take more than a second: quick runs stay quiet.
+        return tqdm(total=total, disable=not sys.stderr.isatty(), unit="step", leave=False,
+                    delay=PROGRESS_DELAY_SECONDS)
     return tqdm(total=total, disable=not enabled, unit="step", leave=False)
 
 
@@ -434,7 +436,8 @@ def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epo
     * ``callbacks``: each is called as ``callback(epoch, history, model)`` after every
       epoch; returning True stops training (``EarlyStopping`` and ``SWA`` objects may be
       passed here too).
-    * ``progress``: a tqdm bar; None shows it only for long runs on a terminal, False never.
+    * ``progress``: a tqdm bar; None shows it on a terminal once the run has lasted a second,
+      True always, False never.
     * ``compile``: compute each sample's loss and gradient with ``autograd_core.compile``.
 
     >>> from nn import MLP, SGD, data, losses

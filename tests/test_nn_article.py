@@ -309,3 +309,71 @@ def test_the_network_accepts_values_and_trains_with_fit():
                   SGD(net.parameters(), lr=0.5), epochs=3)
     assert history.epoch_loss[0] == pytest.approx(walkthrough().loss)
     assert history.epoch_loss[1] == pytest.approx(walkthrough().new_loss)
+
+
+# --- issue 10: an MLP's saved file, a broken pipe, the --steps progress bar ------------------------
+
+def test_article_command_reads_what_an_mlp_of_the_article_shape_saves(tmp_path, capsys):
+    from nn import MLP
+
+    model = MLP(2, [2, 2, 1], activation="sigmoid", seed=3)
+    path = tmp_path / "mlp.json"
+    model.save(path)
+    assert main(["article", "--weights", str(path)]) == 0
+    out = capsys.readouterr().out
+    state = list(model.state_dict().values())  # in the article's order: w1, w2, b1, w3, ...
+    expected = walkthrough(weights=dict(zip(PARAMETER_NAMES, state, strict=True))).render()
+    assert out.strip() == expected
+    from nn.chain import fmt
+
+    w1 = model.state_dict()["layer0.neuron0.w0"]
+    assert f"w1 = {fmt(w1)}," in out
+
+
+def test_a_file_of_another_model_is_refused_in_one_short_line(tmp_path, capsys):
+    from nn import MLP
+
+    path = tmp_path / "other.json"
+    MLP(3, [4, 1], seed=0).save(path)
+    assert main(["article", "--weights", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("autograd-core article: error:") and "MLP(2, [2, 2, 1])" in err
+    assert err.count("layer") <= 3 and "and 18 more" in err  # a few names, not a dump of all 21
+
+
+def test_a_broken_pipe_ends_quietly_with_status_0():
+    import os
+    import subprocess
+    import sys
+
+    # A reader that has already gone (as `head` after its lines): every write meets a broken pipe.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "autograd_core", "article"], stdout=write_end,
+                              stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, b"")
+
+
+def test_steps_show_a_tqdm_bar_once_training_lasts_a_second(monkeypatch, capsys):
+    import io
+
+    import nn.train
+
+    calls = []
+    real_tqdm = nn.train.tqdm
+
+    def fake_tqdm(**kwargs):
+        calls.append(kwargs)
+        return real_tqdm(**{**kwargs, "disable": True})
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(nn.train, "tqdm", fake_tqdm)
+    monkeypatch.setattr("sys.stderr", Terminal())
+    assert main(["article", "--steps", "5"]) == 0
+    assert calls and calls[0]["disable"] is False and calls[0]["delay"] == 1.0
