@@ -11,7 +11,7 @@
 """
 
 from .backprop import backward, gradients
-from .compiler import CompiledStep, compile  # noqa: A004 - the contract's name: autograd_core.compile
+from .compiler import CompiledForward, CompiledStep, compile  # noqa: A004 - the contract's name: autograd_core.compile
 from .define import define_op, remove_op
 from .explain import Explanation, explain
 from .finite_differences import GradcheckError, GradcheckReport, gradcheck
@@ -30,5 +30,5 @@ __all__ = [
     "explain", "Explanation",
     "gradcheck", "GradcheckReport", "GradcheckError",
     "topological_order", "node_names", "local_partials",
-    "compile", "CompiledStep",
+    "compile", "CompiledStep", "CompiledForward",
 ]

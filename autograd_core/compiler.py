@@ -59,8 +59,14 @@ second turns ints and numpy floats into floats and refuses bools, strings and ``
 from __future__ import annotations
 
 import builtins
+import gc
+import importlib.util
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import marshal
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .backprop import backward
@@ -70,7 +76,7 @@ from .modes import THIS_THREAD, AllThreads, enable_grad
 from .ops import HELPERS, OPS, Op
 from .value import Value, as_float, call_op
 
-__all__ = ["CompiledStep", "compile"]
+__all__ = ["CompiledForward", "CompiledStep", "compile"]
 
 # detect_anomaly() in the calling thread; the first test spares the common case a thread-local read.
 _ANOMALY_CHECK = "not _all_threads.record_unchecked and _this_thread.anomaly"
@@ -345,12 +351,13 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, str], set[Val
 _NODES_PER_LINE = 64  # inlined expressions stay this small (the compiler recurses per operator)
 
 
-def _forward_lines(graph: _Graph, keep: set[Value]) -> list[str]:
+def _forward_lines(graph: _Graph, keep: set[Value], names: Mapping[Value, str] | None = None) -> list[str]:
     """One line per op node in ``keep`` (values that backward reads, values used twice, the root);
     every other op node is written inline where its one user needs it (``w * x + b``), which
     is the same arithmetic in the same order, and a third of the source for Python to compile.
-    An inlined expression that would grow past ``_NODES_PER_LINE`` nodes gets its own line."""
-    names, lines = graph.names, []
+    An inlined expression that would grow past ``_NODES_PER_LINE`` nodes gets its own line.
+    ``names`` gives the kept nodes other names than the graph's."""
+    names, lines = names or graph.names, []
     inline: dict[Value, tuple[Sym, int]] = {}  # node -> (its expression, nodes in it), until used
     atoms = {node: (graph.sym(node), 0) for node in graph.order if node._op is None}
     atoms.update((node, (Sym(names[node]), 0)) for node in keep if node._op is not None)
@@ -403,6 +410,35 @@ def _kept_nodes(graph: _Graph, read: set[Value]) -> set[Value]:
     return {node for node, count in uses.items() if count > 1} | read | {graph.root}
 
 
+_TEMPORARY = re.compile(r"\b_k\d+\b")
+
+
+def _forward_alone_lines(graph: _Graph) -> list[str]:
+    """The forward lines of a forward pass alone: the nodes used twice (and the root) get lines,
+    and their variables, ``_1``, ``_2``..., are reused once the value held has had its last
+    use. A backward pass reads values again, a forward alone only the live ones: a
+    65,000-node loss then has a few dozen locals instead of thousands and runs about three
+    times faster (a small frame, short instructions). Node names never start with ``_``."""
+    keep = _kept_nodes(graph, set())
+    temporaries = {node: f"_k{index}" for index, node in enumerate(graph.order)
+                   if node in keep and node is not graph.root}
+    lines = _forward_lines(graph, keep, {**graph.names, **temporaries})
+    reads = [sorted(set(_TEMPORARY.findall(line.split(" = ", 1)[1]))) for line in lines]
+    last_read = {name: index for index, names in enumerate(reads) for name in names}
+    variable: dict[str, str] = {}
+    free: list[str] = []
+    written = []
+    for index, line in enumerate(lines):
+        target, expression = line.split(" = ", 1)
+        expression = _TEMPORARY.sub(lambda match: variable[match.group(0)], expression)
+        free += [variable[name] for name in reads[index] if last_read[name] == index]
+        if _TEMPORARY.fullmatch(target):
+            variable[target] = free.pop() if free else f"_{len(set(variable.values())) + 1}"
+            target = variable[target]
+        written.append(f"{target} = {expression}")
+    return written
+
+
 def _indent(lines: list[str]) -> list[str]:
     return [f"    {line}" for line in lines]
 
@@ -421,15 +457,16 @@ class _Parts:
     """What the emitters share: argument names, the forward and backward lines, and each
     parameter's gradient expression, worked out once per graph."""
 
-    def __init__(self, graph: _Graph) -> None:
+    def __init__(self, graph: _Graph, backward: bool = True) -> None:
+        """Without ``backward``, only what the forward alone needs."""
         self.graph = graph
         self.args = [graph.names[node] for node in graph.placeholders]
         self.call = ", ".join(self.args)
         self.params = graph.reachable_params()
         self.result = graph.sym(graph.root).text
-        lines, grads, read = _backward_lines(graph)
+        lines, grads, read = _backward_lines(graph) if backward else ([], {}, set())
         self.forward = ["# forward: a line per value that backward reads or that is used twice",
-                        *_forward_lines(graph, _kept_nodes(graph, read))]
+                        *_forward_lines(graph, _kept_nodes(graph, read))] if backward else []
         self.backward = [f"# backward: grad_<node> = d {self.result} / d <node>", *lines] if lines else []
         # (name, gradient expression) of every parameter that gets a gradient.
         self.accumulated = [(graph.names[param], grads[param]) for _, param in self.params if param in grads]
@@ -491,8 +528,9 @@ def _emit_forward(parts: _Parts) -> str:
     backward lines, no parameter read or written."""
     header = f"def forward(values{', ' if parts.args else ''}{parts.call}):"
     fallback = f"_eager_forward(values{', ' if parts.args else ''}{parts.call})"
-    return _guarded(header, fallback, [*parts.loads(from_values=True), *parts.forward, f"return {parts.result}"],
-                    _argument_check(parts.args))
+    comment = "# forward: a line per value used twice; _1, _2... are reused once their value is dead"
+    return _guarded(header, fallback, [*parts.loads(from_values=True), comment, *_forward_alone_lines(parts.graph),
+                                       f"return {parts.result}"], _argument_check(parts.args))
 
 
 def _namespace(param_names: list[str], params: list[Value]) -> dict[str, Any]:
@@ -510,15 +548,20 @@ _BYTECODE: dict[str, Any] = {}
 _BYTECODE_ENTRIES = 6
 
 
-def _define(source: str, name: str, namespace: dict[str, Any]) -> Any:
-    """The function ``name`` that ``source`` defines (untyped: it is generated code)."""
+def _bytecode(source: str, name: str) -> Any:
+    """``source`` compiled (Python's compiler takes seconds for a 65,000-line function)."""
     code = _BYTECODE.pop(source, None)
     if code is None:
         code = builtins.compile(source, f"<autograd_core.compile {name}>", "exec")
     _BYTECODE[source] = code  # most recent last
     while len(_BYTECODE) > _BYTECODE_ENTRIES:
         del _BYTECODE[next(iter(_BYTECODE))]
-    exec(code, namespace)
+    return code
+
+
+def _define(source: str, name: str, namespace: dict[str, Any]) -> Any:
+    """The function ``name`` that ``source`` defines (untyped: it is generated code)."""
+    exec(_bytecode(source, name), namespace)
     return namespace.pop(name)
 
 
@@ -557,6 +600,75 @@ def _replay(graph: _Graph, args: tuple[Any, ...], values: Sequence[float] | None
     return root.data
 
 
+def _parameter_values(at: Any, n: int) -> list[float]:
+    """``at`` as ``n`` floats, or a TypeError/ValueError naming what is wrong."""
+    if isinstance(at, (str, bytes)) or not isinstance(at, Sequence):
+        raise TypeError(f"at must be a sequence of {n} numbers, got {type(at).__name__}")
+    if len(at) != n:
+        raise ValueError(f"at must hold one number per parameter ({n}), got {len(at)}")
+    return [as_float(x, f"at[{index}]") for index, x in enumerate(at)]
+
+
+class CompiledForward:
+    """The generated forward of a :class:`CompiledStep` on its own: ``f(*args, at=values)`` is
+    the loss with parameter ``i`` at ``values[i]``. It holds only the source (pickled with its
+    bytecode, so that a worker on the same Python version compiles nothing), no graph and no
+    parameters; made by :meth:`CompiledStep.forward_only`.
+
+    Without the traced graph it cannot replay the eager engine: where the step's ``forward``
+    would raise the engine's own error (log of a negative...), this raises the generated
+    code's error, of the same type, saying so; under ``detect_anomaly()`` it refuses with a
+    RuntimeError.
+
+    >>> from autograd_core import Value, compile
+    >>> w = Value(2.0, label="w")
+    >>> f = compile(lambda x: (w * x).log(), [1.0], [w]).forward_only()
+    >>> f
+    CompiledForward(forward(x), 1 parameter)
+    >>> f(3.0, at=[1.0]) == f(1.0, at=[3.0]) == Value(3.0).log().data
+    True
+    """
+
+    def __init__(self, source: str, n_params: int, arg_names: Sequence[str],
+                 bytecode: tuple[bytes, bytes] | None = None) -> None:
+        """``source`` defines ``forward(values, *args)``, as :func:`compile` writes it; ``bytecode``
+        is ``(importlib's MAGIC_NUMBER, marshal.dumps(code))`` of it, used when the magic matches."""
+        self.source, self.n_params, self.arg_names = source, n_params, list(arg_names)
+        self._forward: Callable[..., float] | None = None
+        if bytecode is not None and bytecode[0] == importlib.util.MAGIC_NUMBER and source not in _BYTECODE:
+            _BYTECODE[source] = marshal.loads(bytecode[1])  # this Python's own bytecode: no compiling
+
+    def __call__(self, *args: float, at: Sequence[float]) -> float:
+        """The loss at ``args`` with the parameters at ``at``."""
+        forward = self._forward
+        if forward is None:
+            namespace = _namespace([], [])
+            namespace.update(_eager_forward=self._no_graph, _floats=self._floats)
+            forward = self._forward = _define(self.source, "forward", namespace)
+        return forward(_parameter_values(at, self.n_params), *args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """The source with its bytecode: a worker on the same Python skips compiling it."""
+        bytecode = (importlib.util.MAGIC_NUMBER, marshal.dumps(_bytecode(self.source, "forward")))
+        return CompiledForward, (self.source, self.n_params, self.arg_names, bytecode)
+
+    def __repr__(self) -> str:
+        n = self.n_params
+        return f"CompiledForward(forward({', '.join(self.arg_names)}), {n} parameter{'s' * (n != 1)})"
+
+    @staticmethod
+    def _no_graph(*_: Any) -> float:
+        error = sys.exc_info()[1]
+        if error is None:
+            raise RuntimeError("detect_anomaly() checks every op with the eager engine, which a "
+                               "CompiledForward (no graph) does not have: use the CompiledStep's forward")
+        raise type(error)(f"the compiled forward failed ({error}); a CompiledForward has no graph to "
+                          "replay for the engine's own error: evaluate the loss eagerly there") from error
+
+    def _floats(self, *args: Any) -> tuple[float, ...]:
+        return tuple(as_float(arg, f"argument {name}") for arg, name in zip(args, self.arg_names, strict=True))
+
+
 class CompiledStep:
     """A traced loss as generated Python: ``step(*args)`` gives the loss and adds gradients into
     the parameters' ``.grad``; ``step.many(rows)`` does it for many rows; ``step.forward(*args,
@@ -575,17 +687,19 @@ class CompiledStep:
     (6.0, 3.0, 30.0, 3.0)
     """
 
-    def __init__(self, graph: _Graph, params: list[Value], name: str) -> None:
-        """Generate the step's sources; ``name`` is the traced function's name. Each source is
-        compiled to bytecode on first use (a 65,000-node loss takes seconds per source)."""
+    def __init__(self, graph: _Graph, params: list[Value], name: str, backward: bool = True) -> None:
+        """Generate the step's sources; ``name`` is the traced function's name; without
+        ``backward`` only the forward. Each source is compiled to bytecode on first use (a
+        65,000-node loss takes seconds per source)."""
         self.params = list(params)
         self.arg_names = [graph.names[node] for node in graph.placeholders]
         self.n_nodes = len(graph.order)
         self._graph: _Graph | None = graph
         self._traced = (graph.root, graph.placeholders, graph.pairs)
         self._name = name
-        parts = _Parts(graph)
-        self.source, self.many_source = _emit_step(parts), _emit_many(parts)
+        parts = _Parts(graph, backward)
+        self.source = _emit_step(parts) if backward else ""
+        self.many_source = _emit_many(parts) if backward else ""
         self.forward_source = _emit_forward(parts)
         self._param_names = [graph.names[p] for p in params]
         self._define_lazily()
@@ -599,6 +713,8 @@ class CompiledStep:
 
     def _define(self, kind: str) -> Any:
         source = {"compiled": self.source, "compiled_many": self.many_source, "forward": self.forward_source}[kind]
+        if not source:
+            raise TypeError("this step was compiled with backward=False: it has forward() and forward_only() only")
         namespace = _namespace(self._param_names, self.params)
         namespace.update(_eager=self._eager, _eager_many=self._eager_many,
                          _eager_forward=self._eager_forward, _floats=self._floats)
@@ -630,14 +746,13 @@ class CompiledStep:
         no backward, no parameter read or written, so one step can evaluate many points (a loss
         landscape) and from many threads. The same float as ``step(*args)`` at those values."""
         if at is None:
-            values = [param.data for param in self.params]
-        else:
-            if isinstance(at, (str, bytes)) or not isinstance(at, Sequence):
-                raise TypeError(f"at must be a sequence of {len(self.params)} numbers, got {type(at).__name__}")
-            if len(at) != len(self.params):
-                raise ValueError(f"at must hold one number per parameter ({len(self.params)}), got {len(at)}")
-            values = [as_float(x, f"at[{index}]") for index, x in enumerate(at)]
-        return self._forward(values, *args)
+            return self._forward([param.data for param in self.params], *args)
+        return self._forward(_parameter_values(at, len(self.params)), *args)
+
+    def forward_only(self) -> CompiledForward:
+        """:meth:`forward` alone, as a :class:`CompiledForward`: it pickles as its source (no
+        graph, no parameters), which is what a sweep sends to every worker."""
+        return CompiledForward(self.forward_source, len(self.params), self.arg_names)
 
     def __repr__(self) -> str:
         n = len(self.params)
@@ -664,7 +779,7 @@ class CompiledStep:
 
 
 def compile(fn: Callable[..., Value], example_args: Sequence[float],
-            params: Sequence[Value] | Mapping[str, Value]) -> CompiledStep:
+            params: Sequence[Value] | Mapping[str, Value], *, backward: bool = True) -> CompiledStep:
     """Trace ``fn`` once and return a :class:`CompiledStep`, a fast ``step(*args) -> float`` for
     its loss and gradients.
 
@@ -676,7 +791,9 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
     ``p.data`` of every parameter, and adds d loss / d p into each ``p.grad`` exactly as
     ``loss.backward()`` on a freshly built graph would. ``step.many(rows)`` does the
     same for a batch of rows; ``step.forward(*args, at=values)`` gives the loss alone at
-    other parameter values (no backward). ``step.source`` is the generated code.
+    other parameter values (no backward). ``step.source`` is the generated code. With
+    ``backward=False`` only the forward is written (about half the time for a large graph):
+    ``step.forward`` and ``step.forward_only`` work, calling the step is a TypeError.
 
     Tracing follows one path through ``fn`` (see the module docstring); leaves that are
     not parameters are constants frozen at their traced value. Under
@@ -700,5 +817,26 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
         root = fn(*placeholders)
     if not isinstance(root, Value):
         raise TypeError(f"fn must return a Value (the loss), got {type(root).__name__}")
-    graph = _Graph(root, placeholders, pairs)
-    return CompiledStep(graph, [param for _, param in pairs], getattr(fn, "__name__", type(fn).__name__))
+    with _collector_paused():
+        graph = _Graph(root, placeholders, pairs)
+        return CompiledStep(graph, [param for _, param in pairs], getattr(fn, "__name__", type(fn).__name__),
+                            backward=bool(backward))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the source is written.
+
+    Writing a big graph out allocates about a million short-lived strings, tuples and lists,
+    none of them in a reference cycle (reference counting frees them all), and every full
+    collection they trigger walks every object alive, the traced graph first: that was a
+    quarter of the time for a 56,549-node graph with 250,000 other nodes alive. Resumed only
+    if it was on, so a caller's ``gc.disable()`` stands.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

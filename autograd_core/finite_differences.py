@@ -24,7 +24,7 @@ from typing import Any
 from .backprop import gradients
 from .display import html_table
 from .modes import enable_grad, no_grad
-from .value import Value, as_float
+from .value import Value, as_float, as_value
 
 __all__ = ["gradcheck", "GradcheckReport", "PartialCheck", "GradcheckError"]
 
@@ -112,29 +112,23 @@ class GradcheckReport:
         return html_table(["derivative", "analytic", "numeric", "abs error", "rel error", ""], rows, caption)
 
 
-def _as_output(out: Any) -> Value:
-    if isinstance(out, Value):
-        return out
-    return Value(as_float(out, "the function's result"))
-
-
 def _evaluate(f: Callable[..., Any], point: Sequence[float]) -> float:
     """f at ``point`` as a float, recording nothing."""
     with no_grad():
-        return _as_output(f(*[Value(x) for x in point])).data
+        return as_value(f(*[Value(x) for x in point])).data
 
 
 def _first_derivatives(f: Callable[..., Any], point: Sequence[float]) -> list[float]:
     variables = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
     with enable_grad():  # an outer no_grad must not turn every gradient into 0
-        return gradients(_as_output(f(*variables)), variables)
+        return gradients(as_value(f(*variables)), variables)
 
 
 def _second_derivatives(f: Callable[..., Any], point: Sequence[float]) -> list[list[float]]:
     """The Hessian by differentiating the recorded gradient graph again."""
     variables = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
     with enable_grad():
-        first = gradients(_as_output(f(*variables)), variables, create_graph=True)
+        first = gradients(as_value(f(*variables)), variables, create_graph=True)
     return [gradients(g, variables) for g in first]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from .backprop import gradients
 from .graph import topological_order
 from .modes import enable_grad
-from .value import Value, as_float
+from .value import Value, as_float, as_value
 
 __all__ = ["grad", "value_and_grad", "hessian"]
 
@@ -67,13 +67,6 @@ def _call(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) ->
 
 def _is_nested(args: Sequence[Any]) -> bool:
     return _NESTING.depth > 0 or any(isinstance(a, Value) for a in args)
-
-
-def _check_output(out: Any) -> Value:
-    if isinstance(out, Value):
-        return out
-    # A function that ignores its inputs may return a plain number: gradient 0.
-    return Value(as_float(out, "the function's result"))
 
 
 def _split_aux(result: Any, has_aux: bool) -> tuple[Any, Any]:
@@ -131,7 +124,7 @@ def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, 
             call_args[i] = variables[-1]
         evaluations = _NESTING.evaluations
         out, aux = _split_aux(_call(f, call_args, kwargs), has_aux)
-        output = _check_output(out)
+        output = as_value(out)
     if transform:
         inner_transforms = _NESTING.evaluations > evaluations + 1
         _warn_if_independent(transform, f, out, output, variables, inner_transforms)

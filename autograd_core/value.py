@@ -64,6 +64,22 @@ def as_int(x: Any, what: str, minimum: int | None = None) -> int:
     return x
 
 
+def as_value(x: Any, what: str = "the function's result") -> Value:
+    """``x`` if it is a Value, else a constant Value of the number ``x`` (checked by :func:`as_float`).
+
+    grad, hessian and gradcheck read a function's result through it: a function that
+    ignores its inputs may return a plain number, whose gradient is 0.
+
+    >>> as_value(2).data
+    2.0
+    >>> as_value("2")
+    Traceback (most recent call last):
+    ...
+    TypeError: the function's result must be a real number (int or float), got str
+    """
+    return x if isinstance(x, Value) else Value(as_float(x, what))
+
+
 def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 

@@ -8,7 +8,7 @@
 True
 """
 
-from . import article, data, gpt, losses, optim, schedules
+from . import article, data, gpt, losses, optim, schedules, sweep
 from .module import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer, RMSProp
 from .schedules import (
@@ -25,7 +25,7 @@ from .train import SWA, EarlyStopping, History, batches, fit
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP",
-    "losses", "optim", "schedules", "data", "article", "gpt",
+    "losses", "optim", "schedules", "data", "article", "gpt", "sweep",
     "Optimizer", "SGD", "RMSProp", "Adam",
     "ConstantLR", "StepDecay", "ExponentialDecay", "LinearDecay", "CosineAnnealing", "CosineWarmRestarts",
     "CyclicLR", "ReduceOnPlateau",

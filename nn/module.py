@@ -254,6 +254,11 @@ class Neuron(Module):
         return f"Neuron(n_in={self.n_in}, activation={self.activation!r})"
 
 
+def _numbered_parameters(kind: str, parts: Sequence[Module]) -> list[tuple[str, Value]]:
+    """Each part's parameters, part by part, named ``{kind}{index}.{name}``."""
+    return [(f"{kind}{index}.{name}", p) for index, part in enumerate(parts) for name, p in part.named_parameters()]
+
+
 def _relabel(module: Module, prefix: str) -> None:
     """Label each parameter with its full name so graphs and explanations show it."""
     for name, p in module.named_parameters():
@@ -274,8 +279,7 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``neuron{j}.w{i}`` and ``neuron{j}.b``, neuron by neuron."""
-        return [(f"neuron{j}.{name}", p)
-                for j, neuron in enumerate(self.neurons) for name, p in neuron.named_parameters()]
+        return _numbered_parameters("neuron", self.neurons)
 
     def __call__(self, xs: Any) -> Any:
         xs = _as_inputs(xs, self.n_in)
@@ -322,8 +326,7 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``layer{k}.neuron{j}.w{i}`` and ``layer{k}.neuron{j}.b``."""
-        return [(f"layer{k}.{name}", p)
-                for k, layer in enumerate(self.layers) for name, p in layer.named_parameters()]
+        return _numbered_parameters("layer", self.layers)
 
     def __call__(self, xs: Any) -> Any:
         out = _as_inputs(xs, self.n_in)

@@ -13,22 +13,9 @@ from collections.abc import Iterable
 
 from autograd_core import Value
 
+from .checks import fraction, non_negative
+
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
-
-
-def _non_negative(value: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a number, got {type(value).__name__}")
-    if not value >= 0.0 or math.isinf(value):
-        raise ValueError(f"{what} must be finite and >= 0, got {value!r}")
-    return float(value)
-
-
-def _fraction(value: float, what: str) -> float:
-    value = _non_negative(value, what)
-    if value >= 1.0:
-        raise ValueError(f"{what} must be in [0, 1), got {value!r}")
-    return value
 
 
 class Optimizer:
@@ -44,7 +31,7 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params):
             raise ValueError("a parameter appears more than once in the optimizer's list")
         self.params = params
-        self.lr = _non_negative(lr, "lr")
+        self.lr = non_negative(lr, "lr")
         self.steps = 0  # t, the number of step() calls so far
 
     def zero_grad(self) -> None:
@@ -56,12 +43,17 @@ class Optimizer:
         """Update every parameter from its ``grad``."""
         raise NotImplementedError
 
-    def _gradient(self, p: Value, weight_decay: float) -> float:
-        """g_t, with L2 weight decay folded in as g + λθ (as PyTorch does)."""
-        g = p.grad
-        if not math.isfinite(g):
-            raise ValueError(f"parameter {p.label or '?'} has a non-finite gradient {g!r}")
-        return g + weight_decay * p.data if weight_decay else g
+    def _gradients(self, weight_decay: float) -> list[float]:
+        """g_t of every parameter, with L2 weight decay folded in as g + λθ (as PyTorch does);
+        a ValueError naming the first parameter whose gradient is NaN or infinite."""
+        grads = [p.grad for p in self.params]
+        if not math.isfinite(sum(grads)):  # one C loop; a NaN or inf anywhere makes the sum one
+            for p, g in zip(self.params, grads, strict=True):
+                if not math.isfinite(g):
+                    raise ValueError(f"parameter {p.label or '?'} has a non-finite gradient {g!r}")
+        if weight_decay:
+            return [g + weight_decay * p.data for p, g in zip(self.params, grads, strict=True)]
+        return grads
 
 
 class SGD(Optimizer):
@@ -81,9 +73,9 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0, dampening: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "momentum")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
-        self.dampening = _non_negative(dampening, "dampening")
+        self.momentum = non_negative(momentum, "momentum")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+        self.dampening = non_negative(dampening, "dampening")
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
@@ -91,7 +83,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """θ ← θ − γ·(the momentum-adjusted gradient)."""
-        grads = [self._gradient(p, self.weight_decay) for p in self.params]
+        grads = self._gradients(self.weight_decay)
         if self.momentum:
             if self.buffers is None:
                 self.buffers = list(grads)
@@ -123,10 +115,10 @@ class RMSProp(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False) -> None:
         super().__init__(params, lr)
-        self.alpha = _fraction(alpha, "alpha")
-        self.eps = _non_negative(eps, "eps")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
-        self.momentum = _non_negative(momentum, "momentum")
+        self.alpha = fraction(alpha, "alpha")
+        self.eps = non_negative(eps, "eps")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+        self.momentum = non_negative(momentum, "momentum")
         self.centered = bool(centered)
         self.square_avg = [0.0] * len(self.params)
         self.grad_avg = [0.0] * len(self.params)
@@ -135,7 +127,7 @@ class RMSProp(Optimizer):
     def step(self) -> None:
         """One RMSProp update of every parameter."""
         a = self.alpha
-        grads = [self._gradient(p, self.weight_decay) for p in self.params]  # all checked before any update
+        grads = self._gradients(self.weight_decay)  # all checked before any update
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             self.square_avg[i] = a * self.square_avg[i] + (1.0 - a) * g * g
             v = self.square_avg[i]
@@ -170,9 +162,9 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
-        self.betas = (_fraction(betas[0], "betas[0]"), _fraction(betas[1], "betas[1]"))
-        self.eps = _non_negative(eps, "eps")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.betas = (fraction(betas[0], "betas[0]"), fraction(betas[1], "betas[1]"))
+        self.eps = non_negative(eps, "eps")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.amsgrad = bool(amsgrad)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -184,15 +176,14 @@ class Adam(Optimizer):
         t = self.steps + 1
         correction1 = 1.0 - beta1 ** t
         correction2 = 1.0 - beta2 ** t
-        grads = [self._gradient(p, self.weight_decay) for p in self.params]  # all checked before any update
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
-            self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
-            v = self.v[i]
-            if self.amsgrad:
-                self.v_max[i] = max(self.v_max[i], v)
-                v = self.v_max[i]
-            m_hat = self.m[i] / correction1
-            v_hat = v / correction2
-            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+        grads = self._gradients(self.weight_decay)  # all checked before any update
+        # Whole lists at a time (a GPT has thousands of parameters); the same arithmetic, in the
+        # same order, as the per-parameter formulas above.
+        self.m = m = [beta1 * m_i + (1.0 - beta1) * g for m_i, g in zip(self.m, grads, strict=True)]
+        self.v = v = [beta2 * v_i + (1.0 - beta2) * g * g for v_i, g in zip(self.v, grads, strict=True)]
+        if self.amsgrad:
+            self.v_max = v = [max(top, v_i) for top, v_i in zip(self.v_max, v, strict=True)]
+        lr, eps, sqrt = self.lr, self.eps, math.sqrt
+        for p, m_i, v_i in zip(self.params, m, v, strict=True):
+            p.data -= lr * (m_i / correction1) / (sqrt(v_i / correction2) + eps)
         self.steps = t

@@ -16,26 +16,10 @@ import math
 
 from autograd_core import as_int
 
+from .checks import non_negative, positive
+
 __all__ = ["Schedule", "ConstantLR", "StepDecay", "ExponentialDecay", "LinearDecay", "CosineAnnealing",
            "CosineWarmRestarts", "CyclicLR", "ReduceOnPlateau"]
-
-
-def _positive(value: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a number, got {type(value).__name__}")
-    if not (value > 0.0 and math.isfinite(value)):
-        raise ValueError(f"{what} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _non_negative(value: float, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a number, got {type(value).__name__}")
-    if not (value >= 0.0 and math.isfinite(value)):
-        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
 
 
 class Schedule:
@@ -53,7 +37,7 @@ class ConstantLR(Schedule):
     """The same learning rate at every step (unlike torch's ConstantLR, which scales a warm-up)."""
 
     def __init__(self, lr: float) -> None:
-        self.lr = _non_negative(lr, "lr")
+        self.lr = non_negative(lr, "lr")
 
     def lr_at(self, step: int) -> float:
         """γ."""
@@ -64,9 +48,9 @@ class StepDecay(Schedule):
     """γ · gamma^⌊step / step_size⌋ (torch's StepLR)."""
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
-        self.lr = _non_negative(lr, "lr")
+        self.lr = non_negative(lr, "lr")
         self.step_size = as_int(step_size, "step_size", minimum=1)
-        self.gamma = _positive(gamma, "gamma")
+        self.gamma = positive(gamma, "gamma")
 
     def lr_at(self, step: int) -> float:
         """γ · gamma^⌊step / step_size⌋."""
@@ -81,8 +65,8 @@ class ExponentialDecay(Schedule):
     """
 
     def __init__(self, lr: float, gamma: float) -> None:
-        self.lr = _non_negative(lr, "lr")
-        self.gamma = _positive(gamma, "gamma")
+        self.lr = non_negative(lr, "lr")
+        self.gamma = positive(gamma, "gamma")
 
     def lr_at(self, step: int) -> float:
         """γ · gamma^step."""
@@ -99,7 +83,7 @@ class LinearDecay(Schedule):
     """
 
     def __init__(self, lr: float, total_steps: int) -> None:
-        self.lr = _non_negative(lr, "lr")
+        self.lr = non_negative(lr, "lr")
         self.total_steps = as_int(total_steps, "total_steps", minimum=1)
 
     def lr_at(self, step: int) -> float:
@@ -122,9 +106,9 @@ class CosineAnnealing(Schedule):
     """
 
     def __init__(self, lr: float, t_max: int, lr_min: float = 0.0) -> None:
-        self.lr = _non_negative(lr, "lr")
+        self.lr = non_negative(lr, "lr")
         self.t_max = as_int(t_max, "t_max", minimum=1)
-        self.lr_min = _non_negative(lr_min, "lr_min")
+        self.lr_min = non_negative(lr_min, "lr_min")
 
     def lr_at(self, step: int) -> float:
         """The cosine value at ``step``."""
@@ -141,10 +125,10 @@ class CosineWarmRestarts(Schedule):
     """
 
     def __init__(self, lr: float, t_0: int, t_mult: int = 1, lr_min: float = 0.0) -> None:
-        self.lr = _non_negative(lr, "lr")
+        self.lr = non_negative(lr, "lr")
         self.t_0 = as_int(t_0, "t_0", minimum=1)
         self.t_mult = as_int(t_mult, "t_mult", minimum=1)
-        self.lr_min = _non_negative(lr_min, "lr_min")
+        self.lr_min = non_negative(lr_min, "lr_min")
 
     def position(self, step: int) -> tuple[int, int, int]:
         """(cycle index, steps into the cycle, cycle length) at ``step``."""
@@ -177,8 +161,8 @@ class CyclicLR(Schedule):
 
     def __init__(self, base_lr: float, max_lr: float, step_size: int,
                  mode: str = "triangular") -> None:
-        self.base_lr = _non_negative(base_lr, "base_lr")
-        self.max_lr = _non_negative(max_lr, "max_lr")
+        self.base_lr = non_negative(base_lr, "base_lr")
+        self.max_lr = non_negative(max_lr, "max_lr")
         self.step_size = as_int(step_size, "step_size", minimum=1)
         if mode not in ("triangular", "triangular2"):
             raise ValueError(f"mode must be 'triangular' or 'triangular2', got {mode!r}")
@@ -209,8 +193,8 @@ class ReduceOnPlateau:
     def __init__(self, lr: float, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
                  threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0.0,
                  eps: float = 1e-8) -> None:
-        self.lr = _non_negative(lr, "lr")
-        self.factor = _positive(factor, "factor")
+        self.lr = non_negative(lr, "lr")
+        self.factor = positive(factor, "factor")
         if self.factor >= 1.0:
             raise ValueError(f"factor must be < 1, got {factor!r}")
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
@@ -220,11 +204,11 @@ class ReduceOnPlateau:
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
         self.patience = patience
-        self.threshold = _non_negative(threshold, "threshold")
+        self.threshold = non_negative(threshold, "threshold")
         self.threshold_mode = threshold_mode
         self.cooldown = cooldown
-        self.min_lr = _non_negative(min_lr, "min_lr")
-        self.eps = _non_negative(eps, "eps")
+        self.min_lr = non_negative(min_lr, "min_lr")
+        self.eps = non_negative(eps, "eps")
         self.best = math.inf
         self.bad_epochs = 0
         self.cooldown_left = 0

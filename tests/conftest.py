@@ -24,3 +24,12 @@ def _forget_user_defined_ops():
     yield
     for name in set(OPS) - BUILT_IN_OPS:
         remove_op(name)
+
+
+@pytest.fixture
+def dot():
+    """Skips the test when Graphviz's dot is missing, except on CI, which installs it (there it must fail)."""
+    import shutil
+
+    if shutil.which("dot") is None and not os.environ.get("CI"):
+        pytest.skip("Graphviz's dot is not installed")

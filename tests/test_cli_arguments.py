@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 
 from autograd_core.cli import main
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.get("CI"),
-                               reason="Graphviz's dot is not installed")
-
 
 def run(argv, capsys):
-    status = main(argv)
-    out, err = capsys.readouterr()
-    return status, out, err
+    """(exit status, stdout, stderr) of one command line."""
+    return (main(argv), *capsys.readouterr())
 
 
 def root_data(dot_source: str) -> str:
@@ -54,7 +48,7 @@ def test_fullwidth_names_fold_in_at_and_highlight_as_in_the_expression(capsys):
     assert "<B>x</B>" in out and "#d9480f" in out  # x is named x, and its path is highlighted
 
 
-@needs_dot
+@pytest.mark.usefixtures("dot")
 @pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG\r\n"), (".pdf", b"%PDF"), (".svg", b"<?xml")])
 def test_article_svg_writes_the_format_its_suffix_names(tmp_path, capsys, suffix, magic):
     path = tmp_path / f"article{suffix}"

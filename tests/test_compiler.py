@@ -481,3 +481,47 @@ def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
     for source in (step.source, step.many_source, step.forward_source):
         ast.parse(source)
     assert "grad" not in step.forward_source and ".data" not in step.forward_source
+
+
+def test_compile_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    w = Value(2.0, label="w")
+    assert gc.isenabled()
+    compile(lambda x: w * x, [1.0], [w])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compile(lambda x: w * x, [1.0], [w])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_forward_only_compile_gives_the_same_forward_and_refuses_backward():
+    w, b = Value(0.5, label="w"), Value(0.1, label="b")
+    full = compile(lambda x: (w * x + b).tanh(), [1.0], [w, b])
+    alone = compile(lambda x: (w * x + b).tanh(), [1.0], [w, b], backward=False)
+    assert alone.forward_source == full.forward_source and "grad" not in alone.forward_source
+    assert alone.forward(2.0, at=[0.3, 0.2]) == full.forward(2.0, at=[0.3, 0.2]) == math.tanh(0.8)
+    for call in (lambda: alone(2.0), lambda: alone.many([(2.0,)])):
+        with pytest.raises(TypeError, match="compiled with backward=False"):
+            call()
+    assert w.grad == 0.0 and b.grad == 0.0
+
+
+def test_the_forward_alone_reuses_a_few_variables_and_still_gives_the_eager_loss():
+    w = Value(0.9, label="w")
+
+    def chain(x, w):
+        y = x
+        for _ in range(500):
+            h = (y * w).tanh()  # used twice: it gets a line (and a variable) of its own
+            y = h * h + x
+        return y
+
+    step = compile(lambda x: chain(x, w), [0.5], [w], backward=False)
+    assigned = set(re.findall(r"^\s+(_\d+) = ", step.forward_source, re.MULTILINE))
+    assert 1 <= len(assigned) <= 3  # 500 values with lines of their own, a handful of variables
+    for x, at in [(0.5, 0.9), (-1.0, 1.3)]:
+        assert step.forward(x, at=[at]) == chain(Value(x), Value(at)).data

@@ -14,7 +14,7 @@ import sys
 import pytest
 from hypothesis import given
 
-from autograd_core import OPS, Value, compile, topological_order
+from autograd_core import OPS, CompiledForward, Value, compile, topological_order
 from autograd_core.ops import op_named
 from autograd_core.testing import expression_dags
 from nn import MLP, SGD, data, losses
@@ -124,3 +124,46 @@ def test_a_compiled_step_copies_with_its_parameters(round_trip):
     # the eager engine's errors still come from the copy (it names its graph again)
     with pytest.raises(TypeError, match="argument x1 must be a real number"):
         copied("a", 0.7, 1.0)
+
+
+def test_a_compiled_forward_pickles_as_its_source_and_gives_the_steps_losses():
+    w, b = Value(0.5, label="w"), Value(0.1, label="b")
+    step = compile(lambda x: (w * x + b).log(), [1.0], [w, b])
+    written = pickle.dumps(step.forward_only())
+    assert b"autograd_core.value" not in written and b"_restore" not in written  # no graph, no Value
+    alone = pickle.loads(written)
+    # bytecode from another Python version (another magic number) is ignored: the source is compiled
+    other_python = CompiledForward(step.forward_source, 2, ["x"], (b"\x00\x00\r\n", b"not bytecode"))
+    for x, at in [(1.0, [0.5, 0.1]), (2.0, [3.0, -1.0]), (4, (1, 1))]:
+        assert alone(x, at=at) == step.forward(x, at=at) == other_python(x, at=at)
+    with pytest.raises(ValueError, match="compiled forward failed .*evaluate the loss eagerly"):
+        alone(1.0, at=[-1.0, 0.0])
+    with pytest.raises(ValueError, match=r"log\(-1.0\) is outside the domain"):
+        step.forward(1.0, at=[-1.0, 0.0])  # the step has its graph: the engine's own error
+    from autograd_core import detect_anomaly
+
+    with detect_anomaly(), pytest.raises(RuntimeError, match="use the CompiledStep's forward"):
+        alone(1.0, at=[1.0, 0.0])
+
+
+def test_a_graph_with_a_user_defined_op_copies_by_the_ops_name():
+    import math
+
+    from autograd_core import define_op, remove_op
+    from autograd_core.ops import exp
+
+    softplus = define_op("softplus_pickled", lambda a: math.log1p(math.exp(-abs(a))) + max(a, 0.0),
+                         lambda a, out: (1.0 - exp(-out),), maths="log(1 + e^a)")
+    try:
+        x = Value(0.3, label="x")
+        y = softplus(x * 2.0)
+        written = pickle.dumps(y)
+        copied = pickle.loads(written)
+        assert copied._op is OPS["softplus_pickled"] and copied.data == y.data
+        copied.backward()
+        y.backward()
+        assert topological_order(copied)[0].grad == x.grad
+    finally:
+        remove_op("softplus_pickled")
+    with pytest.raises(ValueError, match="no op named 'softplus_pickled'"):
+        pickle.loads(written)  # written by name; this process no longer has that op

@@ -7,7 +7,6 @@ The slow graph is the one the hardening review found: one leaf feeding every lev
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,8 +19,7 @@ import pytest
 import viz
 from autograd_core import Value
 
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.get("CI"),
-                                reason="Graphviz's dot is not installed")
+pytestmark = pytest.mark.usefixtures("dot")
 
 ROOT = Path(__file__).resolve().parent.parent
 
