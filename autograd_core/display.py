@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 # Figure is made on first use by __getattr__ below.
-__all__ = ["html_table", "new_figure", "figure_bytes", "PNG_SIGNATURE", "Figure"]  # noqa: F822
+__all__ = ["html_table", "new_figure", "figure_bytes", "plain_log_scale", "PNG_SIGNATURE", "Figure"]  # noqa: F822
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 """The eight bytes every PNG file starts with."""
@@ -130,3 +130,23 @@ def new_figure(width: float = 6.4, height: float = 4.8, dpi: int = 100) -> Any:
     True
     """
     return _figure_class()(figsize=(width, height), dpi=dpi, layout="constrained")
+
+
+def plain_log_scale(ax: Any, which: str = "y") -> None:
+    """Put the ``which`` ("x" or "y") axis of a matplotlib Axes, after plotting, on a log scale
+    with ticks written as plain numbers (0.05, not 5×10⁻²): at 1, 2 and 5 times powers of ten
+    when the data span at most three decades, else at powers of ten."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    if which not in ("x", "y"):
+        raise ValueError(f"which must be 'x' or 'y', got {which!r}")
+    (ax.set_yscale if which == "y" else ax.set_xscale)("log")
+    low, high = ax.dataLim.intervaly if which == "y" else ax.dataLim.intervalx
+    positive = low > 0 and math.isfinite(low) and math.isfinite(high)
+    few_decades = positive and math.log10(high / low) <= 3
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)) if few_decades else LogLocator())
+    axis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())

@@ -291,21 +291,11 @@ OPS: dict[str, Op] = _table(
     Op("pow", "^", 2, _pow, _pow_partials,
        "a^b;  ∂/∂a = b·a^(b-1),  ∂/∂b = a^b·ln a = out·ln a (0 at a = 0)",
        domain="a > 0, or a = 0 with b ≥ 0", infix="**"),
-    Op("sqrt", "√", 1, _sqrt, lambda a, out: (0.5 / out,),
-       "√a;  ∂/∂a = 1/(2√a) = 0.5/out", domain="a ≥ 0 (the derivative needs a > 0)"),
     # --- elementary functions -------------------------------------------------------------
     Op("exp", "exp", 1, math.exp, lambda a, out: (out,),
        "e^a;  ∂/∂a = e^a = out", domain="a ≤ 709.78 (larger overflows a float)"),
     Op("log", "log", 1, _log, lambda a, out: (1.0 / a,),
        "ln a;  ∂/∂a = 1/a", domain="a > 0"),
-    Op("sin", "sin", 1, math.sin, lambda a, out: (cos(a),),
-       "sin a;  ∂/∂a = cos a", domain="finite a"),
-    Op("cos", "cos", 1, math.cos, lambda a, out: (-sin(a),),
-       "cos a;  ∂/∂a = -sin a", domain="finite a"),
-    # NOTE: abs'(0) is taken as 0, as torch.abs (whose gradient is sign(a)). sign is written
-    # step(a) - step(-a) so that the rule uses the table's helpers only.
-    Op("abs", "abs", 1, abs, lambda a, out: (step(a) - step(-a),),
-       "|a|;  ∂/∂a = sign(a) (0 at a = 0)", kink_distance=abs),
     # --- activations -------------------------------------------------------------------------
     Op("sigmoid", "σ", 1, stable_sigmoid, lambda a, out: (out * (1.0 - out),),
        "σ(a) = 1/(1+e^-a);  ∂/∂a = σ(a)(1-σ(a)) = out(1-out)"),
@@ -317,6 +307,18 @@ OPS: dict[str, Op] = _table(
        "max(a, 0);  ∂/∂a = 1 if a > 0 else 0 (0 at a = 0)", kink_distance=abs),
     Op("step", "step", 1, lambda a: 1.0 if a > 0.0 else 0.0, lambda a, out: (0.0,),
        "1 if a > 0 else 0;  ∂/∂a = 0 (undefined at a = 0; taken as 0)", kink_distance=abs),
+    # --- more elementary functions (after the activations, so the backward pass's per-op
+    # dispatch reaches the common ops first) ----------------------------------------------------
+    Op("sqrt", "√", 1, _sqrt, lambda a, out: (0.5 / out,),
+       "√a;  ∂/∂a = 1/(2√a) = 0.5/out", domain="a ≥ 0 (the derivative needs a > 0)"),
+    Op("sin", "sin", 1, math.sin, lambda a, out: (cos(a),),
+       "sin a;  ∂/∂a = cos a", domain="finite a"),
+    Op("cos", "cos", 1, math.cos, lambda a, out: (-sin(a),),
+       "cos a;  ∂/∂a = -sin a", domain="finite a"),
+    # NOTE: abs'(0) is taken as 0, as torch.abs (whose gradient is sign(a)). sign is written
+    # step(a) - step(-a) so that the rule uses the table's helpers only.
+    Op("abs", "abs", 1, abs, lambda a, out: (step(a) - step(-a),),
+       "|a|;  ∂/∂a = sign(a) (0 at a = 0)", kink_distance=abs),
 )
 
 BUILT_IN_OPS: frozenset[str] = frozenset(OPS)

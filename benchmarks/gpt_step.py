@@ -16,12 +16,13 @@ no autodiff at all: the interpreter's floor for this model code.
 from __future__ import annotations
 
 import math
+import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd_core import topological_order
+from autograd_core import compile, topological_order
 from nn.gpt import GPT, GPTConfig, encode
 from nn.optim import Adam
 
@@ -202,3 +203,14 @@ def floor_forward(config: GPTConfig | None = None) -> Callable[[], Any]:
     """The model code forward on FloatNode weights: no autodiff at all."""
     model = GPT(config or GPTConfig(), seed=SEED, value=FloatNode)
     return lambda: model.loss(encode(NAME))
+
+
+def compile_seconds(config: GPTConfig | None = None) -> tuple[float, float, int, int]:
+    """(CPU seconds, wall seconds, nodes, source lines) of ``autograd_core.compile`` on the
+    step's loss, up to and including its first call (which turns the source into bytecode)."""
+    model = GPT(config or GPTConfig(), seed=SEED)
+    tokens = encode(NAME)
+    cpu, wall = time.process_time(), time.perf_counter()
+    step = compile(lambda: model.loss(tokens), [], model.named_parameters())
+    step()
+    return (time.process_time() - cpu, time.perf_counter() - wall, step.n_nodes, step.source.count("\n"))

@@ -43,12 +43,17 @@ class Optimizer:
         """Update every parameter from its ``grad``."""
         raise NotImplementedError
 
-    def _gradient(self, p: Value, weight_decay: float) -> float:
-        """g_t, with L2 weight decay folded in as g + λθ (as PyTorch does)."""
-        g = p.grad
-        if not math.isfinite(g):
-            raise ValueError(f"parameter {p.label or '?'} has a non-finite gradient {g!r}")
-        return g + weight_decay * p.data if weight_decay else g
+    def _gradients(self, weight_decay: float) -> list[float]:
+        """g_t of every parameter, with L2 weight decay folded in as g + λθ (as PyTorch does);
+        a ValueError naming the first parameter whose gradient is NaN or infinite."""
+        grads = [p.grad for p in self.params]
+        if not math.isfinite(sum(grads)):  # one C loop; a NaN or inf anywhere makes the sum one
+            for p, g in zip(self.params, grads, strict=True):
+                if not math.isfinite(g):
+                    raise ValueError(f"parameter {p.label or '?'} has a non-finite gradient {g!r}")
+        if weight_decay:
+            return [g + weight_decay * p.data for p, g in zip(self.params, grads, strict=True)]
+        return grads
 
 
 class SGD(Optimizer):
@@ -78,7 +83,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """θ ← θ − γ·(the momentum-adjusted gradient)."""
-        grads = [self._gradient(p, self.weight_decay) for p in self.params]
+        grads = self._gradients(self.weight_decay)
         if self.momentum:
             if self.buffers is None:
                 self.buffers = list(grads)
@@ -122,7 +127,7 @@ class RMSProp(Optimizer):
     def step(self) -> None:
         """One RMSProp update of every parameter."""
         a = self.alpha
-        grads = [self._gradient(p, self.weight_decay) for p in self.params]  # all checked before any update
+        grads = self._gradients(self.weight_decay)  # all checked before any update
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             self.square_avg[i] = a * self.square_avg[i] + (1.0 - a) * g * g
             v = self.square_avg[i]
@@ -171,15 +176,14 @@ class Adam(Optimizer):
         t = self.steps + 1
         correction1 = 1.0 - beta1 ** t
         correction2 = 1.0 - beta2 ** t
-        grads = [self._gradient(p, self.weight_decay) for p in self.params]  # all checked before any update
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
-            self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
-            v = self.v[i]
-            if self.amsgrad:
-                self.v_max[i] = max(self.v_max[i], v)
-                v = self.v_max[i]
-            m_hat = self.m[i] / correction1
-            v_hat = v / correction2
-            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+        grads = self._gradients(self.weight_decay)  # all checked before any update
+        # Whole lists at a time (a GPT has thousands of parameters); the same arithmetic, in the
+        # same order, as the per-parameter formulas above.
+        self.m = m = [beta1 * m_i + (1.0 - beta1) * g for m_i, g in zip(self.m, grads, strict=True)]
+        self.v = v = [beta2 * v_i + (1.0 - beta2) * g * g for v_i, g in zip(self.v, grads, strict=True)]
+        if self.amsgrad:
+            self.v_max = v = [max(top, v_i) for top, v_i in zip(self.v_max, v, strict=True)]
+        lr, eps, sqrt = self.lr, self.eps, math.sqrt
+        for p, m_i, v_i in zip(self.params, m, v, strict=True):
+            p.data -= lr * (m_i / correction1) / (sqrt(v_i / correction2) + eps)
         self.steps = t

@@ -1,8 +1,9 @@
 """Training sweeps: :func:`train_grid` trains a model with each combination of optimizers,
-schedules, learning rates and seeds and collects the histories, through
-:func:`autograd_core.sweep.sweep` (joblib: one core, all cores, or a Dask/Ray cluster).
+schedules, learning rates and seeds, through :func:`autograd_core.sweep.sweep` (joblib: one
+core, every core or a cluster), and collects the histories.
 
-:func:`sweep` and :func:`grid` are :mod:`autograd_core.sweep`'s, here too for convenience.
+:func:`grid`, :func:`sweep` and :func:`describe_task` are the engine package's
+(:mod:`autograd_core.sweep`), named here too.
 
 >>> sweep(lambda lr, seed: lr * 10 + seed, grid(lr=[0.1, 0.2], seed=[0, 1]))
 [1.0, 2.0, 2.0, 3.0]

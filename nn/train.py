@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from autograd_core import Value, as_int
 from autograd_core import compile as compile_to_code
-from autograd_core.display import html_table, new_figure
+from autograd_core.display import html_table, new_figure, plain_log_scale
 
 from .module import Module
 from .optim import Optimizer
@@ -194,7 +194,7 @@ class History:
         if log is None:
             log = len(positive) == len(self.step_loss) and max(positive) > 10 * min(positive)
         if log:
-            _plain_log_axis(loss_ax.yaxis)
+            plain_log_scale(loss_ax)
         loss_ax.set_xlabel("optimizer step")
         loss_ax.set_ylabel("loss")
         loss_ax.set_title("loss" + (" (log scale)" if log else ""))
@@ -205,16 +205,6 @@ class History:
         lr_ax.set_title("learning rate")
         lr_ax.set_ylim(bottom=0)
         return figure
-
-
-def _plain_log_axis(axis: Any) -> None:
-    """A log scale with ticks at 1, 2 and 5 times powers of ten, written as plain numbers (0.05, not 5×10⁻²)."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    axis.axes.set_yscale("log")
-    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    axis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
-    axis.set_minor_formatter(NullFormatter())
 
 
 def _check_data(data: Any) -> list[tuple[list[float], list[float], bool]]:

@@ -483,6 +483,21 @@ def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
     assert "grad" not in step.forward_source and ".data" not in step.forward_source
 
 
+def test_compile_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+
+    w = Value(2.0, label="w")
+    assert gc.isenabled()
+    compile(lambda x: w * x, [1.0], [w])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compile(lambda x: w * x, [1.0], [w])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_a_forward_only_compile_gives_the_same_forward_and_refuses_backward():
     w, b = Value(0.5, label="w"), Value(0.1, label="b")
     full = compile(lambda x: (w * x + b).tanh(), [1.0], [w, b])

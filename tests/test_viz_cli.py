@@ -221,7 +221,8 @@ def test_landscape_list_names_every_picture(capsys):
     status, out, _ = run(["landscape", "--list"], capsys)
     assert status == 0
     assert [line.split()[0] for line in out.splitlines()] == list(GALLERY)
-    assert {"bowl", "two-minima", "saddle", "large-lr", "schedules", "batches", "article-slice"} == set(GALLERY)
+    assert {"bowl", "two-minima", "saddle", "large-lr", "schedules", "batches", "article-slice", "restarts",
+            "learning-rates", "swa", "optimizers"} == set(GALLERY)
 
 
 def test_landscape_help_lists_the_names(capsys):

@@ -224,6 +224,13 @@ def test_clicking_w1_shows_its_two_paths_summing_to_its_gradient(browser, articl
     assert sum(products) == pytest.approx(model.params["w1"].grad, rel=1e-9)
     page.press("\ue00c")  # Escape clears the selection
     assert page.highlighted_edges() == Counter()
+    # The keyboard way: focus a value (as Tab does) and press Enter.
+    browser.execute_script(
+        "Array.from(document.querySelectorAll('#graph g.value'))"
+        ".find(g => g.querySelector('text').textContent === 'w1').focus()")
+    page.press("\ue007")  # Enter
+    assert details.find_element(By.CLASS_NAME, "value-name").text == "w1"
+    assert len(details.find_elements(By.CLASS_NAME, "product")) == 2
 
 
 def test_a_hostile_label_renders_as_text(browser, tmp_path):

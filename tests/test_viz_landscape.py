@@ -101,7 +101,7 @@ def test_gradient_descent_on_the_mse_bowl_descends_to_least_squares():
     data = gallery.regression_data()
     f = gallery.regression_mse(data)
     path = ls.descend(f, (-0.5, 4.0), sgd(0.5), 400)
-    losses = [ls._value_at(f, w, b) for w, b in path]
+    losses = [ls.value_at(f, w, b) for w, b in path]
     assert all(later <= earlier + 1e-12 for earlier, later in zip(losses, losses[1:], strict=False))
     areas = [x[0] for x, _ in data]
     prices = [t for _, t in data]
@@ -115,7 +115,7 @@ def test_descent_from_1_6_ends_in_the_worse_minimum():
     start = gallery.TWO_MINIMA_START
     assert start[0] == 1.6
     path = ls.descend(gallery.two_minima, start, sgd(0.05), 200)
-    values = [ls._value_at(gallery.two_minima, x, y) for x, y in path]
+    values = [ls.value_at(gallery.two_minima, x, y) for x, y in path]
     assert values[-1] < values[0]
     left, _, right = ls.critical_points(gallery.two_minima, (-2, 2), (-1.5, 1.5))
     assert path[-1] == pytest.approx((right.x, right.y), abs=1e-6)

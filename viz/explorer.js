@@ -26,6 +26,10 @@
     valueGroups[index] = group;
     group.classList.add("value");
     group.setAttribute("data-index", String(index));
+    // Reachable with Tab and chosen with Enter, as well as by a click.
+    group.setAttribute("tabindex", "0");
+    group.setAttribute("role", "button");
+    group.setAttribute("aria-label", "value " + data.nodes[index].name + ": show its gradient's paths");
     var texts = group.querySelectorAll("text");
     for (var t = 0; t < texts.length; t++) {
       if (texts[t].textContent.indexOf("grad ") === 0) { gradTexts[index] = texts[t]; }
@@ -97,6 +101,8 @@
       event.preventDefault();
     } else if (event.key === "Escape") {
       select([]);
+    } else if (event.key === "Enter" && event.target.classList && event.target.classList.contains("value")) {
+      select([Number(event.target.getAttribute("data-index"))]);
     }
   });
 

@@ -147,7 +147,7 @@ def _page_data(order: list, frames: list, names: dict, max_paths: int, selected:
                title: str | None) -> dict:
     """Everything the script needs, by node index (node ``n<i>`` of the drawing is ``order[i]``)."""
     index = {node: i for i, node in enumerate(order)}
-    nodes = [{"name": names[node], "data": f"{node.data:.10g}", "leaf": node._op is None,
+    nodes = [{"name": names[node], "data": f"{node.data:.10g}", "leaf": not node.op,
               "op": node.op} for node in order]
     factors = _Factors(index)
     return {

@@ -33,6 +33,7 @@ __all__ = [
     "CriticalPoint", "classify", "critical_points", "descend", "random_restarts", "evaluate_grid", "gradient_field",
     "neuron_filters", "filter_normalised_direction", "loss_slice", "new_figure", "save_figure",
     "plot_contour", "plot_surface", "plot_slice", "require_matplotlib", "PATH_COLOURS",
+    "draw_path", "nice_ticks", "nice_colorbar", "surface_path", "value_at",
 ]
 
 Function2 = Callable[[Any, Any], Any]
@@ -98,7 +99,12 @@ def _check_limits(limits: Any, what: str) -> Limits:
     return lo, hi
 
 
-def _value_at(f: Function2, x: float, y: float) -> float:
+def value_at(f: Function2, x: float, y: float) -> float:
+    """``f(x, y)`` as a float, recording no graph.
+
+    >>> value_at(lambda x, y: x * y + 1, 2.0, 3.0)
+    7.0
+    """
     with no_grad():
         out = f(Value(x), Value(y))
     return float(out.data if isinstance(out, Value) else out)
@@ -113,7 +119,7 @@ def evaluate_grid(f: Function2, xlim: Limits, ylim: Limits, n: int = 60) -> tupl
     """
     xs = _linspace(*_check_limits(xlim, "xlim"), n)
     ys = _linspace(*_check_limits(ylim, "ylim"), n)
-    return xs, ys, [[_value_at(f, x, y) for x in xs] for y in ys]
+    return xs, ys, [[value_at(f, x, y) for x in xs] for y in ys]
 
 
 def _gradient(f: Function2) -> Callable[[float, float], tuple[float, float]]:
@@ -250,7 +256,7 @@ def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7
     for px, py in sorted(found):
         kind, eigenvalues = classify(d2f(px, py))
         x, y = _tidy(px, scale), _tidy(py, scale)
-        points.append(CriticalPoint(x, y, _value_at(f, px, py) + 0.0, kind, eigenvalues))  # + 0.0: no -0.0
+        points.append(CriticalPoint(x, y, value_at(f, px, py) + 0.0, kind, eigenvalues))  # + 0.0: no -0.0
     return points
 
 
@@ -510,9 +516,11 @@ def _levels(Z: list, n_levels: int, log: bool) -> Any:
 
 def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n: int = 80, levels: int = 25,
                  log_levels: bool = False, arrows: int = 13, paths: Mapping[str, Sequence[Point]] | None = None,
-                 critical: bool | Iterable[CriticalPoint] = False, title: str | None = None) -> Any:
+                 critical: bool | Iterable[CriticalPoint] = False, title: str | None = None,
+                 colorbar: bool = True) -> Any:
     """Filled contours of ``f``, ``arrows``×``arrows`` arrows of ``-grad f``, optimizer ``paths``
-    (name -> points) and ``critical`` points (True to find them with :func:`critical_points`).
+    (name -> points) and ``critical`` points (True to find them with :func:`critical_points`),
+    with a colour bar of ``f`` unless ``colorbar=False`` (small multiples).
 
     Draws on ``ax`` when given, else on a new :func:`new_figure`; returns the Figure
     drawn on (``figure.axes`` holds the Axes), which Jupyter shows inline.
@@ -522,7 +530,8 @@ def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
     xs, ys, Z = evaluate_grid(f, xlim, ylim, n)
     filled = ax.contourf(xs, ys, Z, levels=_levels(Z, levels, log_levels), cmap="viridis", alpha=0.9)
     ax.contour(xs, ys, Z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.5)
-    ax.figure.colorbar(filled, ax=ax, shrink=0.85, label="f")
+    if colorbar:
+        nice_colorbar(ax.figure.colorbar(filled, ax=ax, shrink=0.85, label="f"), log=log_levels)
     if arrows:
         X, Y, U, V = gradient_field(f, xlim, ylim, arrows)
         lengths = [math.hypot(u, v) or 1.0 for u, v in zip(U, V, strict=True)]
@@ -531,7 +540,7 @@ def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
                   [v / s for v, s in zip(V, lengths, strict=True)],
                   color="white", alpha=0.75, angles="xy", pivot="mid", width=0.003)
     for (name, path), colour in zip((paths or {}).items(), _cycle(PATH_COLOURS), strict=False):
-        _draw_path(ax, path, name, colour)
+        draw_path(ax, path, name, colour)
     if critical is True:
         critical = critical_points(f, xlim, ylim, starts=5)
     _draw_critical(ax, critical or [])
@@ -551,11 +560,65 @@ def _cycle(items: Sequence) -> Iterable:
         yield from items
 
 
-def _draw_path(ax: Any, path: Sequence[Point], name: str, colour: str) -> None:
+def draw_path(ax: Any, path: Sequence[Point], name: str | None, colour: str, *, linewidth: float = 1.6,
+              alpha: float = 1.0, points: bool = True, zorder: float = 3) -> None:
+    """One optimizer path on a 2-D Axes: a line through its points (dots at each step when
+    ``points``), a circle at the start and a star at the end. ``name`` labels it in the legend.
+
+    Draw a busy path (stochastic descent) thin, translucent and at a lower ``zorder``
+    so that the paths drawn over it stay visible.
+    """
     xs, ys = [p[0] for p in path], [p[1] for p in path]
-    ax.plot(xs, ys, "-", color=colour, linewidth=1.6, label=name, marker=".", markersize=4)
-    ax.plot(xs[:1], ys[:1], "o", color=colour, markeredgecolor="white", markersize=7)
-    ax.plot(xs[-1:], ys[-1:], "*", color=colour, markeredgecolor="white", markersize=12)
+    ax.plot(xs, ys, "-", color=colour, linewidth=linewidth, alpha=alpha, label=name, zorder=zorder,
+            marker="." if points else None, markersize=4)
+    ax.plot(xs[:1], ys[:1], "o", color=colour, markeredgecolor="white", markersize=7, zorder=zorder + 0.5)
+    ax.plot(xs[-1:], ys[-1:], "*", color=colour, markeredgecolor="white", markersize=12, zorder=zorder + 0.5)
+
+
+def nice_ticks(lo: float, hi: float, log: bool = False) -> list[float]:
+    """Round tick values inside [lo, hi]: 1, 2 and 5 times powers of ten when ``log`` (for
+    values spread over decades), else matplotlib's round steps (0, 5, 10, ...).
+
+    >>> nice_ticks(0.09, 28.9, log=True)
+    [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0]
+    >>> nice_ticks(-4.2, -1.05)
+    [-4.0, -3.5, -3.0, -2.5, -2.0, -1.5]
+    """
+    if log and hi > 0:
+        ticks = []
+        for exponent in range(math.floor(math.log10(max(lo, hi * 1e-6))) - 1, math.ceil(math.log10(hi)) + 1):
+            ticks += [float(f"{m * 10.0 ** exponent:.12g}") for m in (1, 2, 5)]
+        inside = ([0.0] if lo <= 0.0 else []) + [t for t in ticks if lo <= t <= hi]
+        if len(inside) >= 3:
+            return inside
+    require_matplotlib()
+    from matplotlib.ticker import MaxNLocator
+
+    values = MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    return [float(f"{v:.12g}") + 0.0 for v in values if lo - 1e-12 * (hi - lo) <= v <= hi + 1e-12 * (hi - lo)]
+
+
+def nice_colorbar(colorbar: Any, log: bool = False) -> Any:
+    """Put :func:`nice_ticks` on a contour plot's colour bar (it would label the contour
+    levels, odd numbers such as 0.09, 1.16, 2.58) and write them plainly; returns it."""
+    import numpy as np
+
+    lo, hi = colorbar.mappable.get_clim()
+    ticks = nice_ticks(lo, hi, log)
+    levels = getattr(colorbar.mappable, "levels", None)
+    if levels is not None and len(levels) > 1:
+        # Contour levels are drawn evenly spaced on the bar, however uneven their values:
+        # keep only ticks at least 5 % of the bar apart, from the top down.
+        where = np.interp(ticks, levels, np.linspace(0.0, 1.0, len(levels)))
+        kept: list[float] = []
+        for tick, position in sorted(zip(ticks, where, strict=True), key=lambda pair: -pair[1]):
+            if not kept or min(abs(position - np.interp(k, levels, np.linspace(0.0, 1.0, len(levels))))
+                               for k in kept) >= 0.05:
+                kept.append(tick)
+        ticks = sorted(kept)
+    colorbar.set_ticks(ticks)
+    colorbar.set_ticklabels([f"{t:g}" for t in ticks])
+    return colorbar
 
 
 def _draw_critical(ax: Any, points: Iterable[CriticalPoint]) -> None:
@@ -581,17 +644,44 @@ def plot_surface(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
     xs, ys, Z = evaluate_grid(f, xlim, ylim, n)
     X, Y = np.meshgrid(xs, ys)
     ax.plot_surface(X, Y, np.asarray(Z), cmap="viridis", linewidth=0, antialiased=True, alpha=0.85)
+    # Draw the paths after the surface: mplot3d sorts whole artists by depth, which would
+    # hide a path lying on the surface behind it.
+    ax.computed_zorder = False
     for (name, path), colour in zip((paths or {}).items(), _cycle(PATH_COLOURS), strict=False):
         # 3-D axes do not clip lines to the box: draw only the stretches of the path inside it.
         for number, run in enumerate(_inside_runs(path, xlim, ylim)):
-            ax.plot([p[0] for p in run], [p[1] for p in run], [_value_at(f, x, y) for x, y in run],
-                    color=colour, linewidth=2, label=name if number == 0 else None, zorder=10)
+            xs, ys, zs = surface_path(f, run)
+            ax.plot(xs, ys, zs, color=colour, linewidth=2, label=name if number == 0 else None, zorder=10)
+            if run[-1] == tuple(path[-1]):  # the path's real end, not where it leaves the box
+                ax.plot(xs[-1:], ys[-1:], zs[-1:], "*", color=colour, markeredgecolor="white", markersize=11,
+                        zorder=11)
     _tidy_3d(ax, "x", "y", "f")
     if title:
         ax.set_title(title)
     if paths:
         ax.legend(loc="upper left", fontsize="small")
     return ax.figure
+
+
+def surface_path(f: Function2, path: Sequence[Point], per_step: int = 8) -> tuple[list, list, list]:
+    """``(xs, ys, zs)`` of a path laid on the surface z = f(x, y): each step is cut into
+    ``per_step`` pieces with z evaluated at every cut, so that the drawn line follows the
+    surface instead of cutting the chords between the steps' points (a chord of a bowl
+    runs above it: the path would float).
+
+    >>> xs, ys, zs = surface_path(lambda x, y: x * x + y * y, [(-1.0, 0.0), (1.0, 0.0)], per_step=2)
+    >>> xs, zs
+    ([-1.0, 0.0, 1.0], [1.0, 0.0, 1.0])
+    """
+    as_int(per_step, "per_step", minimum=1)
+    xs, ys = [path[0][0]], [path[0][1]]
+    for (x0, y0), (x1, y1) in zip(path, path[1:], strict=False):
+        for k in range(1, per_step):
+            xs.append(x0 + (x1 - x0) * k / per_step)
+            ys.append(y0 + (y1 - y0) * k / per_step)
+        xs.append(x1)  # the step's own point, exactly
+        ys.append(y1)
+    return xs, ys, [value_at(f, x, y) for x, y in zip(xs, ys, strict=True)]
 
 
 def _tidy_3d(ax: Any, xlabel: str, ylabel: str, zlabel: str) -> None:
@@ -623,16 +713,18 @@ def plot_slice(alphas: Sequence[float], betas: Sequence[float], Z: Sequence[Sequ
                centre: str = "weights θ", log: bool = False) -> Any:
     """A :func:`loss_slice` as contours (left) and a surface (right); returns the Figure.
 
-    ``log=True`` draws log10 of the loss, floored at 1/1000 of its largest value: that
-    shows the shape of a loss spanning several orders of magnitude, without the spikes a
-    grid makes where it happens to pass very close to a zero-loss valley.
+    ``log=True`` draws log10(loss + c) with c = 1/1000 of the largest loss: that shows
+    the shape of a loss spanning several orders of magnitude, without the spikes a grid
+    makes where it happens to pass very close to a zero-loss valley. (Adding c keeps the
+    picture smooth; clipping at a floor instead would draw a flat band with staircase
+    edges along the valley.)
     """
     import numpy as np
 
-    zname = "log10 loss" if log else "loss"
+    zname = "log10(loss + c)" if log else "loss"
     if log:
         values = np.asarray(Z, dtype=float)
-        Z = np.log10(np.maximum(values, 1e-3 * np.nanmax(values) + np.finfo(float).tiny))
+        Z = np.log10(values + 1e-3 * np.nanmax(values) + np.finfo(float).tiny)
 
     figure = figure or new_figure(11, 4.6)
     left = figure.add_subplot(1, 2, 1)
@@ -640,7 +732,7 @@ def plot_slice(alphas: Sequence[float], betas: Sequence[float], Z: Sequence[Sequ
     left.contour(alphas, betas, Z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.5)
     left.plot([0], [0], "*", color="#d9480f", markeredgecolor="white", markersize=14, label=centre)
     left.legend(loc="upper right", fontsize="small")
-    figure.colorbar(filled, ax=left, shrink=0.85, label=zname)
+    nice_colorbar(figure.colorbar(filled, ax=left, shrink=0.85, label=zname))
     left.set_xlabel("α (direction 1)")
     left.set_ylabel("β (direction 2)")
     right = figure.add_subplot(1, 2, 2, projection="3d")
