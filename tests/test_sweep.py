@@ -37,17 +37,17 @@ def test_in_process_sweep_is_the_plain_loop_in_task_order():
 
 
 def test_the_bar_counts_finished_tasks(monkeypatch):
-    import nn.sweep
+    import autograd_core.sweep
 
     bars = []
-    real = nn.sweep.tqdm
+    real = autograd_core.sweep.tqdm
 
     def recording_tqdm(**options):
         bar = real(file=io.StringIO(), **{**options, "disable": False})
         bars.append(bar)
         return bar
 
-    monkeypatch.setattr(nn.sweep, "tqdm", recording_tqdm)
+    monkeypatch.setattr(autograd_core.sweep, "tqdm", recording_tqdm)
     sweep(abs, [-1, 2, -3], progress=True, description="numbers")
     assert [(bar.n, bar.total, bar.desc) for bar in bars] == [(3, 3, "numbers")]
 

@@ -233,12 +233,12 @@ def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7
     deduplicated, kept if they lie in the box, and classified by :func:`classify`.
     Sorted by (x, y). A critical point no start converges to is missed, as with any
     local method: use more ``starts`` for a busy function. The starts are independent:
-    ``n_jobs`` runs them on other cores or a cluster (:func:`nn.sweep.sweep`), same result.
+    ``n_jobs`` runs them on other cores or a cluster (:func:`autograd_core.sweep.sweep`), same result.
 
     >>> [(p.kind, p.value) for p in critical_points(lambda x, y: -(x * x + y * y), (-1, 1), (-1, 1))]
     [('maximum', 0.0)]
     """
-    from nn.sweep import sweep
+    from autograd_core.sweep import sweep
 
     (x0, x1), (y0, y1) = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
     scale = max(x1 - x0, y1 - y0)
@@ -304,7 +304,7 @@ def random_restarts(f: Function2, xlim: Limits, ylim: Limits, optimizer: Callabl
                     n_jobs: int | None = 1) -> list[list[Point]]:
     """:func:`descend` from ``n`` starts drawn uniformly in the box by ``random.Random(seed)``:
     the paths, in the order the starts were drawn. The descents are independent, so ``n_jobs``
-    runs them on other cores or a cluster (:func:`nn.sweep.sweep`) with the same result.
+    runs them on other cores or a cluster (:func:`autograd_core.sweep.sweep`) with the same result.
 
     >>> from nn.optim import SGD
     >>> paths = random_restarts(lambda x, y: x * x + y * y, (-1, 1), (-1, 1), lambda ps: SGD(ps, lr=0.25),
@@ -312,7 +312,7 @@ def random_restarts(f: Function2, xlim: Limits, ylim: Limits, optimizer: Callabl
     >>> [len(path) for path in paths], all(abs(x) + abs(y) < 1e-9 for x, y in (p[-1] for p in paths))
     ([41, 41, 41], True)
     """
-    from nn.sweep import sweep
+    from autograd_core.sweep import sweep
 
     (x0, x1), (y0, y1) = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
     rng = random.Random(seed)
@@ -463,7 +463,7 @@ def loss_slice(loss: Callable[[], Value | float], filters: Sequence[Sequence[Val
     run at every point (the same floats as the eager engine, ~20 times faster); it falls back
     to the eager loop when the loss cannot be traced or branches on the weights (checked at
     the grid's corners), and evaluates eagerly any point where the generated code fails.
-    ``n_jobs`` spreads the rows over processes with :func:`nn.sweep.sweep` (joblib's
+    ``n_jobs`` spreads the rows over processes with :func:`autograd_core.sweep.sweep` (joblib's
     meaning: -1 for every core, or a Dask/Ray cluster inside ``joblib.parallel_backend``); the
     numbers are the same whatever ``n_jobs``.
 
@@ -472,7 +472,7 @@ def loss_slice(loss: Callable[[], Value | float], filters: Sequence[Sequence[Val
     >>> alphas, Z[1][1]
     ([-1.0, 0.0, 1.0], 2.0)
     """
-    from nn.sweep import sweep
+    from autograd_core.sweep import sweep
 
     if not filters or not all(filters):
         raise ValueError("loss_slice needs at least one non-empty filter of parameters")
