@@ -22,7 +22,7 @@ from typing import Any
 
 from .fastpaths import accumulate_gradients, float_gradients
 from .graph import topological_order
-from .modes import enable_grad
+from .modes import enable_grad, ieee_results
 from .value import Value, as_float
 
 __all__ = ["backward", "gradients"]
@@ -89,6 +89,7 @@ def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False
         floats = float_gradients(output, seed)
         return [floats.get(item, 0.0) for item in inputs]
     order = topological_order(output)
-    with enable_grad():
+    # An infinite partial is inf here too (not an error), as in the float pass and PyTorch.
+    with enable_grad(), ieee_results():
         grads = _recording_pass(order, output, Value(seed))
         return [grads[item] if item in grads else Value(0.0) for item in inputs]

@@ -35,11 +35,11 @@ import itertools
 import linecache
 import math
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from .codegen import Sym, identifier
 from .graph import order_with_zeros
+from .ieee import ieee_partials
 from .modes import THIS_THREAD, AllThreads
 from .ops import HELPERS, OPS, Op
 
@@ -55,9 +55,9 @@ _serial = itertools.count(1)
 def define(source: str, name: str, what: str, namespace: dict[str, Any]) -> Any:
     """Compile ``source``, run it in ``namespace`` and return the function it defines as ``name``.
 
-    The source is registered with :mod:`linecache` under ``<autograd_core.<what>>`` (made
-    unique), so tracebacks and debuggers show its lines; the entry is dropped when the
-    function is garbage collected.
+    The source is registered with :mod:`linecache` under ``<autograd_core.<what> #n>``, so
+    tracebacks, ``pdb`` and ``inspect`` show its lines (the engine's generated functions live
+    as long as the process, and so do their entries).
 
     >>> square = define("def square(x):\\n    return x * x\\n", "square", "doc example", {})
     >>> import inspect
@@ -68,16 +68,14 @@ def define(source: str, name: str, what: str, namespace: dict[str, Any]) -> Any:
     # mtime None: linecache.checkcache() keeps the entry (there is no file to compare with).
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
-    function = namespace[name]
-    weakref.finalize(function, linecache.cache.pop, filename, None)
-    return function
+    return namespace[name]
 
 
 # --- node creation --------------------------------------------------------------------------------
 
 # The one place a result node is built. The generated code runs in value.py's module
 # namespace, where ``Value``, ``_new_object`` (object.__new__), ``AllThreads``, ``_binary``,
-# ``_checked_node`` and ``_domain_error`` are defined; __init__'s validation is skipped
+# ``_checked_node`` and ``_forward_failed`` are defined; __init__'s validation is skipped
 # because ``data`` is already a float.
 _NEW_NODE = """\
 node = _new_object(Value)
@@ -109,7 +107,7 @@ def unary(op, a):
     try:
         data = op.forward(a.data)
     except (ArithmeticError, ValueError) as error:
-        raise _domain_error(op, (a.data,), error) from None
+        data = _forward_failed(op, (a.data,), None, error)
     if AllThreads.record_unchecked:
 {_indent(_NEW_NODE.format(data="data", op="op", a="a", b="None"), 8)}
         return node
@@ -150,12 +148,15 @@ def define_node_makers(namespace: dict[str, Any], operators: tuple[Op, ...]) -> 
 
 # --- the reference backward pass ----------------------------------------------------------------
 
-def reference_gradients(root: Value, seed: float) -> dict[Value, float]:
+def reference_gradients(root: Value, seed: float, check_finite: bool = False) -> dict[Value, float]:
     """d(root)/d(node) * seed for every node: the textbook backward pass over the op table.
 
-    Visit the nodes from the output back; each passes its gradient to its inputs,
-    times the op's local partial derivative. Zero gradients are skipped, as the fast
-    passes do. Readable, not fast: :func:`float_gradients` must agree with it exactly.
+    Visit the nodes from the output back; each passes its gradient to its inputs, times
+    the op's local partial derivative. Zero gradients are skipped, as the fast passes do
+    (so ``(x ** 0.5) * 0.0`` at 0 gives 0, where PyTorch gives 0 * inf = nan). A partial
+    that is infinite is an IEEE value (``x ** 0.5`` at 0: inf), as in PyTorch; with
+    ``check_finite`` (``detect_anomaly``) a non-finite contribution raises instead.
+    Readable, not fast: the generated passes must agree with it exactly.
     """
     order, grads = order_with_zeros(root)
     grads[root] = seed
@@ -164,9 +165,14 @@ def reference_gradients(root: Value, seed: float) -> dict[Value, float]:
         if node._op is None or g == 0.0:
             continue
         parents = node.parents
-        partials = node._op.partials_at([parent.data for parent in parents], node.data, node.const)
-        for parent, partial in zip(parents, partials, strict=True):
+        try:
+            partials = ieee_partials(node._op, [parent.data for parent in parents], node.data, node.const)
+        except (ArithmeticError, ValueError, TypeError) as error:  # a rule that IEEE floats cannot run
+            raise _partial_error(node, error) from None
+        for index, (parent, partial) in enumerate(zip(parents, partials, strict=True)):
             grads[parent] += g * partial
+            if check_finite and not math.isfinite(grads[parent]):
+                raise _anomaly_error(node, index, grads[parent])
     return grads
 
 
@@ -215,8 +221,10 @@ _FLOAT_PASS_FINITE_CHECK = '''\
 _FLOAT_PASS_EXCEPT = '''\
     except FloatingPointError:
         raise  # an anomaly report, not a failed partial
-    except (ArithmeticError, ValueError) as error:
-        raise partial_error(node, error) from None
+    except (ArithmeticError, ValueError):
+        # Python raised where IEEE gives inf or nan (0.0 ** -0.5): the caller redoes the pass
+        # with IEEE results.
+        raise PartialFailed(node) from None
     return grads
 '''
 
@@ -264,6 +272,15 @@ def float_pass_source(ops: dict[str, Op], first: tuple[str, ...] = ("mul", "add"
     return "\n".join(lines) + "\n" + _FLOAT_PASS_TAIL + check + _FLOAT_PASS_EXCEPT
 
 
+class PartialFailed(Exception):
+    """Raised by a generated pass when Python refused a partial derivative at ``node`` that
+    IEEE arithmetic gives as inf or nan; the pass is then redone by :func:`reference_gradients`."""
+
+    def __init__(self, node: Value) -> None:
+        super().__init__(f"a partial derivative of {node.op} is infinite or undefined")
+        self.node = node
+
+
 def _partial_error(node: Value, error: Exception) -> Exception:
     const = node.const
     args = [p.data for p in node.parents] + ([const] if const is not None else [])
@@ -273,7 +290,7 @@ def _partial_error(node: Value, error: Exception) -> Exception:
     where = f"; the node was created at {origin}" if origin else ""
     return type(error)(
         f"backward through {node.op}{tuple(args)}{label}: the partial derivative is undefined "
-        f"or infinite there ({error}){where}")
+        f"there ({error}){where}")
 
 
 def _anomaly_error(node: Value, parent_index: int, contribution: float) -> FloatingPointError:
@@ -287,8 +304,8 @@ def _anomaly_error(node: Value, parent_index: int, contribution: float) -> Float
 def _compile_float_pass(check_finite: bool, accumulate: bool) -> Any:
     namespace: dict[str, Any] = {f"OP_{identifier(name, 'op')}": op for name, op in OPS.items()}
     namespace.update(HELPERS)
-    namespace.update(isfinite=math.isfinite, partial_error=_partial_error,
-                     anomaly_error=_anomaly_error, __name__=__name__)
+    namespace.update(isfinite=math.isfinite, PartialFailed=PartialFailed, anomaly_error=_anomaly_error,
+                     __name__=__name__)
     source = float_pass_source(OPS, check_finite=check_finite, accumulate=accumulate)
     what = "fastpaths: " + ("checked " if check_finite else "") + ("backward" if accumulate else "float pass")
     return define(source, "float_pass", what, namespace)
@@ -315,8 +332,11 @@ def float_gradients(root: Value, seed: float) -> dict[Value, float]:
     """
     order, grads = order_with_zeros(root)
     # The thread-local read only when some thread is in a mode at all.
-    float_pass = _float_pass if AllThreads.record_unchecked or not THIS_THREAD.anomaly else _checked_float_pass
-    result: dict[Value, float] = float_pass(order, grads, root, seed)
+    checked = not AllThreads.record_unchecked and THIS_THREAD.anomaly
+    try:
+        result: dict[Value, float] = (_checked_float_pass if checked else _float_pass)(order, grads, root, seed)
+    except PartialFailed:
+        return reference_gradients(root, seed, check_finite=checked)
     return result
 
 
@@ -333,4 +353,19 @@ def accumulate_gradients(root: Value, seed: float) -> None:
     checked = not AllThreads.record_unchecked and THIS_THREAD.anomaly
     float_pass = _checked_backward_pass if checked else _backward_pass
     with ACCUMULATE_LOCK:
-        float_pass(order, grads, root, seed)
+        try:
+            float_pass(order, grads, root, seed)
+        except PartialFailed as failed:
+            _finish_with_ieee(order, root, seed, failed.node, checked)
+
+
+def _finish_with_ieee(order: list[Value], root: Value, seed: float, failed: Value, checked: bool) -> None:
+    """Redo a backward pass that failed at ``failed`` with IEEE results; the nodes up to and
+    including ``failed`` (in reverse order) already added their gradient into ``.grad``."""
+    grads = reference_gradients(root, seed, check_finite=checked)
+    remaining = iter(reversed(order))
+    for node in remaining:
+        if node is failed:
+            break
+    for node in remaining:
+        node.grad += grads[node]

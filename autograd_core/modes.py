@@ -27,6 +27,7 @@ class _ThreadModes(threading.local):
 
     record = True  # ops record their inputs (False inside no_grad)
     anomaly = False  # ops and backward check for NaN/inf and remember where nodes came from
+    ieee = False  # ops whose forward rule raises give the IEEE result instead (inf, nan)
 
 
 THIS_THREAD = _ThreadModes()
@@ -50,17 +51,17 @@ _threads_in_other_modes = 0  # threads whose modes are not the default ones
 _count_lock = threading.Lock()
 
 
-def _is_default(record: bool, anomaly: bool) -> bool:
-    return record and not anomaly
+def _is_default(record: bool, anomaly: bool, ieee: bool) -> bool:
+    return record and not anomaly and not ieee
 
 
-def _set_thread_modes(record: bool, anomaly: bool) -> None:
+def _set_thread_modes(record: bool, anomaly: bool, ieee: bool) -> None:
     """Set the calling thread's modes and keep :class:`AllThreads` in step."""
     global _threads_in_other_modes
     modes = THIS_THREAD
-    was_default = _is_default(modes.record, modes.anomaly)
-    modes.record, modes.anomaly = record, anomaly
-    is_default = _is_default(record, anomaly)
+    was_default = _is_default(modes.record, modes.anomaly, modes.ieee)
+    modes.record, modes.anomaly, modes.ieee = record, anomaly, ieee
+    is_default = _is_default(record, anomaly, ieee)
     if was_default != is_default:
         with _count_lock:
             _threads_in_other_modes += -1 if is_default else 1
@@ -68,12 +69,13 @@ def _set_thread_modes(record: bool, anomaly: bool) -> None:
 
 
 @contextmanager
-def _modes(record: bool | None = None, anomaly: bool | None = None) -> Iterator[None]:
+def _modes(record: bool | None = None, anomaly: bool | None = None, ieee: bool | None = None) -> Iterator[None]:
     """Change the calling thread's modes for the ``with`` block, then restore them exactly."""
     modes = THIS_THREAD
-    previous = (modes.record, modes.anomaly)
+    previous = (modes.record, modes.anomaly, modes.ieee)
     _set_thread_modes(previous[0] if record is None else record,
-                      previous[1] if anomaly is None else anomaly)
+                      previous[1] if anomaly is None else anomaly,
+                      previous[2] if ieee is None else ieee)
     try:
         yield
     finally:
@@ -136,6 +138,19 @@ def detect_anomaly() -> AbstractContextManager[None]:
     FloatingPointError: mul produced inf in forward ...
     """
     return _modes(anomaly=True)
+
+
+def ieee_results() -> AbstractContextManager[None]:
+    """Package-internal context manager: ops of this thread whose forward rule raises give the
+    IEEE result (``0 ** -0.5`` is inf) instead of an error. The recording of partial
+    derivatives runs in it, so that an infinite partial is inf at every order, as in PyTorch.
+
+    >>> from autograd_core import Value
+    >>> with ieee_results():
+    ...     (Value(0.0) ** -0.5).data
+    inf
+    """
+    return _modes(ieee=True)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from . import fastpaths
 from .graph import topological_order
+from .ieee import ieee_forward
 from .modes import THIS_THREAD, AllThreads, user_code_location
 from .ops import OPS, Op
 
@@ -104,6 +105,17 @@ def _domain_error(op: Op, args: tuple[float, ...], error: Exception) -> Exceptio
     return ValueError(f"{call} is outside the domain of {op.name}: defined for {op.domain_text} ({error})")
 
 
+def _forward_failed(op: Op, inputs: tuple[float, ...], const: float | None, error: Exception) -> float:
+    """What an op whose forward rule raised gives: inside the recording of partial derivatives
+    (``gradients(create_graph=True)``), the IEEE result (inf, nan), as PyTorch computes them;
+    elsewhere its domain error."""
+    if not AllThreads.record_unchecked and THIS_THREAD.ieee:
+        data = ieee_forward(op, inputs, const)
+        if data is not None:
+            return data
+    raise _domain_error(op, inputs + ((const,) if const is not None else ()), error) from None
+
+
 class _DefaultModes:
     """Every thread's modes while ``AllThreads.record_unchecked`` holds (no thread-local read)."""
 
@@ -135,7 +147,7 @@ def _unary_const(op: Op, a: Value, const: float) -> Value:
     try:
         data = op.forward(a.data, const)
     except (ArithmeticError, ValueError) as error:
-        raise _domain_error(op, (a.data, const), error) from None
+        data = _forward_failed(op, (a.data,), const, error)
     return _checked_node(data, op, (a,), const)
 
 
@@ -166,7 +178,7 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
     try:
         data = op.forward(a.data, b.data)
     except (ArithmeticError, ValueError) as error:
-        raise _domain_error(op, (a.data, b.data), error) from None
+        data = _forward_failed(op, (a.data, b.data), None, error)
     if AllThreads.record_unchecked:
         return _node(data, op, a, b)
     return _checked_node(data, op, (a, b), None)

@@ -1,6 +1,6 @@
 """The explorer's figures for the README: the article page's size, how long it takes to open, a screenshot.
 
-Run: .venv/bin/python -m benchmarks.explorer_figures [--loads 5] [--png docs/explorer_article.png]
+Run: .venv/bin/python -m benchmarks.explorer_figures [--loads 7] [--png docs/explorer_article.png]
 
 Needs Debian's chromium and chromium-driver and selenium (the dev extra). The open time is
 from the start of navigation to the end of the page's own script (its ``explorer-ready``
@@ -93,7 +93,7 @@ def screenshot(driver, url: str, png: Path, step: int, select: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loads", type=int, default=5, help="fresh loads to time (median)")
+    parser.add_argument("--loads", type=int, default=7, help="fresh loads to time (median)")
     parser.add_argument("--png", type=Path, help="also save a screenshot there")
     parser.add_argument("--step", type=int, default=22, help="backward step shown in the screenshot")
     parser.add_argument("--select", default="w1", help="value clicked in the screenshot")
