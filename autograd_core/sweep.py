@@ -18,8 +18,8 @@ and closures work): models, ``Value`` graphs and compiled steps all pickle.
 >>> sweep(lambda lr, seed: lr * 10 + seed, grid(lr=[0.1, 0.2], seed=[0, 1]))
 [1.0, 2.0, 2.0, 3.0]
 
-It lives in the engine's package because it needs nothing else of ours: ``nn`` (its
-:func:`nn.sweep.train_grid`) and ``viz`` (landscapes run in parallel) both use it.
+It lives in the engine's package (it imports nothing of ours) so that ``nn`` (training runs,
+:func:`nn.sweep.train_grid`) and ``viz`` (landscapes, restarts) both use it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from tqdm.auto import tqdm
+# The plain text bar, as nn.fit uses: tqdm.auto warns "IProgress not found" on import in every
+# Jupyter kernel without ipywidgets (so in every notebook that imports autograd_core).
+from tqdm import tqdm
 
 from .value import as_int
 
@@ -140,6 +142,3 @@ def sweep(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int | None = 
             results[index] = result
             bar.update()
     return results
-
-
-# --- training runs ----------------------------------------------------------------------------------

@@ -300,7 +300,8 @@ def draw_large_lr() -> Any:
     start = (-4.5, 1.5)
     paths = {f"lr {lr}{note}": landscape.descend(valley, start, gradient_descent(lr), steps)
              for lr, steps, note in ((0.1, 40, ""), (0.46, 40, ": bounces"), (0.52, 8, ": diverges"))}
-    landscape.plot_contour(valley, (-5.0, 5.0), (-2.5, 2.5), ax=figure.add_subplot(), log_levels=True, arrows=0,
+    xlim, ylim = box_around(list(paths.values()), (-5.0, 5.0), (-2.5, 2.5), margin=0.03)
+    landscape.plot_contour(valley, xlim, ylim, ax=figure.add_subplot(), log_levels=True, arrows=0,
                            paths=paths, title="too large a learning rate bounces across the valley (stable: lr < 0.5)")
     return figure
 

@@ -151,6 +151,14 @@ def test_nice_ticks_are_one_two_five_on_a_log_bar_and_round_steps_otherwise():
     assert len(steps) == 1 and steps.pop() in (0.5, 1.0)
 
 
+def test_the_diverging_path_of_large_lr_stays_inside_the_axes():
+    ax = gallery.draw_large_lr().axes[0]
+    diverging = ls.descend(gallery.valley, (-4.5, 1.5), gallery.gradient_descent(0.52), 8)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in diverging)
+    assert max(abs(y) for _, y in diverging) > 2.5  # beyond the old box
+
+
 def test_the_bowls_descent_path_stays_inside_the_axes():
     figure = gallery.draw_bowl()
     ax = figure.axes[0]

@@ -1,4 +1,4 @@
-"""nn.sweep: the same results, in task order, whatever runs the tasks.
+"""autograd_core.sweep and nn.sweep: the same results, in task order, whatever runs the tasks.
 
 The truth is the plain loop ``[fn(task) for task in tasks]`` (and, for training runs, ``fit``
 called by hand): every backend and worker count must give exactly its results.
@@ -134,3 +134,19 @@ def test_a_dask_local_cluster_with_two_worker_processes_gives_the_serial_results
             runs = _small_runs(-1)
     assert remote == sweep(_power, tasks)
     assert [(r.history.epoch_loss, r.state) for r in runs] == [(r.history.epoch_loss, r.state) for r in _small_runs(1)]
+
+
+def test_the_readme_sweep_examples_run_and_print_what_they_say(capsys):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Bigger sweeps"):]
+    section = section[:section.index("\n## ", 1)]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    for number, block in enumerate(blocks):
+        exec(compile(block, f"README sweep example {number}", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == ["[1.0, 2.0, 2.0, 3.0]"] * 2  # as the comments say
+    assert printed[2].split()[0] in ("SGD", "Adam")

@@ -27,6 +27,7 @@ from typing import Any
 
 from autograd_core import Value, as_int, display, grad, hessian, no_grad
 from autograd_core.files import write_atomically
+from autograd_core.sweep import sweep
 
 __all__ = [
     "CriticalPoint", "classify", "critical_points", "descend", "random_restarts", "evaluate_grid", "gradient_field",
@@ -238,8 +239,6 @@ def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7
     >>> [(p.kind, p.value) for p in critical_points(lambda x, y: -(x * x + y * y), (-1, 1), (-1, 1))]
     [('maximum', 0.0)]
     """
-    from autograd_core.sweep import sweep
-
     (x0, x1), (y0, y1) = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
     scale = max(x1 - x0, y1 - y0)
     tasks = [{"x": x, "y": y} for y in _linspace(y0, y1, starts) for x in _linspace(x0, x1, starts)]
@@ -312,8 +311,6 @@ def random_restarts(f: Function2, xlim: Limits, ylim: Limits, optimizer: Callabl
     >>> [len(path) for path in paths], all(abs(x) + abs(y) < 1e-9 for x, y in (p[-1] for p in paths))
     ([41, 41, 41], True)
     """
-    from autograd_core.sweep import sweep
-
     (x0, x1), (y0, y1) = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
     rng = random.Random(seed)
     starts = [{"x": rng.uniform(x0, x1), "y": rng.uniform(y0, y1)} for _ in range(as_int(n, "n", minimum=1))]
@@ -472,8 +469,6 @@ def loss_slice(loss: Callable[[], Value | float], filters: Sequence[Sequence[Val
     >>> alphas, Z[1][1]
     ([-1.0, 0.0, 1.0], 2.0)
     """
-    from autograd_core.sweep import sweep
-
     if not filters or not all(filters):
         raise ValueError("loss_slice needs at least one non-empty filter of parameters")
     rng = random.Random(seed)
