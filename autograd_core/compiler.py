@@ -62,6 +62,8 @@ import builtins
 import gc
 import importlib.util
 import inspect
+import itertools
+import linecache
 import marshal
 import re
 import sys
@@ -546,16 +548,25 @@ def _namespace(param_names: list[str], params: list[Value]) -> dict[str, Any]:
 # compile each source once per process. Few entries: a large loss's bytecode is tens of MB.
 _BYTECODE: dict[str, Any] = {}
 _BYTECODE_ENTRIES = 6
+_SOURCE_SERIAL = itertools.count(1)
 
 
 def _bytecode(source: str, name: str) -> Any:
-    """``source`` compiled (Python's compiler takes seconds for a 65,000-line function)."""
+    """``source`` compiled (Python's compiler takes seconds for a 65,000-line function).
+
+    Each source gets its own file name, registered with :mod:`linecache` while its bytecode
+    is cached, so tracebacks, ``pdb`` and ``inspect`` show the generated lines.
+    """
     code = _BYTECODE.pop(source, None)
     if code is None:
-        code = builtins.compile(source, f"<autograd_core.compile {name}>", "exec")
+        filename = f"<autograd_core.compile {name} #{next(_SOURCE_SERIAL)}>"
+        # mtime None: linecache.checkcache() keeps the entry (there is no file to compare with).
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        code = builtins.compile(source, filename, "exec")
     _BYTECODE[source] = code  # most recent last
     while len(_BYTECODE) > _BYTECODE_ENTRIES:
-        del _BYTECODE[next(iter(_BYTECODE))]
+        # The lines go with the bytecode: a large loss's source is tens of MB.
+        linecache.cache.pop(_BYTECODE.pop(next(iter(_BYTECODE))).co_filename, None)
     return code
 
 

@@ -525,3 +525,22 @@ def test_the_forward_alone_reuses_a_few_variables_and_still_gives_the_eager_loss
     assert 1 <= len(assigned) <= 3  # 500 values with lines of their own, a handful of variables
     for x, at in [(0.5, 0.9), (-1.0, 1.3)]:
         assert step.forward(x, at=[at]) == chain(Value(x), Value(at)).data
+
+
+def test_generated_code_shows_its_lines_in_tracebacks_and_inspect():
+    # Each generated source is registered with linecache under its own file name, so a
+    # traceback through a compiled step quotes the generated line, and inspect finds it.
+    import inspect
+    import traceback
+
+    w = Value(2.0, label="w")
+    step = compile(lambda x: (w * x).log(), [1.0], [w])
+    with pytest.raises(ValueError, match="outside the domain of log") as raised:
+        step(-1.0)
+    frames = [f for f in traceback.extract_tb(raised.value.__traceback__)
+              if f.filename.startswith("<autograd_core.compile compiled")]
+    assert frames and "_eager(x)" in frames[0].line
+    other = compile(lambda x: (w * x).exp(), [1.0], [w])
+    assert other(0.5) == pytest.approx(math.exp(1.0))
+    source = inspect.getsource(other._compiled)
+    assert source.startswith("def compiled(x):") and source in other.source

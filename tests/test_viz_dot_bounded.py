@@ -119,7 +119,7 @@ def test_an_interrupted_render_kills_dot_at_once(tmp_path):
     # The Python survives the Ctrl-C (it catches it and waits), so only the interrupt can have killed dot.
     python, dot = start_rendering(tmp_path, after="print('interrupted', flush=True); time.sleep(30)")
     try:
-        time.sleep(0.5)  # let it reach the wait for dot's output (not still inside Popen)
+        time.sleep(1.5)  # let it reach the wait for dot's output (not still inside Popen), even under load
         python.send_signal(signal.SIGINT)
         assert python.stdout.readline().strip() == "interrupted"
         assert wait_until(lambda: not is_running(dot), 5), "the interrupted render left dot running"
