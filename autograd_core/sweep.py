@@ -29,7 +29,9 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from tqdm.auto import tqdm
+# The plain text bar, as nn.fit uses: tqdm.auto warns "IProgress not found" on import in every
+# Jupyter kernel without ipywidgets (so in every notebook that imports autograd_core).
+from tqdm import tqdm
 
 from .value import as_int
 

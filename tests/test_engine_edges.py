@@ -235,10 +235,10 @@ def test_forward_anomaly_names_labelled_inputs_and_constants():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: Value(-1.0).log(), r"log\(-1.0\) is outside the domain of log: .*log needs a positive input"),
-    (lambda: Value(-1.0).sqrt(), r"sqrt\(-1.0\) .*sqrt needs an input ≥ 0"),
-    (lambda: Value(-1.0) ** 0.5, r"pow_const\(-1.0, 0.5\) .*a negative base needs an integer exponent"),
-    (lambda: Value(-1.0) ** Value(2.0), r"pow\(-1.0, 2.0\) .*Value \*\* Value needs a base ≥ 0"),
+    (lambda: Value(-1.0).log(), r"log\(-1.0\) is outside the domain of log: .*\(log needs a positive input\)$"),
+    (lambda: Value(-1.0).sqrt(), r"sqrt\(-1.0\) .*\(sqrt needs an input ≥ 0\)$"),
+    (lambda: Value(-1.0) ** 0.5, r"pow_const\(-1.0, 0.5\) .*\(a negative base needs an integer exponent\)$"),
+    (lambda: Value(-1.0) ** Value(2.0), r"pow\(-1.0, 2.0\) .*\(Value \*\* Value needs a base ≥ 0; use x \*\* number for a constant exponent\)$"),
 ])
 def test_domain_errors_name_the_call_and_the_rule(call, message):
     with pytest.raises(ValueError, match=message):
