@@ -7,9 +7,14 @@ function (an import inside a function is still a dependency, often one hiding a 
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# Where the packages are imported from: the clone (editable install) or site-packages (the
+# wheel, which CI tests from a copy of tests/ with no packages beside it).
+_SPEC = importlib.util.find_spec("autograd_core")
+assert _SPEC is not None and _SPEC.origin is not None
+ROOT = Path(_SPEC.origin).resolve().parent.parent
 PACKAGES = ("autograd_core", "nn", "viz", "commands")
 
 # What each package may import besides itself: autograd_core <- nn, viz <- commands.
