@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
 
-__all__ = ["topological_order", "order_with_zeros", "node_names", "local_partials"]
+__all__ = ["topological_order", "node_names", "local_partials"]
 
 
 def topological_order(*roots: Value) -> list[Value]:
@@ -29,54 +29,39 @@ def topological_order(*roots: Value) -> list[Value]:
     >>> [n.label or n.op for n in topological_order(y)]
     ['x', 'mul', 'add']
     """
-    return order_with_zeros(*roots)[0]
-
-
-def order_with_zeros(*roots: Value) -> tuple[list[Value], dict[Value, float]]:
-    """:func:`topological_order` of ``roots`` and a new dict mapping each of its nodes to 0.0.
-
-    The dict is the walk's visited set, so a backward pass gets its private gradient
-    table (node -> float) without a second loop over the nodes.
-
-    >>> from autograd_core import Value
-    >>> x = Value(2.0)
-    >>> order, zeros = order_with_zeros(x * x)
-    >>> len(order), list(zeros.values())
-    (2, [0.0, 0.0])
-    """
     order: list[Value] = []
-    visited: dict[Value, float] = {}
+    visited: set[Value] = set()
     # A depth-first walk that emits each node after its parents (post-order), written as
     # a loop over an explicit stack. A node on top of the stack first sends its walk into
     # its first parent (_a), then its second (_b), and is emitted once both are visited;
     # leaves are emitted on sight. This is the hot half of backward(): it reads the two
-    # parent slots directly and allocates nothing per node but the dict entry.
-    emit = order.append
+    # parent slots directly and allocates nothing per node but the set entry.
+    mark, emit = visited.add, order.append
     for root in roots:
         if root in visited:
             continue
-        visited[root] = 0.0
+        mark(root)
         stack = [root]
         push, pop = stack.append, stack.pop
         while stack:
             node = stack[-1]
             a = node._a
             if a is not None and a not in visited:
-                visited[a] = 0.0
+                mark(a)
                 if a._a is not None:
                     push(a)
                     continue
                 emit(a)
             b = node._b
             if b is not None and b not in visited:
-                visited[b] = 0.0
+                mark(b)
                 if b._a is not None:
                     push(b)
                     continue
                 emit(b)
             emit(node)
             pop()
-    return order, visited
+    return order
 
 
 def node_names(order: Iterable[Value]) -> dict[Value, str]:

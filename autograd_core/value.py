@@ -284,7 +284,7 @@ class Value:
     # The parents live in two slots, _a and _b (None when absent), not in a tuple: a tuple
     # per node is one more object for the cyclic garbage collector to track and scan,
     # which cost about a fifth of a training step's time. ``parents`` rebuilds the tuple.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_const", "_origin")
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_const", "_origin", "_pass_grad")
     data: float
     grad: float
     label: str
@@ -293,6 +293,7 @@ class Value:
     _b: Value | None  # second parent
     _const: float  # set only on nodes of an op with a constant
     _origin: str  # where user code made the node, set only under detect_anomaly
+    _pass_grad: float  # scratch of the backward pass running under fastpaths.PASS_LOCK
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):

@@ -2,8 +2,8 @@
 
 The mode tests sequence two threads with events, so each interleaving is forced, not
 hoped for. The backward tests run many trials with a tiny switch interval, so passes
-really do interleave: on the old engine (process-wide modes, one scratch slot per node)
-they fail in most trials.
+really do interleave: on the old engine (process-wide modes, one scratch slot per node
+and no lock around a pass) they fail in most trials.
 """
 
 import sys
@@ -220,10 +220,11 @@ class _Handshake:
 
 
 def test_a_gradients_pass_paused_half_way_is_not_disturbed_by_another_pass():
-    # Deterministic: A stops in the middle of its pass; B runs a whole pass over the same
-    # nodes; A resumes. With one scratch slot per node, B's pass reset A's pending sums.
+    # Deterministic: A stops in the middle of its pass; B starts a whole pass over the same
+    # nodes; A resumes. Without the pass lock, B's pass reset A's pending sums in the
+    # nodes' scratch slots. With it, B waits for A (so A's pause ends after its patience).
     x, w = Value(0.3), Value(0.9)
-    handshake = _Handshake()
+    handshake = _Handshake(patience=0.5)
     y = _pausing_graph(x, w, handshake.pause)
     handshake.paused.set()  # no pause while computing the expected values
     expected = gradients(y, [x, w])
@@ -263,6 +264,31 @@ def test_a_backward_paused_half_way_and_another_backward_add_exactly_twice():
 
     _run(thread_a, thread_b)
     assert [x.grad, w.grad] == [expected[0] + expected[0], expected[1] + expected[1]]
+
+
+@pytest.mark.parametrize("outer", ["gradients", "backward"])
+def test_a_pass_started_inside_a_pass_leaves_both_exact(outer):
+    # A partial rule (user code) that runs a pass over nodes the running pass shares, in the
+    # same thread: the inner pass must not reuse the scratch slots holding the outer's sums.
+    x, w = Value(0.3), Value(0.9)
+    inner_graph = _chain(x, x, w, 20)
+    expected_inner = gradients(inner_graph, [x, w])
+    inner_results = []
+    inner_pass_on = False
+
+    def inner_pass() -> None:
+        if inner_pass_on:
+            inner_results.append(gradients(inner_graph, [x, w]))
+
+    y = _pausing_graph(x, w, inner_pass)
+    expected_outer = gradients(y, [x, w])
+    inner_pass_on = True
+    if outer == "gradients":
+        assert gradients(y, [x, w]) == expected_outer
+    else:
+        y.backward()
+        assert [x.grad, w.grad] == expected_outer
+    assert inner_results == [expected_inner]
 
 
 def _shared_graph(x: Value, w: Value, depth: int = 300) -> Value:
