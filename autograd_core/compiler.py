@@ -29,8 +29,8 @@ def compiled(x, t):
     if x.__class__ is not float or t.__class__ is not float:
         x, t = _floats(x, t)  # ints, numpy floats: as floats
     try:
-        w = param_w.data
-        b = param_b.data
+        w = param_w._data
+        b = param_b._data
         # forward: a line per value that backward reads or that is used twice
         sigmoid5 = sigmoid(w * x + b)
         sub7 = sigmoid5 - t
@@ -41,8 +41,8 @@ def compiled(x, t):
         grad_b = grad_add4
         grad_w = grad_add4 * x
         # accumulate into .grad, as backward() does
-        param_w.grad += grad_w
-        param_b.grad += grad_b
+        param_w._grad += grad_w
+        param_b._grad += grad_b
         return loss
     except (ArithmeticError, ValueError, TypeError):
         return _eager(x, t)  # raises the eager engine's own error for the failing op
@@ -474,11 +474,15 @@ class _Parts:
         self.accumulated = [(graph.names[param], grads[param]) for _, param in self.params if param in grads]
 
     def loads(self, from_values: bool = False) -> list[str]:
-        """``w = param_w.data`` (or ``w = values[i]``) for every parameter the loss depends on."""
+        """``w = param_w._data`` (or ``w = values[i]``) for every parameter the loss depends on.
+
+        Generated code reads and writes the slots behind ``.data`` and ``.grad`` (``_data``,
+        ``_grad``): they hold floats already, and the properties' type checks would cost a
+        compiled W1 step half again its time."""
         names = self.graph.names
         if from_values:
             return [f"{names[param]} = values[{index}]" for index, param in self.params]
-        return [f"{names[param]} = param_{names[param]}.data" for _, param in self.params]
+        return [f"{names[param]} = param_{names[param]}._data" for _, param in self.params]
 
 
 def _guarded(header: str, fallback: str, work: list[str], prologue: Sequence[str] = ()) -> str:
@@ -504,7 +508,7 @@ def _emit_step(parts: _Parts) -> str:
     work = [*parts.loads(), *parts.forward, *parts.backward]
     if parts.accumulated:
         work.append("# accumulate into .grad, as backward() does")
-        work += [f"param_{name}.grad += {grad}" for name, grad in parts.accumulated]
+        work += [f"param_{name}._grad += {grad}" for name, grad in parts.accumulated]
     work.append(f"return {parts.result}")
     return _guarded(f"def compiled({parts.call}):", f"_eager({parts.call})", work,
                     _argument_check(parts.args))
@@ -515,12 +519,12 @@ def _emit_many(parts: _Parts) -> str:
     read once and its ``.grad`` written once, after the last row (so an error adds nothing)."""
     accumulated = parts.accumulated
     row = parts.call + ("," if len(parts.args) == 1 else "")
-    work = [*parts.loads(), *(f"acc_{name} = param_{name}.grad" for name, _ in accumulated), "losses = []",
+    work = [*parts.loads(), *(f"acc_{name} = param_{name}._grad" for name, _ in accumulated), "losses = []",
             f"for {row or '_'} in rows:",
             *_indent([*_argument_check(parts.args), *parts.forward, *parts.backward]),
             *(f"    acc_{name} += {grad}" for name, grad in accumulated),
             f"    losses.append({parts.result})",
-            *(f"param_{name}.grad = acc_{name}" for name, _ in accumulated),
+            *(f"param_{name}._grad = acc_{name}" for name, _ in accumulated),
             "return losses"]
     return _guarded("def compiled_many(rows):", "_eager_many(rows)", work)
 

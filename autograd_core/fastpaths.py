@@ -49,7 +49,7 @@ from .ops import HELPERS, OPS, Op
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
 
-__all__ = ["define", "define_node_makers", "float_pass_source", "reference_gradients",
+__all__ = ["define", "define_node_makers", "define_checked_setter", "float_pass_source", "reference_gradients",
            "float_gradients", "accumulate_gradients", "PASS_LOCK"]
 
 _serial = itertools.count(1)
@@ -82,8 +82,8 @@ def define(source: str, name: str, what: str, namespace: dict[str, Any]) -> Any:
 # because ``data`` is already a float.
 _NEW_NODE = """\
 node = _new_object(Value)
-node.data = {data}
-node.grad = 0.0
+node._data = {data}
+node._grad = 0.0
 node.label = ""
 node._op = {op}
 node._a = {a}
@@ -108,9 +108,9 @@ def _unary_source() -> str:
 def unary(op, a):
     """``op`` applied to the Value ``a``: a node built inline unless some thread is in a mode."""
     try:
-        data = op.forward(a.data)
+        data = op.forward(a._data)
     except (ArithmeticError, ValueError) as error:
-        data = _forward_failed(op, (a.data,), None, error)
+        data = _forward_failed(op, (a._data,), None, error)
     if AllThreads.record_unchecked:
 {_indent(_NEW_NODE.format(data="data", op="op", a="a", b="None"), 8)}
         return node
@@ -124,7 +124,7 @@ def make(op):
     def method(self, other):
         """self {op.infix} other: {op.maths}"""
         if other.__class__ is Value and AllThreads.record_unchecked:
-{_indent(_NEW_NODE.format(data=f"self.data {op.infix} other.data", op="op", a="self", b="other"), 12)}
+{_indent(_NEW_NODE.format(data=f"self._data {op.infix} other._data", op="op", a="self", b="other"), 12)}
             return node
         return _binary(op, self, other)
     return method
@@ -147,6 +147,26 @@ def define_node_makers(namespace: dict[str, Any], operators: tuple[Op, ...]) -> 
         method.__name__ = method.__qualname__ = f"__{op.name}__"
         makers[method.__name__] = method
     return makers
+
+
+# --- the .data and .grad setters ------------------------------------------------------------------
+
+_CHECKED_SETTER = '''\
+def set_{name}(self, value):
+    """Store ``value`` in ``_{name}``: a float as it is, another real number converted, the rest refused."""
+    self._{name} = value if value.__class__ is float else as_float(value, "{name}")
+'''
+
+
+def define_checked_setter(name: str, namespace: dict[str, Any]) -> Any:
+    """The setter of the ``Value`` property ``name`` (``data``, ``grad``), storing into the slot
+    ``_<name>``. Generated because optimizers assign these for every parameter at every step:
+    a direct slot store is the cheapest setter, and ``setattr`` by name or a closure calling the
+    slot's descriptor cost about half as much again. ``namespace`` must define ``as_float``.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"a property name must be an identifier, got {name!r}")
+    return define(_CHECKED_SETTER.format(name=name), f"set_{name}", f"fastpaths: Value.{name} setter", namespace)
 
 
 # --- the reference backward pass ----------------------------------------------------------------
@@ -199,19 +219,19 @@ def float_pass(order, root, seed):
 '''
 # The backward() variant also adds each node's finished gradient into .grad.
 _ACCUMULATE = '''
-            node.grad += g'''
+            node._grad += g'''
 
 _FLOAT_PASS_TAIL = '''\
             elif node._b is not None:
                 b = node._b
-                da, db = op.partials(a.data, b.data, node.data)
+                da, db = op.partials(a._data, b._data, node._data)
                 a._pass_grad += g * da
                 b._pass_grad += g * db
             else:
                 if op.has_const:
-                    (da,) = op.partials(a.data, node.data, node._const)
+                    (da,) = op.partials(a._data, node._data, node._const)
                 else:
-                    (da,) = op.partials(a.data, node.data)
+                    (da,) = op.partials(a._data, node._data)
                 a._pass_grad += g * da
 '''
 
@@ -235,8 +255,8 @@ _FLOAT_PASS_EXCEPT = '''\
 
 def _float_pass_branch(op: Op) -> list[str]:
     """``a._pass_grad += g * <partial>`` lines for one op, written by its own partial rule."""
-    inputs = [Sym("a.data"), Sym("b.data")][:op.arity]
-    partials = op.partials(*inputs, Sym("node.data"))
+    inputs = [Sym("a._data"), Sym("b._data")][:op.arity]
+    partials = op.partials(*inputs, Sym("node._data"))
     grad = Sym("g")
     lines = ["b = node._b"] if op.arity == 2 else []
     for name, partial in zip("ab"[:op.arity], partials, strict=True):
@@ -383,7 +403,7 @@ def accumulate_gradients(root: Value, seed: float) -> None:
 
 def _add_into_grads(nodes: Iterable[Value], grads: dict[Value, float]) -> None:
     for node in nodes:
-        node.grad += grads[node]
+        node._grad += grads[node]
 
 
 def _finish_with_ieee(order: list[Value], root: Value, seed: float, failed: Value, checked: bool) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any, Protocol, cast, overload
 
 from . import fastpaths
 from .graph import topological_order
@@ -88,8 +89,47 @@ def _is_number(x: Any) -> bool:
 def _comparable(x: Any) -> float | None:
     """What a comparison compares a node with: a Value's data, a number, or None (refused)."""
     if isinstance(x, Value):
-        return x.data
+        return x._data
     return x if _is_number(x) else None
+
+
+def _comparison(compare: Callable[[float, float], bool], symbol: str) -> Callable[[Value, Any], bool]:
+    """The ``Value`` method for ``symbol``: ``compare`` of ``.data`` with a Value's data or a number."""
+    def method(self: Value, other: Any) -> bool:
+        other = _comparable(other)
+        return NotImplemented if other is None else compare(self._data, other)
+    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
+    method.__doc__ = f"``self.data {symbol} other`` (``other.data`` for a Value)."
+    return method
+
+
+def _unary_method(op: Op, doc: str, example: str, result: str) -> Callable[[Value], Value]:
+    """The ``Value`` method applying the one-input ``op``, documented by ``doc`` and the doctest
+    ``example`` (whose ``.data`` is ``result``)."""
+    def method(self: Value) -> Value:
+        return _unary(op, self)
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{doc}\n\n>>> {example}.data\n{result}\n"
+    return method
+
+
+class _FloatAttribute(Protocol):
+    """How type checkers see ``Value.data`` and ``Value.grad``: a float attribute that takes any
+    float (or int) and reads as a float."""
+
+    @overload
+    def __get__(self, node: None, owner: type[Any]) -> _FloatAttribute: ...
+    @overload
+    def __get__(self, node: Value, owner: type[Any]) -> float: ...
+    def __get__(self, node: Value | None, owner: type[Any]) -> float | _FloatAttribute: ...
+    def __set__(self, node: Value, value: float) -> None: ...
+
+
+def _float_property(name: str, doc: str) -> _FloatAttribute:
+    """A ``Value`` property over the slot ``_<name>`` whose setter refuses anything but a real
+    number (see :func:`fastpaths.define_checked_setter`)."""
+    checked = property(operator.attrgetter(f"_{name}"), fastpaths.define_checked_setter(name, globals()), doc=doc)
+    return cast(_FloatAttribute, checked)
 
 
 _new_object = object.__new__
@@ -145,9 +185,9 @@ def _checked_node(data: float, op: Op, parents: tuple[Value, ...], const: float 
 
 def _unary_const(op: Op, a: Value, const: float) -> Value:
     try:
-        data = op.forward(a.data, const)
+        data = op.forward(a._data, const)
     except (ArithmeticError, ValueError) as error:
-        data = _forward_failed(op, (a.data,), const, error)
+        data = _forward_failed(op, (a._data,), const, error)
     return _checked_node(data, op, (a,), const)
 
 
@@ -176,9 +216,9 @@ def _binary(op: Op, a: Any, b: Any) -> Value:
         if b is None:
             return _NOT_IMPLEMENTED
     try:
-        data = op.forward(a.data, b.data)
+        data = op.forward(a._data, b._data)
     except (ArithmeticError, ValueError) as error:
-        data = _forward_failed(op, (a.data, b.data), None, error)
+        data = _forward_failed(op, (a._data, b._data), None, error)
     if AllThreads.record_unchecked:
         return _node(data, op, a, b)
     return _checked_node(data, op, (a, b), None)
@@ -284,9 +324,13 @@ class Value:
     # The parents live in two slots, _a and _b (None when absent), not in a tuple: a tuple
     # per node is one more object for the cyclic garbage collector to track and scan,
     # which cost about a fifth of a training step's time. ``parents`` rebuilds the tuple.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_const", "_origin", "_pass_grad")
-    data: float
-    grad: float
+    #
+    # data and grad are properties over the slots _data and _grad, so that assigning anything
+    # but a real number raises (x.data = "5" would otherwise break the node later, far from the
+    # assignment). The engine's own hot paths read and write the slots.
+    __slots__ = ("_data", "_grad", "label", "_op", "_a", "_b", "_const", "_origin", "_pass_grad")
+    _data: float
+    _grad: float
     label: str
     _op: Op | None  # None for a leaf
     _a: Value | None  # first parent
@@ -298,14 +342,38 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data = as_float(data)
-        self.grad = 0.0
+        self._data = as_float(data)
+        self._grad = 0.0
         self.label = label
         self._op = None
         self._a = None
         self._b = None
 
     # --- what the node is --------------------------------------------------------------
+    data = _float_property("data", """The node's value, a float; assigning an int converts it,
+        anything but a real number raises ``TypeError`` (as ``torch.Tensor.data`` refuses a non-tensor).
+
+        >>> x = Value(2.0)
+        >>> x.data = 3
+        >>> x.data
+        3.0
+        >>> x.data = "5"
+        Traceback (most recent call last):
+        ...
+        TypeError: data must be a real number (int or float), got str
+        """)
+    grad = _float_property("grad", """d(root)/d(self) summed over the ``backward()`` calls so far,
+        a float (0.0 at first); assignable, with the same checks as ``data``.
+
+        >>> x = Value(3.0)
+        >>> (x * x).backward()
+        >>> x.grad
+        6.0
+        >>> x.grad = 0
+        >>> x.grad
+        0.0
+        """)
+
     @property
     def op(self) -> str:
         """Name of the op that produced this node ("" for a leaf)."""
@@ -326,7 +394,7 @@ class Value:
         return self._const if self._op is not None and self._op.has_const else None
 
     def __repr__(self) -> str:
-        parts = [f"data={self.data:.6g}", f"grad={self.grad:.6g}"]
+        parts = [f"data={self._data:.6g}", f"grad={self._grad:.6g}"]
         if self._op is not None:
             parts.append(f"op={self._op.name!r}")
         if self.label:
@@ -334,7 +402,7 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     def __float__(self) -> float:
-        return self.data
+        return self._data
 
     def item(self) -> float:
         """The node's value as a float, ``.data`` (as ``torch.Tensor.item()``).
@@ -342,32 +410,17 @@ class Value:
         >>> (Value(2.0) * 3).item()
         6.0
         """
-        return self.data
+        return self._data
 
     # --- comparisons ------------------------------------------------------------------------
     # <, <=, >, >= compare .data (with a Value or a number) and return a bool, so max(values),
     # sorted(values) and `if x > 0:` work. == is NOT overridden: nodes compare and hash by
     # identity, so they keep working as dict keys and set members (minitorch's __eq__ that
     # returns a node makes nodes unhashable).
-    def __lt__(self, other: Any) -> bool:
-        """``self.data < other`` (``other.data`` for a Value)."""
-        other = _comparable(other)
-        return NotImplemented if other is None else self.data < other
-
-    def __le__(self, other: Any) -> bool:
-        """``self.data <= other`` (``other.data`` for a Value)."""
-        other = _comparable(other)
-        return NotImplemented if other is None else self.data <= other
-
-    def __gt__(self, other: Any) -> bool:
-        """``self.data > other`` (``other.data`` for a Value)."""
-        other = _comparable(other)
-        return NotImplemented if other is None else self.data > other
-
-    def __ge__(self, other: Any) -> bool:
-        """``self.data >= other`` (``other.data`` for a Value)."""
-        other = _comparable(other)
-        return NotImplemented if other is None else self.data >= other
+    __lt__ = _comparison(operator.lt, "<")
+    __le__ = _comparison(operator.le, "<=")
+    __gt__ = _comparison(operator.gt, ">")
+    __ge__ = _comparison(operator.ge, ">=")
 
     def __reduce__(self) -> tuple[Any, ...]:
         """pickle and ``copy.deepcopy`` take the whole graph above the node (any depth), its ops
@@ -399,48 +452,20 @@ class Value:
 
     def __rpow__(self, other: Any) -> Value: return _binary(_POW, other, self)  # other ** self
 
-    # --- elementary functions and activations -----------------------------------------
-    def exp(self) -> Value:
-        """e^x."""
-        return _unary(_EXP, self)
-
-    def log(self) -> Value:
-        """Natural logarithm, for x > 0."""
-        return _unary(_LOG, self)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-x), stable for every finite x."""
-        return _unary(_SIGMOID, self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent."""
-        return _unary(_TANH, self)
-
-    def relu(self) -> Value:
-        """max(x, 0); its derivative at 0 is taken as 0."""
-        return _unary(_RELU, self)
-
-    def step(self) -> Value:
-        """1 where x > 0 else 0 (relu's derivative); its own derivative is 0."""
-        return _unary(_STEP, self)
-
-    def abs(self) -> Value:
-        """|x| (also ``abs(x)``); its derivative at 0 is taken as 0, as torch.abs."""
-        return _unary(_ABS, self)
-
+    # --- elementary functions and activations: each applies the op of its name -----------------
+    exp = _unary_method(_EXP, "e^x.", "Value(0.0).exp()", "1.0")
+    log = _unary_method(_LOG, "Natural logarithm, for x > 0.", "Value(1.0).log()", "0.0")
+    sigmoid = _unary_method(_SIGMOID, "1 / (1 + e^-x), stable for every finite x.", "Value(0.0).sigmoid()", "0.5")
+    tanh = _unary_method(_TANH, "Hyperbolic tangent.", "Value(0.0).tanh()", "0.0")
+    relu = _unary_method(_RELU, "max(x, 0); its derivative at 0 is taken as 0.", "Value(-2.0).relu()", "0.0")
+    step = _unary_method(_STEP, "1 where x > 0 else 0 (relu's derivative); its own derivative is 0.",
+                         "Value(3.0).step()", "1.0")
+    abs = _unary_method(_ABS, "|x| (also ``abs(x)``); its derivative at 0 is taken as 0, as torch.abs.",
+                        "abs(Value(-2.0))", "2.0")
     __abs__ = abs
-
-    def sqrt(self) -> Value:
-        """√x, for x ≥ 0 (its derivative needs x > 0)."""
-        return _unary(_SQRT, self)
-
-    def sin(self) -> Value:
-        """Sine (radians)."""
-        return _unary(_SIN, self)
-
-    def cos(self) -> Value:
-        """Cosine (radians)."""
-        return _unary(_COS, self)
+    sqrt = _unary_method(_SQRT, "√x, for x ≥ 0 (its derivative needs x > 0).", "Value(9.0).sqrt()", "3.0")
+    sin = _unary_method(_SIN, "Sine (radians).", "Value(0.0).sin()", "0.0")
+    cos = _unary_method(_COS, "Cosine (radians).", "Value(0.0).cos()", "1.0")
 
     # --- gradients -------------------------------------------------------------------------
     def backward(self, grad: float = 1.0) -> None:
@@ -454,8 +479,8 @@ class Value:
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on every node of this graph."""
         for node in topological_order(self):
-            node.grad = 0.0
+            node._grad = 0.0
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)

@@ -135,12 +135,12 @@ def test_source_is_straight_line_with_a_forward_line_per_value_backward_reads():
     assert isinstance(body, ast.Try)
     assert {type(node).__name__ for node in body.body} <= {"Assign", "AugAssign", "Return"}
     forward = [line.strip() for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
-               and "grad_" not in line and ".data" not in line]
+               and "grad_" not in line and "._data" not in line]
     # relu's partial reads its input (step(mul2)), exp's its output (exp5): they get lines; the
     # second w * x, the * 3.0, the sums and exp(x) (no parameter behind it) are written inline.
     assert forward == ["mul2 = weight * x", "exp5 = exp(weight * x)", "loss = relu(mul2) + exp5 * 3.0 + exp(x)"]
     assert "step(mul2)" in step.source and "grad_mul4 = grad_exp5 * exp5" in step.source
-    assert "weight = param_weight.data" in step.source and "param_weight.grad += " in step.source
+    assert "weight = param_weight._data" in step.source and "param_weight._grad += " in step.source
 
 
 def test_a_value_used_twice_is_computed_once_and_long_expressions_are_cut():
@@ -480,7 +480,7 @@ def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
     assert step.forward(2.0, 3.0, at=[5.0]) == 30.0 == step(2.0, 3.0) * 2.5
     for source in (step.source, step.many_source, step.forward_source):
         ast.parse(source)
-    assert "grad" not in step.forward_source and ".data" not in step.forward_source
+    assert "grad" not in step.forward_source and "_data" not in step.forward_source
 
 
 def test_compile_leaves_the_garbage_collector_as_it_found_it():

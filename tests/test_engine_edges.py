@@ -174,14 +174,14 @@ def test_a_traceback_through_generated_backward_shows_its_source_lines(run):
     frames = traceback.extract_tb(caught.value.__traceback__)
     generated = [frame for frame in frames if frame.filename.startswith("<autograd_core.fastpaths")]
     assert generated, [frame.filename for frame in frames]
-    assert "op.partials(a.data, node.data)" in generated[-1].line
+    assert "op.partials(a._data, node._data)" in generated[-1].line
 
 
 def test_generated_sources_are_readable_with_inspect_and_linecache():
     from autograd_core import fastpaths
 
     source = inspect.getsource(Value.__add__)
-    assert "self.data + other.data" in source
+    assert "self._data + other._data" in source
     for function in (fastpaths._backward_pass, fastpaths._float_pass):
         filename = function.__code__.co_filename
         assert linecache.getlines(filename)[0].startswith("def float_pass(order, root, seed):")

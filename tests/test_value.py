@@ -35,6 +35,42 @@ def test_an_int_too_large_for_a_float_is_an_overflow_error_naming_it():
         Value(10**400)
 
 
+NON_REAL = [True, "5", None, [1.0], 1 + 2j, b"1", Value(1.0)]
+
+
+@pytest.mark.parametrize("attribute", ["data", "grad"])
+@pytest.mark.parametrize("bad", NON_REAL)
+def test_assigning_a_non_number_to_data_or_grad_is_refused_and_changes_nothing(attribute, bad):
+    x = Value(2.0)
+    (x * x).backward()
+    with pytest.raises(TypeError, match=f"{attribute} must be a real number .* got {type(bad).__name__}"):
+        setattr(x, attribute, bad)
+    assert (x.data, x.grad) == (2.0, 4.0)
+    assert repr(x) == "Value(data=2, grad=4)"
+
+
+@pytest.mark.parametrize("attribute", ["data", "grad"])
+def test_assigning_other_real_numbers_to_data_or_grad_stores_floats(attribute):
+    x = Value(2.0)
+    for number, expected in [(3, 3.0), (Fraction(1, 4), 0.25), (-0.0, -0.0), (math.inf, math.inf)]:
+        setattr(x, attribute, number)
+        stored = getattr(x, attribute)
+        assert type(stored) is float and stored == expected and math.copysign(1, stored) == math.copysign(1, expected)
+    with pytest.raises(OverflowError, match=rf"{attribute} \(int\) is too large for a float"):
+        setattr(x, attribute, 10**400)
+
+
+def test_assigned_data_and_grad_are_what_backward_and_optimizers_see():
+    w = Value(0.5)
+    w.data = 3  # as micrograd users write it
+    y = w * w
+    y.backward()
+    assert (y.data, w.grad) == (9.0, 6.0)
+    w.grad = 0
+    y.backward()
+    assert w.grad == 6.0
+
+
 def test_label_must_be_a_string():
     with pytest.raises(TypeError, match="int"):
         Value(1.0, label=3)
