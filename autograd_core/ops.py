@@ -35,39 +35,65 @@ from typing import Any
 __all__ = ["Op", "OPS", "BUILT_IN_OPS", "HELPERS", "log", "op_named", "step", "exp", "sin", "cos", "stable_sigmoid"]
 
 
-def log(x: Any) -> Any:
-    """Natural log of a float, or the recorded ``log`` of a ``Value`` or symbol."""
-    if isinstance(x, (float, int)):
-        return math.log(x)
-    return x.log()
+def _float_or_recorded(name: str, on_floats: Callable[[float], float], doc: str) -> Callable[[Any], Any]:
+    """The helper ``name`` of a partial rule: ``on_floats`` for a plain number, else the method of
+    the same name, so on a ``Value`` or a compiler's symbol it records the op ``name``."""
+    recorded = operator.methodcaller(name)
+
+    def helper(x: Any) -> Any:
+        if isinstance(x, (float, int)):
+            return on_floats(x)
+        return recorded(x)
+
+    helper.__name__ = helper.__qualname__ = name
+    helper.__doc__ = doc
+    return helper
+
+
+# The helpers a partial rule may call. Each one's example runs as a doctest.
+log = _float_or_recorded("log", math.log, """
+    Natural log of a float, or the recorded ``log`` of a ``Value`` or symbol.
+
+    >>> from autograd_core import Value
+    >>> log(1.0), log(Value(1.0)).op
+    (0.0, 'log')
+    """)
+exp = _float_or_recorded("exp", math.exp, """
+    e^x of a float, or the recorded ``exp`` of a ``Value`` or symbol.
+
+    >>> from autograd_core import Value
+    >>> exp(0.0), exp(Value(0.0)).op
+    (1.0, 'exp')
+    """)
+sin = _float_or_recorded("sin", math.sin, """
+    Sine of a float, or the recorded ``sin`` of a ``Value`` or symbol.
+
+    >>> from autograd_core import Value
+    >>> sin(0.0), sin(Value(0.0)).op
+    (0.0, 'sin')
+    """)
+cos = _float_or_recorded("cos", math.cos, """
+    Cosine of a float, or the recorded ``cos`` of a ``Value`` or symbol.
+
+    >>> from autograd_core import Value
+    >>> cos(0.0), cos(Value(0.0)).op
+    (1.0, 'cos')
+    """)
 
 
 def step(x: Any) -> Any:
-    """Heaviside step (1 where x > 0, else 0) of a float, ``Value`` or symbol."""
+    """Heaviside step (1 where x > 0, else 0) of a float, ``Value`` or symbol.
+
+    >>> from autograd_core import Value
+    >>> step(2.0), step(0.0), step(Value(-1.0)).op
+    (1.0, 0.0, 'step')
+    """
+    # The same rule as _float_or_recorded makes, written out: relu's backward calls step once per
+    # node on floats, and a float rule of its own (there is no C function for it) would cost a
+    # second Python call there (about 45 ns each).
     if isinstance(x, (float, int)):
         return 1.0 if x > 0 else 0.0
     return x.step()
-
-
-def exp(x: Any) -> Any:
-    """e^x of a float, or the recorded ``exp`` of a ``Value`` or symbol."""
-    if isinstance(x, (float, int)):
-        return math.exp(x)
-    return x.exp()
-
-
-def sin(x: Any) -> Any:
-    """Sine of a float, or the recorded ``sin`` of a ``Value`` or symbol."""
-    if isinstance(x, (float, int)):
-        return math.sin(x)
-    return x.sin()
-
-
-def cos(x: Any) -> Any:
-    """Cosine of a float, or the recorded ``cos`` of a ``Value`` or symbol."""
-    if isinstance(x, (float, int)):
-        return math.cos(x)
-    return x.cos()
 
 
 HELPERS: dict[str, Callable[[Any], Any]] = {"log": log, "step": step, "exp": exp, "sin": sin, "cos": cos}

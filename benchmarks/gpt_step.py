@@ -3,7 +3,7 @@
 Every engine runs the *same* model code, ``nn.gpt.GPT`` with its weights made by that
 engine's scalar type (``GPT(value=...)``): autograd-core's ``Value``, micrograd 0.1.0's
 ``Value`` (with ``exp`` and ``log`` added in micrograd's own closure style, see
-:func:`micrograd_value`) and :class:`benchmarks.baseline.Scalar`, the closure-free design
+:func:`benchmarks.systems.micrograd_value`) and :class:`benchmarks.baseline.Scalar`, the closure-free design
 of tiny-GPT scripts. A step is forward, backward and Adam (lr 0.01, betas 0.9/0.99):
 autograd-core runs ``nn.optim.Adam``, the others the same update as a plain loop. Before
 anything is timed, the engines must agree on the loss, on every gradient and on every
@@ -27,6 +27,7 @@ from nn.gpt import GPT, GPTConfig, encode
 from nn.optim import Adam
 
 from .baseline import Scalar
+from .systems import micrograd_value
 
 NAME = "olivia"  # 6 letters, the names' most common length: 7 positions, about 55,000 nodes per step
 SEED = 0
@@ -34,40 +35,6 @@ LR, BETAS, EPS = 0.01, (0.9, 0.99), 1e-8
 
 
 # --- the engines -----------------------------------------------------------------------------------------
-
-def micrograd_value() -> type | None:
-    """micrograd 0.1.0's Value with ``exp`` and ``log`` added (a ``_backward`` closure each, like
-    its ``relu``), or None when micrograd is not installed. Its sub, neg and div stay its own
-    (``a + (-b)``, ``a * -1``, ``a * b**-1``)."""
-    try:
-        from micrograd.engine import Value as MicroValue
-    except ImportError:
-        return None
-
-    def exp(self: Any) -> Any:
-        out = MicroValue(math.exp(self.data), (self,), "exp")
-
-        def _backward() -> None:
-            self.grad += out.data * out.grad
-
-        out._backward = _backward
-        return out
-
-    def log(self: Any) -> Any:
-        out = MicroValue(math.log(self.data), (self,), "log")
-
-        def _backward() -> None:
-            self.grad += (1.0 / self.data) * out.grad
-
-        out._backward = _backward
-        return out
-
-    if not hasattr(MicroValue, "exp"):
-        MicroValue.exp = exp
-    if not hasattr(MicroValue, "log"):
-        MicroValue.log = log
-    return MicroValue
-
 
 class FloatNode(float):
     """A float that runs the model code with no graph: every result is a FloatNode again."""

@@ -2,9 +2,10 @@
 
 * autograd-core eager: ``Value`` graphs and ``backward()``;
 * micrograd 0.1.0 (``pip install micrograd==0.1.0``): its ``Value`` as published. It has
-  no ``exp``, so :func:`micrograd_exp` adds one node type written in micrograd's own
-  style (a ``_backward`` closure, like its ``relu``): sigmoid is then 1/(1 + exp(-x))
-  built from micrograd's ``*``, ``+``, ``**`` and this exp;
+  no ``exp`` (nor ``log``, which the tiny GPT of :mod:`benchmarks.gpt_step` needs), so
+  :func:`micrograd_value` adds each as one node type written in micrograd's own style
+  (a ``_backward`` closure, like its ``relu``): sigmoid is then 1/(1 + exp(-x)) built
+  from micrograd's ``*``, ``+``, ``**`` and this exp;
 * PyTorch: 0-d float64 tensors, one per scalar, so it records the same scalar graph.
 
 Missing optional systems are reported as absent, never faked.
@@ -47,25 +48,54 @@ def ours() -> Backend:
 
 # --- micrograd 0.1.0 --------------------------------------------------------------------------------
 
-def micrograd() -> Backend | None:
-    """micrograd 0.1.0 when installed, else None."""
+def micrograd_value() -> type | None:
+    """micrograd 0.1.0's Value with ``exp`` and ``log`` added (a ``_backward`` closure each, like
+    its ``relu``), or None when micrograd is not installed. Its sub, neg and div stay its own
+    (``a + (-b)``, ``a * -1``, ``a * b**-1``).
+
+    >>> MicroValue = micrograd_value()
+    >>> MicroValue is None or (MicroValue(0.0).exp().data, MicroValue(1.0).log().data) == (1.0, 0.0)
+    True
+    """
     try:
         from micrograd.engine import Value as MicroValue
     except ImportError:
         return None
 
-    def micrograd_exp(x: Any) -> Any:
-        """e^x as one micrograd node: micrograd 0.1.0 has no exp, so we add it in its style."""
-        out = MicroValue(math.exp(x.data), (x,), "exp")
+    def exp(self: Any) -> Any:
+        out = MicroValue(math.exp(self.data), (self,), "exp")
 
         def _backward() -> None:
-            x.grad += out.data * out.grad
+            self.grad += out.data * out.grad
 
         out._backward = _backward
         return out
 
+    def log(self: Any) -> Any:
+        out = MicroValue(math.log(self.data), (self,), "log")
+
+        def _backward() -> None:
+            self.grad += (1.0 / self.data) * out.grad
+
+        out._backward = _backward
+        return out
+
+    # Added only where micrograd has none, so a later micrograd's own exp or log is the one measured.
+    if not hasattr(MicroValue, "exp"):
+        MicroValue.exp = exp
+    if not hasattr(MicroValue, "log"):
+        MicroValue.log = log
+    return MicroValue
+
+
+def micrograd() -> Backend | None:
+    """micrograd 0.1.0 when installed, else None."""
+    MicroValue = micrograd_value()
+    if MicroValue is None:
+        return None
+
     def sigmoid(x: Any) -> Any:
-        return 1 / (1 + micrograd_exp(-x))
+        return 1 / (1 + (-x).exp())
 
     def sgd(params: Sequence[Any], lr: float) -> None:
         for p in params:

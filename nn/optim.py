@@ -99,7 +99,22 @@ class SGD(Optimizer):
         self.steps += 1
 
 
-class RMSProp(Optimizer):
+class _RunningAverages(Optimizer):
+    """Base of RMSProp and Adam: both divide the step by the root of a running average of g²,
+    so both take ε (added to that root) and λ (L2 weight decay), validated here once, and keep
+    running averages per parameter that start at 0, as torch.optim's state does."""
+
+    def __init__(self, params: Iterable[Value], lr: float, eps: float, weight_decay: float) -> None:
+        super().__init__(params, lr)
+        self.eps = non_negative(eps, "eps")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+
+    def _zeros(self) -> list[float]:
+        """A running average per parameter, at 0 before the first step."""
+        return [0.0] * len(self.params)
+
+
+class RMSProp(_RunningAverages):
     """RMSProp as PyTorch's ``RMSprop`` documents it.
 
     g ← g + λθ;  v ← αv + (1 − α)g²;  ṽ = v, or v − ḡ² when centered (ḡ ← αḡ + (1 − α)g);
@@ -114,15 +129,11 @@ class RMSProp(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, eps, weight_decay)
         self.alpha = fraction(alpha, "alpha")
-        self.eps = non_negative(eps, "eps")
-        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.momentum = non_negative(momentum, "momentum")
         self.centered = bool(centered)
-        self.square_avg = [0.0] * len(self.params)
-        self.grad_avg = [0.0] * len(self.params)
-        self.buffers = [0.0] * len(self.params)
+        self.square_avg, self.grad_avg, self.buffers = self._zeros(), self._zeros(), self._zeros()
 
     def step(self) -> None:
         """One RMSProp update of every parameter."""
@@ -143,7 +154,7 @@ class RMSProp(Optimizer):
         self.steps += 1
 
 
-class Adam(Optimizer):
+class Adam(_RunningAverages):
     """Adam as PyTorch documents it.
 
     g ← g + λθ;  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
@@ -159,16 +170,12 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, eps, weight_decay)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
         self.betas = (fraction(betas[0], "betas[0]"), fraction(betas[1], "betas[1]"))
-        self.eps = non_negative(eps, "eps")
-        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.amsgrad = bool(amsgrad)
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
-        self.v_max = [0.0] * len(self.params)
+        self.m, self.v, self.v_max = self._zeros(), self._zeros(), self._zeros()
 
     def step(self) -> None:
         """One Adam update of every parameter."""

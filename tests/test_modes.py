@@ -99,31 +99,24 @@ def test_nan_in_forward_is_caught_too():
         Value(math.inf, label="i") - math.inf
 
 
-def test_anomaly_in_backward_names_op_label_and_creation_line():
-    with detect_anomaly():
-        x = Value(1e-200, label="x")
-        line = _next_line()
-        reciprocal = 1 / x  # fine forward (1e200), but d/dx = -1e400 overflows
-        reciprocal.label = "reciprocal"
-        with pytest.raises(FloatingPointError) as caught:
-            reciprocal.backward()
-    message = str(caught.value)
-    assert "div node 'reciprocal' produced -inf in backward" in message
-    assert f"{__file__}:{line}" in message
-
-
-def test_anomaly_names_label_and_creation_line_of_a_partial_that_cannot_be_computed():
+@pytest.mark.parametrize(("x", "build", "label", "expected"), [
+    # 1 / x is fine forward (1e200), but d/dx = -1e400 overflows.
+    pytest.param(1e-200, lambda x: 1 / x, "reciprocal", "div node 'reciprocal' produced -inf in backward",
+                 id="partial overflows"),
     # d sqrt(x)/dx = 0.5 * 0 ** -0.5 is infinite at 0 (Python raises there; IEEE gives inf).
+    pytest.param(0.0, lambda x: x ** 0.5, "root", "pow_const node 'root' produced inf in backward",
+                 id="partial cannot be computed"),
+])
+def test_anomaly_in_backward_names_op_label_and_creation_line(x, build, label, expected):
     with detect_anomaly():
-        x = Value(0.0, label="x")
-        line = _next_line()
-        root = x ** 0.5
-        root.label = "root"
+        node = build(Value(x, label="x"))
+        node.label = label
         with pytest.raises(FloatingPointError) as caught:
-            root.backward()
+            node.backward()
     message = str(caught.value)
-    assert "pow_const node 'root' produced inf in backward" in message
-    assert f"{__file__}:{line}" in message
+    assert expected in message
+    # The node is made on the lambda's line of this file: the message must point there.
+    assert f"{__file__}:{build.__code__.co_firstlineno}" in message
 
 
 def test_without_anomaly_mode_the_inf_gradient_passes_silently():

@@ -9,6 +9,7 @@ and no lock around a pass) they fail in most trials.
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 
 import pytest
@@ -51,6 +52,30 @@ def _wait(event: threading.Event) -> None:
     assert event.wait(TIMEOUT), "the other thread never got there"
 
 
+def _meanwhile(mode: Callable[[], AbstractContextManager], inside: Callable[[], None],
+               other: Callable[[], None]) -> None:
+    """One thread enters ``mode`` and stays in it while a second thread runs ``other`` to the end;
+    then the first runs ``inside``, still in ``mode``. The events force this interleaving, so
+    ``other`` checks that the mode did not leak into its thread, and ``inside`` that the
+    second thread did not turn the mode off."""
+    entered, other_done = threading.Event(), threading.Event()
+
+    def holds_the_mode():
+        with mode():
+            entered.set()
+            _wait(other_done)
+            inside()
+
+    def runs_other():
+        _wait(entered)
+        try:
+            other()
+        finally:
+            other_done.set()  # even when other fails, so the first thread does not wait for nothing
+
+    _run(holds_the_mode, runs_other)
+
+
 @pytest.fixture
 def fast_switching():
     """Switch threads every microsecond, so that concurrent passes interleave finely."""
@@ -64,23 +89,17 @@ def fast_switching():
 
 
 def test_no_grad_in_one_thread_does_not_stop_another_thread_recording():
-    inside, recorded = threading.Event(), threading.Event()
     seen = {}
 
-    def in_no_grad():
-        with no_grad():
-            inside.set()
-            _wait(recorded)
-            seen["a"] = (Value(2.0) * 3).parents  # still no_grad here
+    def still_no_grad():
+        seen["a"] = (Value(2.0) * 3).parents
 
     def records():
-        _wait(inside)
         seen["grad_enabled"] = is_grad_enabled()
         x = Value(2.0)
         seen["b"] = (x * x).parents == (x, x) and x.exp().parents == (x,) and (x ** 2).parents == (x,)
-        recorded.set()
 
-    _run(in_no_grad, records)
+    _meanwhile(no_grad, inside=still_no_grad, other=records)
     assert seen == {"a": (), "grad_enabled": True, "b": True}
 
 
@@ -133,25 +152,19 @@ def test_enable_grad_inside_no_grad_in_one_thread_leaves_the_others_alone():
 
 
 def test_detect_anomaly_in_one_thread_does_not_check_another():
-    inside, done = threading.Event(), threading.Event()
     seen = {}
 
-    def checks():
-        with detect_anomaly():
-            inside.set()
-            _wait(done)
-            with pytest.raises(FloatingPointError):
-                Value(1e200) * 1e200
+    def still_checks():
+        with pytest.raises(FloatingPointError):
+            Value(1e200) * 1e200
 
     def does_not_check():
-        _wait(inside)
         seen["anomaly"] = is_anomaly_enabled()
         big = Value(1e200) * Value(1e200)  # inf, no error outside detect_anomaly
         big.backward()
         seen["data"] = big.data
-        done.set()
 
-    _run(checks, does_not_check)
+    _meanwhile(detect_anomaly, inside=still_checks, other=does_not_check)
     assert seen == {"anomaly": False, "data": float("inf")}
     assert not is_anomaly_enabled()
 

@@ -410,16 +410,22 @@ def ancestors_by_hand(node: Value) -> set[int]:
     return found
 
 
-@settings(max_examples=30)
-@given(st.data())
-def test_highlight_is_every_node_that_depends_on_the_leaf(data):
+def draw_random_graph(data) -> tuple[list[Value], Value, list[Value]]:
+    """A random expression graph drawn from ``data``: its labelled leaves, its root, and the
+    topological order the drawer walks."""
     from autograd_core.testing import expression_dags
 
     expression = data.draw(expression_dags(n_inputs=(1, 3), max_ops=10))
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(expression.inputs)]
     root = expression.evaluate(leaves)
+    return leaves, root, vg.topological_order(root)
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_highlight_is_every_node_that_depends_on_the_leaf(data):
+    leaves, _, order = draw_random_graph(data)
     leaf = data.draw(st.sampled_from(leaves))
-    order = vg.topological_order(root)
     on_path = vg.highlighted_nodes(order, {leaf})
     assert on_path == {node for node in order if id(leaf) in ancestors_by_hand(node)}
 
@@ -428,12 +434,8 @@ def test_highlight_is_every_node_that_depends_on_the_leaf(data):
 @given(st.data())
 def test_the_flip_books_last_page_holds_backwards_gradients(data):
     from autograd_core import gradients
-    from autograd_core.testing import expression_dags
 
-    expression = data.draw(expression_dags(n_inputs=(1, 3), max_ops=10))
-    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(expression.inputs)]
-    root = expression.evaluate(leaves)
-    order = vg.topological_order(root)
+    _, root, order = draw_random_graph(data)
     frames = vg.replay_backward(order)
     assert len(frames) == len(order)
     final_grads, final_states = frames[-1]
