@@ -529,6 +529,18 @@ def _emit_many(parts: _Parts) -> str:
     return _guarded("def compiled_many(rows):", "_eager_many(rows)", work)
 
 
+def _emit_sgd(param_names: list[str]) -> str:
+    """``sgd(lr)``: ``p.data -= lr * p.grad; p.grad = 0.0`` for every parameter, a line each (``lr``
+    is a checked float by then). It writes the slots behind ``.data`` and ``.grad``: the
+    properties' checks cost a 15-parameter step more than its whole compiled loss and backward."""
+    lines = ["def sgd(lr):", "    # for every parameter p: p.data -= lr * p.grad; p.grad = 0.0"]
+    for name in param_names:
+        lines += [f"    param_{name}._data -= lr * param_{name}._grad", f"    param_{name}._grad = 0.0"]
+    if not param_names:
+        lines.append("    pass")
+    return "\n".join(lines) + "\n"
+
+
 def _emit_forward(parts: _Parts) -> str:
     """``forward(values, *args)``: the loss alone, with parameter ``i`` at ``values[i]``; no
     backward lines, no parameter read or written."""
@@ -689,9 +701,12 @@ class CompiledStep:
     the parameters' ``.grad``; ``step.many(rows)`` does it for many rows; ``step.forward(*args,
     at=values)`` gives the loss alone, at given parameter values. Made by :func:`compile`.
 
+    ``step.sgd(lr)`` then updates every parameter as a micrograd loop does (``p.data -= lr *
+    p.grad``, then ``p.grad = 0.0``), in generated code.
+
     Attributes: ``params`` (the parameter ``Value`` s, in the order given), ``arg_names``,
     ``n_nodes`` (nodes of the traced graph), and the generated code: ``source``,
-    ``many_source``, ``forward_source``.
+    ``many_source``, ``forward_source``, ``sgd_source``.
 
     >>> from autograd_core import Value, compile
     >>> w = Value(2.0, label="w")
@@ -700,6 +715,9 @@ class CompiledStep:
     CompiledStep(<lambda>(x), 1 parameter, 3 nodes)
     >>> step(3.0), w.grad, step.forward(3.0, at=[10.0]), w.grad
     (6.0, 3.0, 30.0, 3.0)
+    >>> step.sgd(0.5)
+    >>> w.data, w.grad
+    (0.5, 0.0)
     """
 
     def __init__(self, graph: _Graph, params: list[Value], name: str, backward: bool = True) -> None:
@@ -717,6 +735,7 @@ class CompiledStep:
         self.many_source = _emit_many(parts) if backward else ""
         self.forward_source = _emit_forward(parts)
         self._param_names = [graph.names[p] for p in params]
+        self.sgd_source = _emit_sgd(self._param_names)
         self._define_lazily()
 
     def _define_lazily(self) -> None:
@@ -725,17 +744,19 @@ class CompiledStep:
         self._compiled_many: Callable[[list[Any] | tuple[Any, ...]], list[float]] = (
             lambda rows: self._define("compiled_many")(rows))
         self._forward: Callable[..., float] = lambda values, *args: self._define("forward")(values, *args)
+        self._sgd: Callable[[float], None] = lambda lr: self._define("sgd")(lr)
 
     def _define(self, kind: str) -> Any:
-        source = {"compiled": self.source, "compiled_many": self.many_source, "forward": self.forward_source}[kind]
+        source = {"compiled": self.source, "compiled_many": self.many_source, "forward": self.forward_source,
+                  "sgd": self.sgd_source}[kind]
         if not source:
             raise TypeError("this step was compiled with backward=False: it has forward() and forward_only() only")
         namespace = _namespace(self._param_names, self.params)
         namespace.update(_eager=self._eager, _eager_many=self._eager_many,
                          _eager_forward=self._eager_forward, _floats=self._floats)
         function = _define(source, kind, namespace)
-        setattr(self, {"compiled": "_compiled", "compiled_many": "_compiled_many", "forward": "_forward"}[kind],
-                function)
+        setattr(self, {"compiled": "_compiled", "compiled_many": "_compiled_many", "forward": "_forward",
+                       "sgd": "_sgd"}[kind], function)
         return function
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -743,7 +764,8 @@ class CompiledStep:
         recompiles nothing that this process has already compiled."""
         state = {"params": self.params, "arg_names": self.arg_names, "n_nodes": self.n_nodes,
                  "_traced": self._traced, "_name": self._name, "_param_names": self._param_names,
-                 "source": self.source, "many_source": self.many_source, "forward_source": self.forward_source}
+                 "source": self.source, "many_source": self.many_source, "forward_source": self.forward_source,
+                 "sgd_source": self.sgd_source}
         return _unpickled_step, (state,)
 
     def __call__(self, *args: float) -> float:
@@ -763,6 +785,16 @@ class CompiledStep:
         if at is None:
             return self._forward([param.data for param in self.params], *args)
         return self._forward(_parameter_values(at, len(self.params)), *args)
+
+    def sgd(self, lr: float) -> None:
+        """One SGD update of every parameter, ``p.data -= lr * p.grad``, then ``p.grad = 0.0``:
+        what the textbook loop after ``step(...)`` does, bit for bit, as one generated function
+        (``sgd_source``). ``lr`` is a number ≥ 0 (an int is taken as a float), as
+        ``torch.optim.SGD`` requires."""
+        lr = as_float(lr, "lr")
+        if not lr >= 0.0:
+            raise ValueError(f"lr must be a number >= 0, got {lr!r}")
+        self._sgd(lr)
 
     def forward_only(self) -> CompiledForward:
         """:meth:`forward` alone, as a :class:`CompiledForward`: it pickles as its source (no

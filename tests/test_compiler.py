@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import pickle
 import re
 
 import pytest
@@ -97,12 +98,14 @@ def test_new_arguments_and_new_parameter_data_give_new_results():
         assert _close(w.grad, 2 * (y - t) * (1 - y * y) * x)
 
 
-def test_sgd_with_the_compiled_step_follows_eager_sgd():
-    start = {"w1": 0.3, "w2": -0.8, "b": 0.1}
+@pytest.mark.parametrize("update", ["loop", "step.sgd"])
+def test_sgd_with_the_compiled_step_follows_eager_sgd(update):
+    start = {"w1": 0.3, "w2": -0.8, "b": 0.1, "unused": 2.0}
     data = [(1.0, 2.0, 1.0), (-1.0, 0.5, 0.0), (0.2, -0.3, 1.0)]
 
-    def train(use_compile: bool) -> list[float]:
+    def train(use_compile: bool) -> list[tuple[float, float]]:
         params = {name: Value(x, label=name) for name, x in start.items()}
+        params["unused"].grad = 0.25  # a gradient from elsewhere: the update applies it too
 
         def loss(x1, x2, t):
             return ((params["w1"] * x1 + params["w2"] * x2 + params["b"]).sigmoid() - t) ** 2
@@ -114,12 +117,40 @@ def test_sgd_with_the_compiled_step_follows_eager_sgd():
                     step(*row)
                 else:
                     loss(*[Value(x) for x in row]).backward()
+                if use_compile and update == "step.sgd":
+                    step.sgd(0.5)
+                    continue
                 for p in params.values():
                     p.data -= 0.5 * p.grad
                     p.grad = 0.0
-        return [p.data for p in params.values()]
+        return [(p.data, p.grad) for p in params.values()]
 
     assert train(True) == train(False)  # same arithmetic in the same order: bit for bit
+
+
+def test_compiled_sgd_takes_a_number_at_least_0_and_its_source_is_visible():
+    w = Value(1.0, label="w")
+    step = compile(lambda x: w * x, [1.0], [w])
+    step(3.0)
+    for bad, error in [("0.1", TypeError), (True, TypeError), (None, TypeError), (-0.1, ValueError),
+                       (math.nan, ValueError)]:
+        with pytest.raises(error, match="lr must be"):
+            step.sgd(bad)
+    assert (w.data, w.grad) == (1.0, 3.0)  # a refused lr changes nothing
+    step.sgd(1)
+    assert (w.data, w.grad) == (-2.0, 0.0)
+    assert "param_w._data -= lr * param_w._grad" in step.sgd_source
+    assert compile(lambda x: Value(2.0) * x, [1.0], []).sgd(0.1) is None  # no parameters: nothing to do
+
+
+def test_a_pickled_step_updates_its_own_copies_of_the_parameters():
+    w = Value(1.0, label="w")
+    step = compile(lambda x: w * x, [1.0], [w])
+    copy = pickle.loads(pickle.dumps(step))
+    copy(3.0)
+    copy.sgd(0.5)
+    assert (copy.params[0].data, copy.params[0].grad) == (-0.5, 0.0)
+    assert (w.data, w.grad) == (1.0, 0.0)
 
 
 def test_source_is_straight_line_with_a_forward_line_per_value_backward_reads():
