@@ -627,6 +627,14 @@ def _replay(graph: _Graph, args: tuple[Any, ...], values: Sequence[float] | None
     return root.data
 
 
+def _learning_rate(lr: Any) -> float:
+    """``lr`` as a float ≥ 0, or a TypeError/ValueError naming it."""
+    lr = as_float(lr, "lr")
+    if not lr >= 0.0:
+        raise ValueError(f"lr must be a number >= 0, got {lr!r}")
+    return lr
+
+
 def _parameter_values(at: Any, n: int) -> list[float]:
     """``at`` as ``n`` floats, or a TypeError/ValueError naming what is wrong."""
     if isinstance(at, (str, bytes)) or not isinstance(at, Sequence):
@@ -791,9 +799,8 @@ class CompiledStep:
         what the textbook loop after ``step(...)`` does, bit for bit, as one generated function
         (``sgd_source``). ``lr`` is a number ≥ 0 (an int is taken as a float), as
         ``torch.optim.SGD`` requires."""
-        lr = as_float(lr, "lr")
-        if not lr >= 0.0:
-            raise ValueError(f"lr must be a number >= 0, got {lr!r}")
+        if lr.__class__ is not float or not lr >= 0.0:  # the common case costs two tests
+            lr = _learning_rate(lr)
         self._sgd(lr)
 
     def forward_only(self) -> CompiledForward:
