@@ -629,10 +629,10 @@ def _replay(graph: _Graph, args: tuple[Any, ...], values: Sequence[float] | None
 
 def _learning_rate(lr: Any) -> float:
     """``lr`` as a float ≥ 0, or a TypeError/ValueError naming it."""
-    lr = as_float(lr, "lr")
-    if not lr >= 0.0:
-        raise ValueError(f"lr must be a number >= 0, got {lr!r}")
-    return lr
+    rate = as_float(lr, "lr")
+    if not rate >= 0.0:
+        raise ValueError(f"lr must be a number >= 0, got {rate!r}")
+    return rate
 
 
 def _parameter_values(at: Any, n: int) -> list[float]:
