@@ -49,7 +49,7 @@ from .ops import HELPERS, OPS, Op
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
 
-__all__ = ["define", "define_node_makers", "define_checked_setter", "float_pass_source", "reference_gradients",
+__all__ = ["define", "define_node_makers", "define_unary_method", "define_checked_setter", "float_pass_source", "reference_gradients",
            "float_gradients", "accumulate_gradients", "PASS_LOCK"]
 
 _serial = itertools.count(1)
@@ -81,13 +81,18 @@ def define(source: str, name: str, what: str, namespace: dict[str, Any]) -> Any:
 # ``_checked_node`` and ``_forward_failed`` are defined; __init__'s validation is skipped
 # because ``data`` is already a float.
 _NEW_NODE = """\
-node = _new_object(Value)
-node._data = {data}
-node._grad = 0.0
-node.label = ""
-node._op = {op}
-node._a = {a}
-node._b = {b}"""
+{node} = _new_object(Value)
+{node}._data = {data}
+{node}._grad = 0.0
+{node}.label = ""
+{node}._op = {op}
+{node}._a = {a}
+{node}._b = {b}"""
+
+
+def _new_node(data: str, op: str, a: str, b: str, node: str = "node") -> str:
+    """Source lines that build the node ``node``; a leaf when ``op`` is ``None``."""
+    return _NEW_NODE.format(node=node, data=data, op=op, a=a, b=b)
 
 
 def _indent(text: str, spaces: int) -> str:
@@ -98,41 +103,86 @@ def _new_node_source() -> str:
     return f'''\
 def new_node(data, op, a=None, b=None):
     """A result node of ``op`` holding ``data`` (already a float)."""
-{_indent(_NEW_NODE.format(data="data", op="op", a="a", b="b"), 4)}
+{_indent(_new_node("data", "op", "a", "b"), 4)}
     return node
 '''
+
+
+# The body of a one-input op on the Value ``{a}``, its forward rule called as ``{forward}``.
+_UNARY_BODY = """\
+try:
+    data = {forward}({a}._data)
+except (ArithmeticError, ValueError) as error:
+    data = _forward_failed(op, ({a}._data,), None, error)
+if AllThreads.record_unchecked:
+{new_node}
+    return node
+return _checked_node(data, op, ({a},), None)"""
+
+
+def _unary_body(forward: str, a: str) -> str:
+    new_node = _indent(_new_node("data", "op", a, "None"), 4)
+    return _UNARY_BODY.format(forward=forward, a=a, new_node=new_node)
 
 
 def _unary_source() -> str:
     return f'''\
 def unary(op, a):
     """``op`` applied to the Value ``a``: a node built inline unless some thread is in a mode."""
-    try:
-        data = op.forward(a._data)
-    except (ArithmeticError, ValueError) as error:
-        data = _forward_failed(op, (a._data,), None, error)
-    if AllThreads.record_unchecked:
-{_indent(_NEW_NODE.format(data="data", op="op", a="a", b="None"), 8)}
-        return node
-    return _checked_node(data, op, (a,), None)
+{_indent(_unary_body("op.forward", "a"), 4)}
 '''
 
 
-def _operator_source(op: Op) -> str:
+def _unary_method_source() -> str:
+    return f'''\
+def make(op):
+    forward = op.forward
+    def method(self):
+{_indent(_unary_body("forward", "self"), 8)}
+    return method
+'''
+
+
+def define_unary_method(op: Op, namespace: dict[str, Any]) -> Any:
+    """The ``Value`` method of the one-input ``op`` (``x.exp()``), its node built inline: the
+    body of ``unary`` with ``op`` bound, one call fewer per op. ``namespace`` as for
+    :func:`define_node_makers`."""
+    if op.arity != 1 or op.has_const:
+        raise ValueError(f"{op.name} is not a one-input op without a constant")
+    method = define(_unary_method_source(), "make", f"fastpaths: Value.{op.name}", namespace)(op)
+    method.__name__ = method.__qualname__ = op.name
+    return method
+
+
+def _operator_source(op: Op, reflected: bool) -> str:
+    """``self <op> other`` (or, ``reflected``, ``other <op> self``, which Python calls only when
+    ``other`` is not a Value): the node built inline when no thread is in a mode and ``other``
+    is a Value or a float (a constant leaf, built inline too); ``_binary`` otherwise."""
+    value_branch = "" if reflected else f'''
+            if other.__class__ is Value:
+{_indent(_new_node(f"self._data {op.infix} other._data", "op", "self", "other"), 16)}
+                return node'''
+    float_data = f"other {op.infix} self._data" if reflected else f"self._data {op.infix} other"
+    float_parents = ("constant", "self") if reflected else ("self", "constant")
+    written = f"other {op.infix} self" if reflected else f"self {op.infix} other"
+    call = "_binary(op, other, self)" if reflected else "_binary(op, self, other)"
     return f'''\
 def make(op):
     def method(self, other):
-        """self {op.infix} other: {op.maths}"""
-        if other.__class__ is Value and AllThreads.record_unchecked:
-{_indent(_NEW_NODE.format(data=f"self._data {op.infix} other._data", op="op", a="self", b="other"), 12)}
-            return node
-        return _binary(op, self, other)
+        """{written}: {op.maths}"""
+        if AllThreads.record_unchecked:{value_branch}
+            if other.__class__ is float:
+{_indent(_new_node("other", "None", "None", "None", node="constant"), 16)}
+{_indent(_new_node(float_data, "op", *float_parents), 16)}
+                return node
+        return {call}
     return method
 '''
 
 
 def define_node_makers(namespace: dict[str, Any], operators: tuple[Op, ...]) -> dict[str, Any]:
-    """``new_node``, ``unary`` and ``__<op>__`` for each of ``operators``, run in ``namespace``.
+    """``new_node``, ``unary``, and ``__<op>__`` and ``__r<op>__`` for each of ``operators``, run in
+    ``namespace``.
 
     ``namespace`` is value.py's module namespace (see ``_NEW_NODE`` for the names it must
     define by the time these run). Only operators whose forward rule is exactly a Python
@@ -143,9 +193,10 @@ def define_node_makers(namespace: dict[str, Any], operators: tuple[Op, ...]) -> 
     for op in operators:
         if op.infix not in ("+", "-", "*") or not op.total:
             raise ValueError(f"{op.name} has no inline fast path: use _binary")
-        method = define(_operator_source(op), "make", f"fastpaths: Value.__{op.name}__", namespace)(op)
-        method.__name__ = method.__qualname__ = f"__{op.name}__"
-        makers[method.__name__] = method
+        for name, reflected in ((f"__{op.name}__", False), (f"__r{op.name}__", True)):
+            method = define(_operator_source(op, reflected), "make", f"fastpaths: Value.{name}", namespace)(op)
+            method.__name__ = method.__qualname__ = name
+            makers[name] = method
     return makers
 
 
@@ -346,11 +397,19 @@ PASS_LOCK = threading.RLock()
 back (and adding into ``.grad``): passes over shared nodes in several threads take turns."""
 
 
-class _Passes:
+class _PassState:
     """Whether a generated pass is running (only the thread holding PASS_LOCK changes it): a
-    pass started inside it, by the same thread, must not reuse the scratch slots."""
+    pass started inside it, by the same thread, must not reuse the scratch slots. (An
+    instance's slot, not a class attribute: writing a class attribute resets the caches of
+    every attribute read on that class.)"""
 
-    running = False
+    __slots__ = ("running",)
+
+    def __init__(self) -> None:
+        self.running = False
+
+
+_PASSES = _PassState()
 
 
 def float_gradients(root: Value, seed: float) -> dict[Value, float]:
@@ -365,16 +424,16 @@ def float_gradients(root: Value, seed: float) -> dict[Value, float]:
     # The thread-local read only when some thread is in a mode at all.
     checked = not AllThreads.record_unchecked and THIS_THREAD.anomaly
     with PASS_LOCK:
-        if _Passes.running:
+        if _PASSES.running:
             return reference_gradients(root, seed, check_finite=checked)
-        _Passes.running = True
+        _PASSES.running = True
         try:
             (_checked_float_pass if checked else _float_pass)(order, root, seed)
             return {node: node._pass_grad for node in order}
         except PartialFailed:
             return reference_gradients(root, seed, check_finite=checked)
         finally:
-            _Passes.running = False
+            _PASSES.running = False
 
 
 def accumulate_gradients(root: Value, seed: float) -> None:
@@ -389,16 +448,16 @@ def accumulate_gradients(root: Value, seed: float) -> None:
     order = topological_order(root)
     checked = not AllThreads.record_unchecked and THIS_THREAD.anomaly
     with PASS_LOCK:
-        if _Passes.running:
+        if _PASSES.running:
             _add_into_grads(order, reference_gradients(root, seed, check_finite=checked))
             return
-        _Passes.running = True
+        _PASSES.running = True
         try:
             (_checked_backward_pass if checked else _backward_pass)(order, root, seed)
         except PartialFailed as failed:
             _finish_with_ieee(order, root, seed, failed.node, checked)
         finally:
-            _Passes.running = False
+            _PASSES.running = False
 
 
 def _add_into_grads(nodes: Iterable[Value], grads: dict[Value, float]) -> None:

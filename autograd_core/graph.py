@@ -32,21 +32,25 @@ def topological_order(*roots: Value) -> list[Value]:
     order: list[Value] = []
     visited: set[Value] = set()
     # A depth-first walk that emits each node after its parents (post-order), written as
-    # a loop over an explicit stack. A node on top of the stack first sends its walk into
-    # its first parent (_a), then its second (_b), and is emitted once both are visited;
-    # leaves are emitted on sight. This is the hot half of backward(): it reads the two
-    # parent slots directly and allocates nothing per node but the set entry.
+    # a loop over an explicit stack that holds op nodes only. A node on top of the stack
+    # first sends its walk into its first parent (_a), then its second (_b), and is emitted
+    # once both are visited; leaves are emitted on sight. This is the hot half of
+    # backward(): it reads the two parent slots directly and allocates nothing per node
+    # but the set entry.
     mark, emit = visited.add, order.append
     for root in roots:
         if root in visited:
             continue
         mark(root)
+        if root._a is None:
+            emit(root)
+            continue
         stack = [root]
         push, pop = stack.append, stack.pop
         while stack:
             node = stack[-1]
-            a = node._a
-            if a is not None and a not in visited:
+            a: Value = node._a  # type: ignore[assignment]  # never None: only op nodes are pushed
+            if a not in visited:
                 mark(a)
                 if a._a is not None:
                     push(a)

@@ -105,10 +105,9 @@ def _comparison(compare: Callable[[float, float], bool], symbol: str) -> Callabl
 
 def _unary_method(op: Op, doc: str, example: str, result: str) -> Callable[[Value], Value]:
     """The ``Value`` method applying the one-input ``op``, documented by ``doc`` and the doctest
-    ``example`` (whose ``.data`` is ``result``)."""
-    def method(self: Value) -> Value:
-        return _unary(op, self)
-    method.__name__ = method.__qualname__ = op.name
+    ``example`` (whose ``.data`` is ``result``). Generated (autograd_core.fastpaths): the node
+    is built inline, as in ``__add__``."""
+    method: Callable[[Value], Value] = fastpaths.define_unary_method(op, globals())
     method.__doc__ = f"{doc}\n\n>>> {example}.data\n{result}\n"
     return method
 
@@ -188,6 +187,10 @@ def _unary_const(op: Op, a: Value, const: float) -> Value:
         data = op.forward(a._data, const)
     except (ArithmeticError, ValueError) as error:
         data = _forward_failed(op, (a._data,), const, error)
+    if AllThreads.record_unchecked:
+        node = _node(data, op, a)
+        node._const = const
+        return node
     return _checked_node(data, op, (a,), const)
 
 
@@ -432,11 +435,11 @@ class Value:
 
     # --- arithmetic -----------------------------------------------------------------------
     __add__ = _operator_method("__add__")
-    def __radd__(self, other: Any) -> Value: return _binary(_ADD, other, self)  # other + self
+    __radd__ = _operator_method("__radd__")  # other + self
     __sub__ = _operator_method("__sub__")
-    def __rsub__(self, other: Any) -> Value: return _binary(_SUB, other, self)  # other - self
+    __rsub__ = _operator_method("__rsub__")  # other - self
     __mul__ = _operator_method("__mul__")
-    def __rmul__(self, other: Any) -> Value: return _binary(_MUL, other, self)  # other * self
+    __rmul__ = _operator_method("__rmul__")  # other * self
     def __truediv__(self, other: Any) -> Value: return _binary(_DIV, self, other)
     def __rtruediv__(self, other: Any) -> Value: return _binary(_DIV, other, self)  # other / self
     def __neg__(self) -> Value: return _unary(_NEG, self)
@@ -444,6 +447,8 @@ class Value:
 
     def __pow__(self, other: Any) -> Value:
         """``self ** other``: a constant exponent (``x ** 3``) or a Value one (``x ** y``, x > 0)."""
+        if other.__class__ is float or other.__class__ is int:  # the common case, before the ABC check
+            return _unary_const(_POW_CONST, self, float(other))
         if isinstance(other, Value):
             return _binary(_POW, self, other)
         if not _is_number(other):
