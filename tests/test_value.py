@@ -128,6 +128,24 @@ def test_const_is_the_exponent_of_a_constant_power():
     assert (x * x).const is None and (x ** Value(3.0)).const is None
 
 
+def test_an_exponent_of_any_real_type_is_a_constant_power():
+    # ints and floats take a fast path; other real numbers (Fraction, numpy floats) the general one
+    for exponent in (2, 0.5, Fraction(1, 2)):
+        x = Value(4.0)
+        y = x ** exponent
+        y.backward()
+        k = float(exponent)
+        assert (y.op, y.const, y.data, x.grad) == ("pow_const", k, 4.0 ** k, k * 4.0 ** (k - 1))
+    with pytest.raises(TypeError, match="str"):
+        Value(4.0) ** "2"
+
+
+def test_dividing_by_one_and_by_zero():
+    assert (Value(3.0) / 1.0).data == 3.0 and (Value(3.0) / Value(1.0)).data == 3.0
+    with pytest.raises(ZeroDivisionError, match=r"div\(3.0, 0.0\) divides by zero"):
+        Value(3.0) / 0.0
+
+
 def test_float_conversion():
     assert float(Value(2.5)) == 2.5
 
