@@ -129,8 +129,12 @@ def test_const_is_the_exponent_of_a_constant_power():
 
 
 def test_an_exponent_of_any_real_type_is_a_constant_power():
-    # ints and floats take a fast path; other real numbers (Fraction, numpy floats) the general one
-    for exponent in (2, 0.5, Fraction(1, 2)):
+    # ints and floats take a fast path; other real numbers (Fraction, float subclasses such as
+    # numpy.float64) the general one
+    class FloatSubclass(float):
+        pass
+
+    for exponent in (2, 0.5, Fraction(1, 2), FloatSubclass(1.5)):
         x = Value(4.0)
         y = x ** exponent
         y.backward()
