@@ -3,14 +3,14 @@
 Two passes read the op table's partial rules:
 
 * a float pass (``backward`` and ``gradients(create_graph=False)``): each node's
-  gradient for *this* pass is kept in the pass's own dict (node -> float, made by
-  the graph walk), never on the nodes, so calling ``backward()`` twice accumulates
-  exactly twice the gradient (micrograd propagates the already accumulated ``.grad``
-  of inner nodes and gets this wrong) and passes running at the same time in several
-  threads over shared nodes give exactly the sum of their gradients. ``backward`` adds
-  each node's gradient into ``.grad`` as the pass finishes it, holding one lock, so
-  concurrent accumulations are never lost. The pass is generated code, in
-  :mod:`autograd_core.fastpaths`, beside the readable loop it unrolls;
+  gradient for *this* pass is kept apart from its ``.grad`` (in a scratch slot, zeroed
+  by the pass), so calling ``backward()`` twice accumulates exactly twice the gradient
+  (micrograd propagates the already accumulated ``.grad`` of inner nodes and gets this
+  wrong). ``backward`` adds each node's gradient into ``.grad`` as the pass finishes it.
+  Every pass holds one lock from start to end, so passes started at the same time in
+  several threads over shared nodes take turns and give exactly the sum of their
+  gradients. The pass is generated code, in :mod:`autograd_core.fastpaths`, beside the
+  readable loop it unrolls;
 * a recording pass (``gradients(create_graph=True)``): the same rules applied to
   ``Value`` nodes, so the gradients are themselves differentiable.
 """
