@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_core import OPS, Value, detect_anomaly
+from autograd_core import OPS, Value, detect_anomaly, gradients
 from autograd_core.testing import apply_op, op_inputs
 
 
@@ -224,6 +224,9 @@ def test_zero_to_a_positive_power_is_zero_with_derivative_zero():
     base = Value(0.0)
     (base ** Value(2.0)).backward()
     assert base.grad == 0.0  # 2 · 0^1
+    # The recorded derivative too (higher order reads the rule itself, not the generated pass).
+    (d_dy,) = gradients(0.0 ** y, [y], create_graph=True)
+    assert (d_dy.data, gradients(d_dy, [y])[0]) == (0.0, 0.0)
 
 
 def test_zero_to_the_zero_and_to_negative_powers_as_python():
