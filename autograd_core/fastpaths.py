@@ -1,11 +1,14 @@
 """Every generated fast path of the eager engine, in one place, beside the plain loop it unrolls.
 
-Two hot paths are written out as Python source from templates and the op table, then
+Three hot paths are written out as Python source from templates and the op table, then
 compiled once at import time:
 
-* node creation (:func:`define_node_makers`): the ``Value`` operators ``+ - *`` with the
-  node built inline, the generic unary op, and ``new_node``; the template that builds a
-  node is written once (``_NEW_NODE``) and pasted into each;
+* node creation: the ``Value`` operators ``+ - *`` and their reflected forms (with a Value
+  or a float on the other side), the generic unary op and ``new_node``
+  (:func:`define_node_makers`), and each one-input op's method (:func:`define_unary_method`);
+  the template that builds a node is written once (``_NEW_NODE``) and pasted into each;
+* the ``.data`` and ``.grad`` setters (:func:`define_checked_setter`): a type test and a
+  slot store;
 * the float backward pass (:func:`float_pass_source`): one branch per op, each the op's
   own partial rule evaluated on symbols (:mod:`autograd_core.codegen`), so a node's update
   is straight arithmetic instead of a call of its rule.
@@ -49,8 +52,8 @@ from .ops import HELPERS, OPS, Op
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
 
-__all__ = ["define", "define_node_makers", "define_unary_method", "define_checked_setter", "float_pass_source", "reference_gradients",
-           "float_gradients", "accumulate_gradients", "PASS_LOCK"]
+__all__ = ["define", "define_node_makers", "define_unary_method", "define_checked_setter", "float_pass_source",
+           "reference_gradients", "float_gradients", "accumulate_gradients", "PASS_LOCK"]
 
 _serial = itertools.count(1)
 
