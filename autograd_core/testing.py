@@ -44,10 +44,10 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
         "autograd_core.testing needs hypothesis; install the testing extra: "
         "pip install 'autograd-core[testing]'") from error
 
-from .finite_differences import gradcheck
-from .modes import enable_grad
-from .ops import OPS, Op
-from .value import Value, as_int
+from .checks.gradcheck import gradcheck
+from .engine.modes import enable_grad
+from .engine.ops import OPS, Op
+from .engine.value import Value, as_int
 
 __all__ = [
     "finite_floats", "values", "op_inputs", "OpInputs", "expression_dags", "RandomExpression", "Step",
@@ -351,6 +351,6 @@ def assert_gradients_close(f: Callable[..., Any], inputs: Sequence[float], eps: 
     >>> assert_gradients_close(lambda x: x * x.detach(), [3.0])
     Traceback (most recent call last):
     ...
-    autograd_core.finite_differences.GradcheckError: gradcheck failed: ∂f/∂x0 is 3.0 by the engine but 6.0... by central differences ...
+    autograd_core.checks.gradcheck.GradcheckError: gradcheck failed: ∂f/∂x0 is 3.0 by the engine but 6.0... by central differences ...
     """
     gradcheck(f, inputs, eps=eps, atol=atol, rtol=rtol, raise_on_failure=True, order=order)

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd_core import Value
-from autograd_core.display import html_table
-from autograd_core.files import read_json
+from autograd_core.helpers.display import html_table
+from autograd_core.helpers.files import read_json
 
 from .chain import Factor, TextbookPath, bracket_negative, fmt, fmt_computed, textbook_paths
 from .losses import squared_error

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd_core import Value, as_int
-from autograd_core.files import read_json, write_atomically
+from autograd_core.helpers.files import read_json, write_atomically
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "read_state_file", "check_state"]
 
@@ -178,7 +178,7 @@ class Module:
             p.data = values[name]
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the parameters to ``path`` as JSON with :func:`autograd_core.files.write_atomically`.
+        """Write the parameters to ``path`` as JSON with :func:`autograd_core.helpers.files.write_atomically`.
 
         Atomic (temporary file + rename); a symlink is written through; a directory or
         device at ``path`` is refused; an existing file keeps its permissions.

@@ -1,9 +1,9 @@
 """Training sweeps: :func:`train_grid` trains a model with each combination of optimizers,
-schedules, learning rates and seeds, through :func:`autograd_core.sweep.sweep` (joblib: one
+schedules, learning rates and seeds, through :func:`autograd_core.helpers.sweep.sweep` (joblib: one
 core, every core or a cluster), and collects the histories.
 
 :func:`grid`, :func:`sweep` and :func:`describe_task` are the engine package's
-(:mod:`autograd_core.sweep`), named here too.
+(:mod:`autograd_core.helpers.sweep`), named here too.
 
 >>> sweep(lambda lr, seed: lr * 10 + seed, grid(lr=[0.1, 0.2], seed=[0, 1]))
 [1.0, 2.0, 2.0, 3.0]
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd_core import as_int
-from autograd_core.sweep import describe_task, grid, sweep
+from autograd_core.helpers.sweep import describe_task, grid, sweep
 
 from .module import Module
 from .train import History, fit

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from autograd_core import Value, as_int
 from autograd_core import compile as compile_to_code
-from autograd_core.display import html_table, new_figure, plain_log_scale
+from autograd_core.helpers.display import html_table, new_figure, plain_log_scale
 
 from .module import Module
 from .optim import Optimizer

@@ -3,12 +3,12 @@
 # from the sdist, so both are checked), install the wheel with the extras scripts/test.sh uses into a fresh virtual
 # environment outside the clone, and run the test suite (and the packages' doctests) against it.
 # The suite runs from a temporary copy of the clone's tracked files without the packages themselves
-# (tests, README, docs, benchmarks... but no autograd_core/, nn/, viz/, commands/), so every import
+# (tests, README, docs, benchmarks... but no autograd_core/, nn/, viz/, autograd_core_cli/), so every import
 # of the library comes from the installed wheel. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || bash scripts/setup.sh dev
-packages='autograd_core nn viz commands'
+packages='autograd_core nn viz autograd_core_cli'
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/autograd-core-wheel.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -36,5 +36,5 @@ for name in names:
         sys.exit(f"test_wheel: {name} imports from {where}, not from the installed wheel")
 PY
 # shellcheck disable=SC2086
-"$work/venv/bin/python" -m pytest -p no:cacheprovider --ignore-glob='*/autograd_core/__main__.py' \
+"$work/venv/bin/python" -m pytest -p no:cacheprovider --ignore-glob='*/autograd_core_cli/__main__.py' \
   tests --pyargs $packages "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Type-check with mypy: autograd_core under --strict, nn, viz and commands in mypy's default mode (settings
+# Type-check with mypy: autograd_core under --strict, nn, viz and autograd_core_cli in mypy's default mode (settings
 # in pyproject.toml). Installs the pinned mypy and tqdm's stubs into .venv when missing. Each mode
 # keeps its own cache, so a second run re-checks only what changed.
 set -euo pipefail
@@ -16,4 +16,4 @@ then
   .venv/bin/python -m pip install -q --disable-pip-version-check "$mypy_pin" "types-tqdm>=4.66"
 fi
 .venv/bin/python -m mypy --strict --cache-dir .mypy_cache/strict autograd_core
-.venv/bin/python -m mypy --cache-dir .mypy_cache/default nn viz commands
+.venv/bin/python -m mypy --cache-dir .mypy_cache/default nn viz autograd_core_cli

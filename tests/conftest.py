@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from autograd_core import OPS, remove_op
-from autograd_core.ops import BUILT_IN_OPS
+from autograd_core.engine.ops import BUILT_IN_OPS
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=60, deadline=None,

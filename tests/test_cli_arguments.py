@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from autograd_core.cli import main
+from autograd_core_cli.main import main
 
 
 def run(argv, capsys):

@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd_core import OPS, Value, compile, detect_anomaly, no_grad
-from autograd_core.codegen import Sym, identifier
-from autograd_core.ops import HELPERS
+from autograd_core.compiler.symbols import Sym, identifier
+from autograd_core.engine.ops import HELPERS
 from autograd_core.testing import expression_dags
 
 
@@ -435,7 +435,7 @@ def test_benchmark_floors_and_compiled_steps_compute_the_eager_training_step():
 def test_an_op_whose_rule_branches_on_its_input_is_refused_by_compile_and_generic_in_backward():
     from dataclasses import replace
 
-    from autograd_core.fastpaths import float_pass_source
+    from autograd_core.engine.fastpaths import float_pass_source
 
     branching = replace(OPS["relu"], name="leaky", partials=lambda a, out: (1.0 if a > 0 else 0.01,))
     source = float_pass_source({"mul": OPS["mul"], "leaky": branching})

@@ -20,7 +20,7 @@ from autograd_core import (
     hessian,
     remove_op,
 )
-from autograd_core.ops import BUILT_IN_OPS, cos, exp, sin
+from autograd_core.engine.ops import BUILT_IN_OPS, cos, exp, sin
 from autograd_core.testing import assert_gradients_close, expression_dags, op_inputs
 
 

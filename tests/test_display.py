@@ -15,8 +15,9 @@ import pytest
 pytest.importorskip("matplotlib")
 
 import viz  # noqa: E402
-from autograd_core import Value, display, explain, gradcheck, topological_order  # noqa: E402
-from commands import gallery  # noqa: E402
+from autograd_core import Value, explain, gradcheck, topological_order  # noqa: E402
+from autograd_core.helpers import display  # noqa: E402
+from autograd_core_cli import gallery  # noqa: E402
 from nn import MLP, SGD, data, fit, losses, schedules  # noqa: E402
 from viz import graph as vg  # noqa: E402
 from viz import landscape as ls  # noqa: E402
@@ -105,8 +106,8 @@ def test_figure_needs_matplotlib_only_when_made():
     import sys
 
     script = ("import sys; sys.modules['matplotlib'] = None\n"
-              "import autograd_core, autograd_core.display, nn\n"
-              "try:\n    autograd_core.display.new_figure()\n"
+              "import autograd_core, autograd_core.helpers.display, nn\n"
+              "try:\n    autograd_core.helpers.display.new_figure()\n"
               "except ImportError as error:\n    print(error)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 
 from autograd_core import OPS, Value, compile, detect_anomaly, grad, gradients
-from autograd_core.fastpaths import float_gradients, reference_gradients
+from autograd_core.engine.fastpaths import float_gradients, reference_gradients
 from autograd_core.testing import expression_dags
 
 INF = math.inf
@@ -178,7 +178,7 @@ def test_a_traceback_through_generated_backward_shows_its_source_lines(run):
 
 
 def test_generated_sources_are_readable_with_inspect_and_linecache():
-    from autograd_core import fastpaths
+    from autograd_core.engine import fastpaths
 
     source = inspect.getsource(Value.__add__)
     assert "self._data + other._data" in source

@@ -1,4 +1,4 @@
-"""Saving and loading files: autograd_core.files, as used by Module.save/load, viz.render and the CLI.
+"""Saving and loading files: autograd_core.helpers.files, as used by Module.save/load, viz.render and the CLI.
 
 Each test here failed before its fix: symlinks replaced, device nodes replaced as root,
 0600 files, anonymous leftovers after a SIGKILL, errors naming the temporary file,
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd_core import files
-from autograd_core.cli import main
+from autograd_core.helpers import files
+from autograd_core_cli.main import main
 from nn import MLP
 
 ROOT = Path(__file__).resolve().parent.parent

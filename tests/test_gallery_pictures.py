@@ -10,7 +10,7 @@ import pytest
 np = pytest.importorskip("numpy")
 pytest.importorskip("matplotlib")
 
-from commands import gallery  # noqa: E402
+from autograd_core_cli import gallery  # noqa: E402
 from viz import landscape as ls  # noqa: E402
 
 

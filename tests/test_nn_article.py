@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from autograd_core.cli import main
+from autograd_core_cli.main import main
 from nn import MLP, SGD, losses
 from nn.article import (
     DEFAULT_INPUTS,
@@ -350,7 +350,7 @@ def test_a_broken_pipe_ends_quietly_with_status_0():
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        done = subprocess.run([sys.executable, "-m", "autograd_core", "article"], stdout=write_end,
+        done = subprocess.run([sys.executable, "-m", "autograd_core_cli", "article"], stdout=write_end,
                               stderr=subprocess.PIPE, timeout=120)
     finally:
         os.close(write_end)

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from autograd_core import Value
-from autograd_core.cli import main
+from autograd_core_cli.main import main
 from nn.data import names
 from nn.gpt import BOS, GPT, GPTConfig, decode, encode, train
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 
 from autograd_core import OPS, CompiledForward, Value, compile, topological_order
-from autograd_core.ops import op_named
+from autograd_core.engine.ops import op_named
 from autograd_core.testing import expression_dags
 from nn import MLP, SGD, data, losses
 
@@ -130,7 +130,7 @@ def test_a_compiled_forward_pickles_as_its_source_and_gives_the_steps_losses():
     w, b = Value(0.5, label="w"), Value(0.1, label="b")
     step = compile(lambda x: (w * x + b).log(), [1.0], [w, b])
     written = pickle.dumps(step.forward_only())
-    assert b"autograd_core.value" not in written and b"_restore" not in written  # no graph, no Value
+    assert b"autograd_core.engine.value" not in written and b"_restore" not in written  # no graph, no Value
     alone = pickle.loads(written)
     # bytecode from another Python version (another magic number) is ignored: the source is compiled
     other_python = CompiledForward(step.forward_source, 2, ["x"], (b"\x00\x00\r\n", b"not bytecode"))
@@ -150,7 +150,7 @@ def test_a_graph_with_a_user_defined_op_copies_by_the_ops_name():
     import math
 
     from autograd_core import define_op, remove_op
-    from autograd_core.ops import exp
+    from autograd_core.engine.ops import exp
 
     softplus = define_op("softplus_pickled", lambda a: math.log1p(math.exp(-abs(a))) + max(a, 0.0),
                          lambda a, out: (1.0 - exp(-out),), maths="log(1 + e^a)")

@@ -1,4 +1,4 @@
-"""autograd_core.sweep and nn.sweep: the same results, in task order, whatever runs the tasks.
+"""autograd_core.helpers.sweep and nn.sweep: the same results, in task order, whatever runs the tasks.
 
 The truth is the plain loop ``[fn(task) for task in tasks]`` (and, for training runs, ``fit``
 called by hand): every backend and worker count must give exactly its results.
@@ -37,17 +37,17 @@ def test_in_process_sweep_is_the_plain_loop_in_task_order():
 
 
 def test_the_bar_counts_finished_tasks(monkeypatch):
-    import autograd_core.sweep
+    import autograd_core.helpers.sweep
 
     bars = []
-    real = autograd_core.sweep.tqdm
+    real = autograd_core.helpers.sweep.tqdm
 
     def recording_tqdm(**options):
         bar = real(file=io.StringIO(), **{**options, "disable": False})
         bars.append(bar)
         return bar
 
-    monkeypatch.setattr(autograd_core.sweep, "tqdm", recording_tqdm)
+    monkeypatch.setattr(autograd_core.helpers.sweep, "tqdm", recording_tqdm)
     sweep(abs, [-1, 2, -3], progress=True, description="numbers")
     assert [(bar.n, bar.total, bar.desc) for bar in bars] == [(3, 3, "numbers")]
 

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd_core import OPS, Value
-from autograd_core.cli import main
+from autograd_core_cli.main import main
 from viz.expression import FUNCTIONS, ExpressionError, build_expression, parse_assignments, parse_expression
 
 # Skipped only off CI: CI installs Graphviz, so there a missing dot must fail, not skip.
@@ -216,7 +216,7 @@ def test_the_installed_console_script_runs_graph():
 # --- the landscape command --------------------------------------------------------------------------
 
 def test_landscape_list_names_every_picture(capsys):
-    from commands.gallery import GALLERY
+    from autograd_core_cli.gallery import GALLERY
 
     status, out, _ = run(["landscape", "--list"], capsys)
     assert status == 0

@@ -217,7 +217,7 @@ def test_the_script_and_style_sheet_are_package_data():
 
 @needs_dot
 def test_article_html_writes_the_article_networks_page(tmp_path, capsys):
-    from autograd_core.cli import main
+    from autograd_core_cli.main import main
 
     path = tmp_path / "article.html"
     assert main(["article", "--inputs", "0.5", "0.1", "--html", str(path)]) == 0

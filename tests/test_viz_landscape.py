@@ -16,7 +16,7 @@ matplotlib.use("Agg")  # no display in tests; the module itself never touches py
 import numpy as np  # noqa: E402  (matplotlib's dependency, used here as an independent truth)
 
 from autograd_core import Value  # noqa: E402
-from commands import gallery  # noqa: E402
+from autograd_core_cli import gallery  # noqa: E402
 from viz import landscape as ls  # noqa: E402
 
 # --- critical points -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd_core import Value, as_int, explain, node_names, topological_order
-from autograd_core.files import write_atomically
+from autograd_core.helpers.files import write_atomically
 
 from .graph import (
     DEFAULT_MAX_NODES,

@@ -38,7 +38,7 @@ from typing import Any
 import graphviz
 
 from autograd_core import OPS, Value, as_int, local_partials, node_names, topological_order
-from autograd_core.files import write_atomically
+from autograd_core.helpers.files import write_atomically
 
 __all__ = [
     "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "RANKDIRS", "AUTO_LR_MAX_DEPTH", "DotNotFoundError", "auto_rankdir",
@@ -452,7 +452,7 @@ def render(root: Value, path: str | os.PathLike, format: str | None = None, *, t
     saying how to install Graphviz, with the DOT text in ``.source``) when ``dot`` is
     not installed, and TimeoutError when ``dot`` runs longer than ``timeout`` seconds
     (default :data:`DOT_TIMEOUT`; ``dot`` is then killed). The file is written by
-    :func:`autograd_core.files.write_atomically`. Returns the path written.
+    :func:`autograd_core.helpers.files.write_atomically`. Returns the path written.
     """
     target = Path(path)
     format = _format_for(target, format)

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd_core import Value, as_int, display, grad, hessian, no_grad
-from autograd_core.files import write_atomically
-from autograd_core.sweep import sweep
+from autograd_core import Value, as_int, grad, hessian, no_grad
+from autograd_core.helpers import display
+from autograd_core.helpers.files import write_atomically
+from autograd_core.helpers.sweep import sweep
 
 __all__ = [
     "CriticalPoint", "classify", "critical_points", "descend", "random_restarts", "evaluate_grid", "gradient_field",
@@ -58,7 +59,7 @@ def require_matplotlib() -> Any:
 def new_figure(width: float = 6.4, height: float = 4.8, dpi: int = 100) -> Any:
     """A matplotlib Figure not attached to pyplot that Jupyter shows inline (as PNG) by itself.
 
-    It is an :class:`autograd_core.display.Figure`; a script saves it with
+    It is an :class:`autograd_core.helpers.display.Figure`; a script saves it with
     :func:`save_figure` or ``figure.savefig``.
 
     >>> figure = new_figure(4, 3)
@@ -234,7 +235,7 @@ def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7
     deduplicated, kept if they lie in the box, and classified by :func:`classify`.
     Sorted by (x, y). A critical point no start converges to is missed, as with any
     local method: use more ``starts`` for a busy function. The starts are independent:
-    ``n_jobs`` runs them on other cores or a cluster (:func:`autograd_core.sweep.sweep`), same result.
+    ``n_jobs`` runs them on other cores or a cluster (:func:`autograd_core.helpers.sweep.sweep`), same result.
 
     >>> [(p.kind, p.value) for p in critical_points(lambda x, y: -(x * x + y * y), (-1, 1), (-1, 1))]
     [('maximum', 0.0)]
@@ -303,7 +304,7 @@ def random_restarts(f: Function2, xlim: Limits, ylim: Limits, optimizer: Callabl
                     n_jobs: int | None = 1) -> list[list[Point]]:
     """:func:`descend` from ``n`` starts drawn uniformly in the box by ``random.Random(seed)``:
     the paths, in the order the starts were drawn. The descents are independent, so ``n_jobs``
-    runs them on other cores or a cluster (:func:`autograd_core.sweep.sweep`) with the same result.
+    runs them on other cores or a cluster (:func:`autograd_core.helpers.sweep.sweep`) with the same result.
 
     >>> from nn.optim import SGD
     >>> paths = random_restarts(lambda x, y: x * x + y * y, (-1, 1), (-1, 1), lambda ps: SGD(ps, lr=0.25),
@@ -460,7 +461,7 @@ def loss_slice(loss: Callable[[], Value | float], filters: Sequence[Sequence[Val
     run at every point (the same floats as the eager engine, ~20 times faster); it falls back
     to the eager loop when the loss cannot be traced or branches on the weights (checked at
     the grid's corners), and evaluates eagerly any point where the generated code fails.
-    ``n_jobs`` spreads the rows over processes with :func:`autograd_core.sweep.sweep` (joblib's
+    ``n_jobs`` spreads the rows over processes with :func:`autograd_core.helpers.sweep.sweep` (joblib's
     meaning: -1 for every core, or a Dask/Ray cluster inside ``joblib.parallel_backend``); the
     numbers are the same whatever ``n_jobs``.
 

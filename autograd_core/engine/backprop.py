@@ -9,7 +9,7 @@ Two passes read the op table's partial rules:
   wrong). ``backward`` adds each node's gradient into ``.grad`` as the pass finishes it.
   Every pass holds one lock from start to end, so passes started at the same time in
   several threads over shared nodes take turns and give exactly the sum of their
-  gradients. The pass is generated code, in :mod:`autograd_core.fastpaths`, beside the
+  gradients. The pass is generated code, in :mod:`autograd_core.engine.fastpaths`, beside the
   readable loop it unrolls;
 * a recording pass (``gradients(create_graph=True)``): the same rules applied to
   ``Value`` nodes, so the gradients are themselves differentiable.

@@ -21,10 +21,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .backprop import gradients
-from .display import html_table
-from .modes import enable_grad, no_grad
-from .value import Value, as_float, as_value
+from ..engine.backprop import gradients
+from ..engine.modes import enable_grad, no_grad
+from ..engine.value import Value, as_float, as_value
+from ..helpers.display import html_table
 
 __all__ = ["gradcheck", "GradcheckReport", "PartialCheck", "GradcheckError"]
 

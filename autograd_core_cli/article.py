@@ -10,13 +10,13 @@ import argparse
 import math
 import os
 
+from autograd_core_cli.graph import picture_format
 from nn.article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network, load_weights, walkthrough
 from nn.chain import fmt
 from nn.losses import squared_error
 from nn.optim import SGD
 from nn.train import fit
 from viz import explorer, render
-from viz.cli import picture_format
 
 __all__ = ["register", "run_article", "training_table"]
 

@@ -11,7 +11,7 @@ import sys
 
 from .gallery import GALLERY, draw_gallery_picture
 
-__all__ = ["register_landscape", "run_landscape"]
+__all__ = ["register", "run_landscape"]
 
 
 def run_landscape(args: argparse.Namespace) -> int:
@@ -33,7 +33,7 @@ def run_landscape(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_landscape(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``landscape`` subcommand."""
     names = "\n".join(f"  {name}: {entry.description}" for name, entry in GALLERY.items())
     parser = subparsers.add_parser(

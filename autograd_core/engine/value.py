@@ -1,7 +1,7 @@
 """``Value``: a scalar that records the operations applied to it.
 
 Every method here is one line that names an entry of the op table
-(:mod:`autograd_core.ops`); the forward rule, the partial derivatives and the
+(:mod:`autograd_core.engine.ops`); the forward rule, the partial derivatives and the
 domain checks live there.
 """
 
@@ -105,7 +105,7 @@ def _comparison(compare: Callable[[float, float], bool], symbol: str) -> Callabl
 
 def _unary_method(op: Op, doc: str, example: str, result: str) -> Callable[[Value], Value]:
     """The ``Value`` method applying the one-input ``op``, documented by ``doc`` and the doctest
-    ``example`` (whose ``.data`` is ``result``). Generated (autograd_core.fastpaths): the node
+    ``example`` (whose ``.data`` is ``result``). Generated (autograd_core.engine.fastpaths): the node
     is built inline, as in ``__add__``."""
     method: Callable[[Value], Value] = fastpaths.define_unary_method(op, globals())
     method.__doc__ = f"{doc}\n\n>>> {example}.data\n{result}\n"
@@ -248,7 +248,7 @@ def call_op(op: Op, operands: Sequence[Value | float], const: float | None = Non
     return _unary(op, values[0])
 
 
-# The hot paths of node creation are generated (autograd_core.fastpaths, where the code that
+# The hot paths of node creation are generated (autograd_core.engine.fastpaths, where the code that
 # builds a node is written once): ``+ - *`` of two Values and every unary op build their node
 # inline while no thread is in no_grad or detect_anomaly; everything else takes _binary. They
 # run in this module's namespace (Value is looked up when they are called).

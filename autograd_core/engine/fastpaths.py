@@ -10,7 +10,7 @@ compiled once at import time:
 * the ``.data`` and ``.grad`` setters (:func:`define_checked_setter`): a type test and a
   slot store;
 * the float backward pass (:func:`float_pass_source`): one branch per op, each the op's
-  own partial rule evaluated on symbols (:mod:`autograd_core.codegen`), so a node's update
+  own partial rule evaluated on symbols (:mod:`autograd_core.compiler.symbols`), so a node's update
   is straight arithmetic instead of a call of its rule.
 
 Every generated source is registered with :mod:`linecache` under a name such as
@@ -43,7 +43,7 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .codegen import Sym, identifier
+from ..compiler.symbols import Sym, identifier
 from .graph import topological_order
 from .ieee import ieee_partials
 from .modes import THIS_THREAD, AllThreads

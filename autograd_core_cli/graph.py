@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["register_graph", "run_graph", "picture_format"]
+__all__ = ["register", "run_graph", "picture_format"]
 
 
 def picture_format(path: str | os.PathLike) -> str:
@@ -28,11 +28,10 @@ def picture_format(path: str | os.PathLike) -> str:
 
 def run_graph(args: argparse.Namespace) -> int:
     """Build the expression, run backward, draw it; DOT source to stdout when neither ``-o`` nor ``--html``."""
-    from autograd_core.files import write_atomically
-
-    from .explorer_page import explorer
-    from .expression import build_expression, fold_name, parse_assignments
-    from .graph import draw_graph, render
+    from autograd_core.helpers.files import write_atomically
+    from viz.explorer_page import explorer
+    from viz.expression import build_expression, fold_name, parse_assignments
+    from viz.graph import draw_graph, render
 
     root, _leaves = build_expression(args.expression, parse_assignments(args.at or []))
     root.backward()
@@ -66,9 +65,9 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_graph(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``graph`` subcommand."""
-    from .expression import FUNCTIONS, MAX_LENGTH
+    from viz.expression import FUNCTIONS, MAX_LENGTH
 
     parser = subparsers.add_parser(
         "graph", help="draw an expression's computation graph",

@@ -113,7 +113,7 @@ def _figure_class() -> type:
 
 
 def __getattr__(name: str) -> Any:
-    # ``Figure`` is made on first use (it needs matplotlib); ``autograd_core.display.Figure``
+    # ``Figure`` is made on first use (it needs matplotlib); ``autograd_core.helpers.display.Figure``
     # then works for isinstance checks and pickling like any module attribute.
     if name == "Figure":
         return _figure_class()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .backprop import gradients
-from .display import html_table
-from .graph import local_partials, node_names, topological_order
-from .value import Value, as_int
+from ..engine.backprop import gradients
+from ..engine.graph import local_partials, node_names, topological_order
+from ..engine.value import Value, as_int
+from ..helpers.display import html_table
 
 __all__ = ["Edge", "ChainPath", "Explanation", "explain", "HTML_MAX_PATHS"]
 

@@ -6,14 +6,14 @@ table's partial rules use. Calling ``op.partials`` on symbols instead of floats
 therefore *writes out* the rule as an expression, with exactly the operations
 (and the evaluation order) the float rule would perform. Two clients read it:
 
-* the eager engine's backward pass (:mod:`autograd_core.fastpaths`), which builds one
+* the eager engine's backward pass (:mod:`autograd_core.engine.fastpaths`), which builds one
   specialised branch per op at import time;
 * the compiler (:mod:`autograd_core.compiler`), which writes a whole graph out as
   straight-line forward and backward code.
 
 Derivatives are never restated here: every expression comes from ``Op.partials``.
 
->>> from autograd_core.ops import OPS
+>>> from autograd_core.engine.ops import OPS
 >>> a, out = Sym("x"), Sym("y")
 >>> OPS["tanh"].partials(a, out)
 (Sym('1.0 - y * y'),)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd_core import Value
-from autograd_core.display import plain_log_scale
+from autograd_core.helpers.display import plain_log_scale
 from nn import MLP, SWA, Module, fit, schedules
 from nn.article import DEFAULT_INPUTS, DEFAULT_LR, DEFAULT_TARGET, article_network
 from nn.data import housing

@@ -1,14 +1,14 @@
 """A graph compiler: trace a loss once, get straight-line Python for its forward and backward.
 
 :func:`compile` calls ``fn`` once on placeholder ``Value`` inputs, reads the recorded
-graph with :func:`~autograd_core.graph.topological_order`, and writes it out as one
+graph with :func:`~autograd_core.engine.graph.topological_order`, and writes it out as one
 Python function: the forward pass (a line per value the backward pass reads, the rest
 inline, as in ``sigmoid(w * x + b)``), then a line per gradient, the kind of unrolled code
 a textbook prints. Every forward expression calls the op's own forward rule (or uses its
 ``infix`` operator) and every backward line is the op's ``partials`` rule evaluated on
-symbols (:class:`~autograd_core.codegen.Sym`) once per op, then filled in per node, so no
+symbols (:class:`~autograd_core.compiler.symbols.Sym`) once per op, then filled in per node, so no
 derivative is restated here. Names come from parameter names and labels, cut
-down to ``[A-Za-z0-9_]`` (:func:`~autograd_core.codegen.identifier`): no user text
+down to ``[A-Za-z0-9_]`` (:func:`~autograd_core.compiler.symbols.identifier`): no user text
 reaches the source any other way, and numbers are written with ``repr``.
 
 Like ``torch.jit.trace``, tracing records the one path ``fn`` took for the example
@@ -71,12 +71,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .backprop import backward
-from .codegen import Sym, combine, identifier, literal
-from .graph import topological_order
-from .modes import THIS_THREAD, AllThreads, enable_grad
-from .ops import HELPERS, OPS, Op
-from .value import Value, as_float, call_op
+from ..engine.backprop import backward
+from ..engine.graph import topological_order
+from ..engine.modes import THIS_THREAD, AllThreads, enable_grad
+from ..engine.ops import HELPERS, OPS, Op
+from ..engine.value import Value, as_float, call_op
+from .symbols import Sym, combine, identifier, literal
 
 __all__ = ["CompiledForward", "CompiledStep", "compile"]
 

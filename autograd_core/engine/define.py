@@ -2,9 +2,9 @@
 
 :func:`define_op` is the public way to add an op, the counterpart of PyTorch's
 ``torch.autograd.Function``, HIPS autograd's ``defvjp`` and minitorch's
-``ScalarFunction``. It declares an :class:`~autograd_core.ops.Op` record (the forward
+``ScalarFunction``. It declares an :class:`~autograd_core.engine.ops.Op` record (the forward
 rule on floats, the local partial derivatives written with arithmetic and the
-helpers of :data:`~autograd_core.ops.HELPERS`, a symbol, one line of maths, the
+helpers of :data:`~autograd_core.engine.ops.HELPERS`, a symbol, one line of maths, the
 domain), adds it to :data:`~autograd_core.OPS` and makes it a ``Value`` method.
 Everything else reads the record: ``backward()``, ``create_graph`` and ``hessian``
 to any order, ``compile``, ``explain``, ``draw_graph``'s edge labels, ``gradcheck``
@@ -12,7 +12,7 @@ and the strategies of :mod:`autograd_core.testing`.
 
 >>> import math
 >>> from autograd_core import Value, define_op, grad, remove_op
->>> from autograd_core.ops import exp
+>>> from autograd_core import exp
 >>> softplus = define_op(
 ...     "softplus", lambda a: math.log1p(math.exp(-abs(a))) + max(a, 0.0),
 ...     lambda a, out: (1.0 - exp(-out),),          # σ(a) = 1 - e^(-softplus(a))
@@ -58,7 +58,7 @@ def define_op(name: str, forward: Callable[..., float], partials: Callable[..., 
     ``ArithmeticError``) outside its domain. ``partials(a[, b], out)`` returns the tuple
     of local derivatives ∂out/∂a (, ∂out/∂b) given the inputs and the output; write it
     with arithmetic and the helpers ``log``, ``step``, ``exp``, ``sin``, ``cos`` of
-    :mod:`autograd_core.ops` (never ``math`` or an ``if`` on the inputs), so the same
+    :mod:`autograd_core` (never ``math`` or an ``if`` on the inputs), so the same
     rule runs on floats, on ``Value`` s (higher-order gradients) and on the compiler's
     symbols. ``maths`` is one line stating the op and its derivative; ``symbol`` labels
     graph nodes (default: the name); ``domain`` describes, in words, the inputs where the
@@ -71,7 +71,7 @@ def define_op(name: str, forward: Callable[..., float], partials: Callable[..., 
 
     >>> import math
     >>> from autograd_core import Value, remove_op
-    >>> from autograd_core.ops import cos, sin
+    >>> from autograd_core import cos, sin
     >>> sincos = define_op("sincos", lambda a, b: math.sin(a) * math.cos(b),
     ...                    lambda a, b, out: (cos(a) * cos(b), -sin(a) * sin(b)),
     ...                    maths="sin a · cos b;  ∂/∂a = cos a cos b,  ∂/∂b = -sin a sin b", arity=2)

@@ -33,7 +33,7 @@ from typing import Any
 # Jupyter kernel without ipywidgets (so in every notebook that imports autograd_core).
 from tqdm import tqdm
 
-from .value import as_int
+from ..engine.value import as_int
 
 __all__ = ["grid", "sweep", "describe_task"]
 

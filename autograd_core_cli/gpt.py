@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import random
 
-from .data import names
-from .gpt import GPT, GPTConfig, train
+from nn.data import names
+from nn.gpt import GPT, GPTConfig, train
 
 __all__ = ["register", "run_gpt"]
 

@@ -1,9 +1,8 @@
-"""The ``autograd-core`` command line.
+"""The ``autograd-core`` command line: one parser, one subcommand per module of this package.
 
-Subcommands are plugins found through the ``autograd_core.commands`` entry-point
-group (see ``pyproject.toml``): each entry names a function ``register(subparsers)``
-that adds one subparser and sets ``func`` on it. That keeps the engine free of
-imports from ``nn`` and ``viz``, which sit above it.
+Each subcommand module (``article``, ``gpt``, ``graph``, ``landscape``) has a function
+``register(subparsers)`` that adds its subparser and sets ``func`` on it; :func:`build_parser`
+calls them in turn. This package sits above ``nn`` and ``viz``, so it imports them directly.
 """
 
 from __future__ import annotations
@@ -12,10 +11,11 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from importlib.metadata import entry_points
 from typing import Any
 
-from . import __version__
+from autograd_core import __version__
+
+from . import article, gpt, graph, landscape
 
 __all__ = ["CommandParser", "build_parser", "main"]
 
@@ -75,9 +75,9 @@ class CommandParser(argparse.ArgumentParser):
         return False
 
 
-def _register_plugins(subparsers: argparse._SubParsersAction[CommandParser]) -> None:
-    for entry in sorted(entry_points(group="autograd_core.commands"), key=lambda e: e.name):
-        entry.load()(subparsers)
+def _register_commands(subparsers: argparse._SubParsersAction[CommandParser]) -> None:
+    for command in (article, gpt, graph, landscape):
+        command.register(subparsers)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A scalar reverse-mode autodiff engine: worked examples, graphs and landscapes.")
     parser.add_argument("--version", action="version", version=f"autograd-core {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
-    _register_plugins(subparsers)
+    _register_commands(subparsers)
     return parser
 
 
