@@ -201,7 +201,8 @@ def test_history_plot_draws_the_recorded_losses_and_rates(moons_history):
 
 def test_history_plot_of_nothing_is_refused():
     with pytest.raises(ValueError, match="no steps"):
-        fit(MLP(1, [1]), data.housing(5), losses.mse, SGD(MLP(1, [1]).parameters(), lr=0.1), epochs=0).plot()
+        model = MLP(1, [1])
+        fit(model, data.housing(5), losses.mse, SGD(model.parameters(), lr=0.1), epochs=0).plot()
 
 
 # --- graphs ------------------------------------------------------------------------------------------
