@@ -1,15 +1,18 @@
-"""Checks of numeric arguments, shared by nn's optimizers and schedules (one home for each rule).
+"""The arguments nn's optimizers and schedules share: their checks and how they are shown.
 
-Each returns the value as a float, or raises TypeError for a non-number (bools
+Each check returns the value as a float, or raises TypeError for a non-number (bools
 included) and ValueError for a number out of range, naming the argument.
+:func:`arguments_repr` writes an object's ``repr`` from its constructor's arguments.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["non_negative", "positive", "fraction"]
+__all__ = ["non_negative", "positive", "fraction", "arguments_repr"]
 
 
 def _number(value: Any, what: str) -> float:
@@ -60,3 +63,29 @@ def fraction(value: Any, what: str) -> float:
     if number >= 1.0:
         raise ValueError(f"{what} must be in [0, 1), got {value!r}")
     return number
+
+
+def arguments_repr(obj: Any, always: Iterable[str] = ("lr",), skip: Iterable[str] = ("params",),
+                   extra: Iterable[str] = ()) -> str:
+    """``Name(arg=value, ...)`` from the arguments of ``type(obj).__init__``, each read back from
+    the attribute of the same name: those without a default and those named in ``always``, then
+    the others whose value differs from their default; then the ``extra`` items. Arguments in
+    ``skip``, or with no attribute of their name, are left out.
+
+    >>> class Decay:
+    ...     def __init__(self, lr, gamma=0.1, warm=False):
+    ...         self.lr, self.gamma, self.warm = lr, gamma, warm
+    >>> arguments_repr(Decay(0.5)), arguments_repr(Decay(0.5, gamma=0.9), extra=["3 steps"])
+    ('Decay(lr=0.5)', 'Decay(lr=0.5, gamma=0.9, 3 steps)')
+    """
+    always, skip = set(always), set(skip)
+    shown = []
+    for name, parameter in inspect.signature(type(obj).__init__).parameters.items():
+        if name == "self" or name in skip or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if not hasattr(obj, name):
+            continue
+        value = getattr(obj, name)
+        if parameter.default is parameter.empty or name in always or value != parameter.default:
+            shown.append(f"{name}={value!r}")
+    return f"{type(obj).__name__}({', '.join([*shown, *extra])})"

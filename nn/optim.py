@@ -13,13 +13,22 @@ from collections.abc import Iterable
 
 from autograd_core import Value
 
-from .checks import fraction, non_negative
+from .checks import arguments_repr, fraction, non_negative
 
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
 
 
 class Optimizer:
-    """Base class: holds the parameters and the learning rate."""
+    """Base class: holds the parameters and the learning rate.
+
+    Its ``repr`` names the learning rate, the settings that differ from their defaults and
+    the number of parameters, as ``torch.optim``'s repr lists its parameter group:
+
+    >>> SGD([Value(1.0), Value(2.0)], lr=0.1, momentum=0.9)
+    SGD(lr=0.1, momentum=0.9, 2 parameters)
+    >>> Adam([Value(1.0)], betas=(0.8, 0.999))
+    Adam(lr=0.001, betas=(0.8, 0.999), 1 parameter)
+    """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         params = list(params)
@@ -33,6 +42,10 @@ class Optimizer:
         self.params = params
         self.lr = non_negative(lr, "lr")
         self.steps = 0  # t, the number of step() calls so far
+
+    def __repr__(self) -> str:
+        n = len(self.params)
+        return arguments_repr(self, extra=[f"{n} parameter{'' if n == 1 else 's'}"])
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0.0."""

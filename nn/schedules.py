@@ -16,17 +16,26 @@ import math
 
 from autograd_core import as_int
 
-from .checks import non_negative, positive
+from .checks import arguments_repr, non_negative, positive
 
 __all__ = ["Schedule", "ConstantLR", "StepDecay", "ExponentialDecay", "LinearDecay", "CosineAnnealing",
            "CosineWarmRestarts", "CyclicLR", "ReduceOnPlateau"]
 
 
 class Schedule:
-    """Base class of step-indexed schedules: ``schedule(step) -> learning rate``."""
+    """Base class of step-indexed schedules: ``schedule(step) -> learning rate``.
+
+    Its ``repr`` shows the arguments it was made with (those left at their default omitted):
+
+    >>> CosineAnnealing(0.1, t_max=600)
+    CosineAnnealing(lr=0.1, t_max=600)
+    """
 
     def __call__(self, step: int) -> float:
         return self.lr_at(as_int(step, "step", minimum=0))
+
+    def __repr__(self) -> str:
+        return arguments_repr(self)
 
     def lr_at(self, step: int) -> float:
         """The learning rate at a (validated) step."""
@@ -188,6 +197,8 @@ class ReduceOnPlateau:
     >>> plateau = ReduceOnPlateau(1.0, factor=0.5, patience=1)
     >>> [plateau.step(loss) for loss in (3.0, 2.0, 2.0, 2.0, 2.0)]
     [1.0, 1.0, 1.0, 0.5, 0.5]
+    >>> plateau                # lr is the current rate
+    ReduceOnPlateau(lr=0.5, factor=0.5, patience=1)
     """
 
     def __init__(self, lr: float, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
@@ -212,6 +223,9 @@ class ReduceOnPlateau:
         self.best = math.inf
         self.bad_epochs = 0
         self.cooldown_left = 0
+
+    def __repr__(self) -> str:
+        return arguments_repr(self)
 
     def _improves(self, loss: float) -> bool:
         if self.threshold_mode == "rel":

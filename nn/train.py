@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -307,6 +308,32 @@ def _progress(enabled: bool | None, total: int) -> Any:
     return tqdm(total=total, disable=not enabled, unit="step", leave=False)
 
 
+def _check_optimizer_holds_model(optimizer: Optimizer, model: Any) -> None:
+    """A ValueError when the optimizer holds none of the model's parameters (made from another
+    model, or from a model rebuilt since: training would change nothing and say nothing); a
+    UserWarning naming the left-out parameters when it holds only some (freezing part of a model
+    is a deliberate choice in PyTorch, so it is allowed)."""
+    named = getattr(model, "named_parameters", None)
+    if named is None:
+        return
+    pairs = list(named())
+    held = {id(p) for p in optimizer.params}
+    left_out = [name for name, p in pairs if id(p) not in held]
+    if not left_out:
+        return
+    kind = type(optimizer).__name__
+    if len(left_out) == len(pairs):
+        raise ValueError(
+            f"the optimizer holds none of the model's {len(pairs)} parameters (it holds "
+            f"{len(optimizer.params)} others), so fit would train nothing: make it from this model, "
+            f"as {kind}(model.parameters(), ...), after the model is built")
+    names = ", ".join(left_out[:3]) + (", ..." if len(left_out) > 3 else "")
+    warnings.warn(
+        f"the optimizer holds {len(pairs) - len(left_out)} of the model's {len(pairs)} parameters; the "
+        f"other {len(left_out)} ({names}) will not be trained. To train them all, make it as "
+        f"{kind}(model.parameters(), ...)", UserWarning, stacklevel=3)
+
+
 def _check_batch_size(batch_size: Any, n: int) -> int | None:
     if batch_size is None:
         return None
@@ -430,6 +457,10 @@ def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epo
       True always, False never.
     * ``compile``: compute each sample's loss and gradient with ``autograd_core.compile``.
 
+    The optimizer must hold the model's parameters: one that holds none of them is a
+    ``ValueError`` (nothing would train), one that holds only some gives a ``UserWarning``
+    naming the others (they stay as they are, as frozen layers do in PyTorch).
+
     >>> from nn import MLP, SGD, data, losses
     >>> model = MLP(1, [1], activation="linear", seed=0)
     >>> history = fit(model, data.housing(20), losses.mse, SGD(model.parameters(), lr=0.3), epochs=50)
@@ -439,6 +470,7 @@ def fit(model: Module, data: Sequence, loss: Callable, optimizer: Optimizer, epo
     samples = _check_data(data)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn.optim.Optimizer, got {type(optimizer).__name__}")
+    _check_optimizer_holds_model(optimizer, model)
     as_int(epochs, "epochs", minimum=0)
     batch_size = _check_batch_size(batch_size, len(samples))
     rate = _LearningRate(schedule, optimizer)

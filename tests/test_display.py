@@ -134,7 +134,7 @@ def test_explanation_table_has_one_row_per_path_then_sum_and_backward():
     header, *rows = tables.rows
     assert header == ["path", "chain of local derivatives", "their values", "product"]
     assert [row[0] for row in rows] == ["1", "2", "sum", "backward"]
-    assert rows[1][1] == "∂y/∂tanh1 · ∂tanh1/∂x"
+    assert rows[1][1] == "∂y/∂tanh(x) · ∂tanh(x)/∂x"
     for row, path in zip(rows, e.paths, strict=False):
         assert float(row[3]) == pytest.approx(path.product, rel=1e-9)
     assert float(rows[2][3]) == pytest.approx(sum(p.product for p in e.paths), rel=1e-9)
@@ -148,7 +148,8 @@ def test_explanation_table_is_capped_and_escapes_labels():
         y = y + y
     table = explain(y, x, max_paths=200)._repr_html_()
     rows = Tables(table).rows[1:]
-    assert len(rows) == 50 + 3 and rows[50][1].startswith("78 more paths")
+    assert len(rows) == 50 + 4 and rows[50][1].startswith("78 more paths")
+    assert rows[-1][:2] == ["note", "6 factors equal to 1 folded into the next factor on each path"]
     assert "<x>" not in table and "&lt;x&gt;" in table
 
 
@@ -200,7 +201,8 @@ def test_history_plot_draws_the_recorded_losses_and_rates(moons_history):
 
 def test_history_plot_of_nothing_is_refused():
     with pytest.raises(ValueError, match="no steps"):
-        fit(MLP(1, [1]), data.housing(5), losses.mse, SGD(MLP(1, [1]).parameters(), lr=0.1), epochs=0).plot()
+        model = MLP(1, [1])
+        fit(model, data.housing(5), losses.mse, SGD(model.parameters(), lr=0.1), epochs=0).plot()
 
 
 # --- graphs ------------------------------------------------------------------------------------------

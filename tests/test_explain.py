@@ -54,8 +54,8 @@ def test_square_has_two_paths_one_per_operand():
     assert [path.product for path in explanation.paths] == [3.0, 3.0]
     assert explanation.total == explanation.gradient == 6.0
     # the two paths must read differently: x is input a of the product on one, input b on the other
-    assert [path.formula() for path in explanation.paths] == ["∂mul1/∂x (as a) = (3) = 3",
-                                                              "∂mul1/∂x (as b) = (3) = 3"]
+    assert [path.formula() for path in explanation.paths] == ["∂(x·x)/∂x (as a) = (3) = 3",
+                                                              "∂(x·x)/∂x (as b) = (3) = 3"]
 
 
 @pytest.mark.parametrize("depth", [1, 4, 7])
@@ -128,3 +128,9 @@ def test_paths_of_random_dags_sum_to_the_gradient(expr):
                 assert edge.child.parents[edge.input_index] is edge.parent
                 product *= edge.partial
             assert product == path.product
+            # The factors shown cover the path's edges in order, and multiply to the same product.
+            assert [edge for factor in path.factors for edge in factor.edges] == list(path.edges)
+            shown = 1.0
+            for factor in path.factors:
+                shown *= factor.partial
+            assert math.isclose(shown, path.product, rel_tol=1e-12, abs_tol=1e-300)

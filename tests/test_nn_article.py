@@ -211,23 +211,23 @@ def test_matt_mazur_step_by_step_backpropagation_example():
     assert new_loss.data == pytest.approx(0.2910277737, abs=1e-10)
 
 
-def test_the_readme_shows_real_lines_of_the_walkthrough_in_order():
+def test_the_worked_example_page_shows_real_lines_of_the_walkthrough_in_order():
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    shown = readme.split("Output, abridged", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    page = (Path(__file__).parent.parent / "docs" / "guides" / "worked-example.md").read_text(encoding="utf-8")
+    shown = page.split("Output, abridged", 1)[1].split("```text", 1)[1].split("```", 1)[0]
     lines = walkthrough().render().splitlines()
-    position, cut = -1, True  # "…" marks cut lines: elsewhere the README's lines follow each other
+    position, cut = -1, True  # "…" marks cut lines: elsewhere the page's lines follow each other
     for line in shown.strip("\n").splitlines():
         if line == "…" or (cut and not line):  # a blank line after a cut could be any blank line
             cut = True
             continue
         if cut:
-            assert line in lines[position + 1:], f"README line not in the walkthrough (or out of order): {line}"
+            assert line in lines[position + 1:], f"page line not in the walkthrough (or out of order): {line}"
             position = lines.index(line, position + 1)
         else:
             position += 1
-            assert lines[position] == line, f"README line {line!r}: the walkthrough has {lines[position]!r}"
+            assert lines[position] == line, f"page line {line!r}: the walkthrough has {lines[position]!r}"
         cut = False
 
 

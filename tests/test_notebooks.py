@@ -106,12 +106,11 @@ def test_results_display_inline(tmp_path):
     assert shown["history plot"] & {"image/png", "image/svg+xml"}
 
 
-def test_readme_links_every_notebook_with_a_picture():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    learn = readme.split("## Learn", 1)[1].split("\n## ", 1)[0]
-    for path in NOTEBOOKS:  # absolute links (PyPI shows the README without the repository's files)
-        assert f"/blob/main/notebooks/{path.name})" in learn, path.name
-    pictures = re.findall(r'<img src="[^"]+/main/([^"]+)"', learn)
+def test_the_learn_page_links_every_notebook_with_a_picture():
+    learn = (ROOT / "docs" / "learn.md").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:  # relative links: the site renders notebooks/NAME.ipynb as a page
+        assert f"](notebooks/{path.name})" in learn, path.name
+    pictures = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", learn)
     assert len(pictures) == len(NOTEBOOKS)
     for picture in pictures:
-        assert (ROOT / picture).is_file(), picture
+        assert (ROOT / "docs" / picture).is_file(), picture

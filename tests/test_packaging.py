@@ -1,4 +1,4 @@
-"""The package's metadata and README as PyPI shows them: licence, URLs, absolute picture links.
+"""The package's metadata as PyPI shows it: licence, URLs, extras, the packages and the one command.
 
 scripts/test_wheel.sh (run by CI) builds the sdist and wheel and runs this whole suite against the
 installed wheel; these tests check what the installed distribution says about itself.
@@ -15,7 +15,6 @@ import pytest
 import autograd_core
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
 
 
 def project_urls() -> dict[str, str]:
@@ -42,27 +41,27 @@ def test_the_distribution_names_its_urls_and_classifiers():
     assert not [c for c in classifiers if c.startswith("License ::")]  # the SPDX expression says it
 
 
-def test_every_readme_picture_is_an_absolute_link_to_a_file_in_the_repository():
-    # PyPI shows the README without the repository's files: a relative link is a broken picture.
-    source = project_urls()["Source"]
-    owner_repo = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)", source).group(1)
-    base = f"https://raw.githubusercontent.com/{owner_repo}/main/"
-    text = README.read_text(encoding="utf-8")
-    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)", text) + re.findall(r'<img[^>]+src="([^"]+)"', text)
-    assert pictures
-    for link in pictures:
-        assert link.startswith(base), f"README picture {link!r} must be an absolute link under {base}"
-        assert (ROOT / link[len(base):]).is_file(), f"README picture {link!r}: no such file in the repository"
+def test_the_wheel_installs_our_four_packages_and_one_command():
+    # The command line is one package of ours (autograd_core_cli), registered in one way (its main
+    # module calls each subcommand's register()): no entry-point groups, and no top-level package
+    # with a generic name such as "commands" that another distribution could also install.
+    distribution = metadata.distribution("autograd-core")
+    top_level = (distribution.read_text("top_level.txt") or "").split()
+    assert sorted(top_level) == ["autograd_core", "autograd_core_cli", "nn", "viz"]
+    assert [(e.group, e.name, e.value) for e in distribution.entry_points] == [
+        ("console_scripts", "autograd-core", "autograd_core_cli.main:main")]
+    import importlib.util
+
+    assert importlib.util.find_spec("commands") is None
 
 
-def test_the_readme_says_how_to_install_with_each_extra():
-    text = README.read_text(encoding="utf-8")
-    install = text[text.index("## Install"):]
-    install = install[:install.index("\n## ", 1)]
+def test_the_get_started_page_says_how_to_install_with_each_extra():
+    text = (ROOT / "docs" / "get-started.md").read_text(encoding="utf-8")
+    install = text[text.index("## Install with pip"):]
     assert "pip install autograd-core" in install
     extras = metadata.metadata("autograd-core").get_all("Provides-Extra")
     for extra in extras:
-        assert f"`{extra}`" in install or f"[{extra}]" in install, f"the README's Install section skips {extra}"
+        assert f"`{extra}`" in install or f"[{extra}]" in install, f"docs/get-started.md's Install section skips {extra}"
 
 
 @pytest.mark.parametrize("module, files", [("viz", ["explorer.js", "explorer.css"])])
@@ -74,12 +73,12 @@ def test_package_data_is_installed(module, files):
 
 
 def test_the_readme_renders_as_pypi_renders_it():
-    # readme_renderer is what PyPI itself renders a long description with.
+    # readme_renderer is what PyPI itself renders a long description with. Its links are relative
+    # (so they work in a clone, on the repository's page and offline); PyPI would show the text.
     markdown = pytest.importorskip("readme_renderer.markdown")
     info = metadata.metadata("autograd-core")
     assert info["Description-Content-Type"].startswith("text/markdown")
     page = markdown.render(info["Description"] or info.get_payload(), variant="GFM")
     assert page is not None
-    assert re.search(r"<h2[^>]*>Install<", page)
-    sources = re.findall(r'<img[^>]*src="([^"]+)"', page)
-    assert sources and all(src.startswith("https://") for src in sources)
+    assert re.search(r"<h2[^>]*>Try it<", page)
+    assert "bash scripts/demo.sh" in page

@@ -198,17 +198,15 @@ def test_two_worker_processes_give_the_serial_results_bit_for_bit():
         sweep(lambda x: 1 / x, [1.0, 0.0, 2.0], n_jobs=2)
 
 
-def test_the_readme_sweep_examples_run_and_print_what_they_say(capsys):
+def test_the_sweeps_page_examples_run_and_print_what_they_say(capsys):
     import re
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Bigger sweeps"):]
-    section = section[:section.index("\n## ", 1)]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    page = (Path(__file__).resolve().parents[1] / "docs" / "guides" / "sweeps.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
     assert len(blocks) == 2
     for number, block in enumerate(blocks):
-        exec(compile(block, f"README sweep example {number}", "exec"), {})
+        exec(compile(block, f"sweeps page example {number}", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     assert printed[:2] == ["[1.0, 2.0, 2.0, 3.0]"] * 2  # as the comments say
     assert printed[2].split()[0] in ("SGD", "Adam")

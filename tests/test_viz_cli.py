@@ -231,11 +231,19 @@ def test_landscape_help_lists_the_names(capsys):
     assert "two-minima" in capsys.readouterr().out
 
 
-def test_landscape_unknown_name_and_missing_output(capsys):
+def test_landscape_unknown_name(capsys):
     with pytest.raises(SystemExit):
         main(["landscape", "volcano", "-o", "x.png"])
-    status, _, err = run(["landscape", "saddle"], capsys)
-    assert status == 1 and "-o FILE" in err
+    assert "invalid choice: 'volcano'" in capsys.readouterr().err
+
+
+def test_landscape_without_output_writes_name_png_here_and_says_where(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(["landscape", "saddle", "--dpi", "20"], capsys)
+    assert (status, err) == (0, "")
+    assert [p.name for p in tmp_path.iterdir()] == ["saddle.png"]
+    assert (tmp_path / "saddle.png").read_bytes().startswith(b"\x89PNG")
+    assert out.startswith(f"wrote {tmp_path.resolve() / 'saddle.png'} ") and "-o FILE" in out
 
 
 def test_landscape_command_writes_a_png(tmp_path, capsys):

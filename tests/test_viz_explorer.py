@@ -18,7 +18,8 @@ from importlib import resources
 import pytest
 
 import viz
-from autograd_core import Value, explain, node_names, topological_order
+from autograd_core import Value, explain, topological_order
+from autograd_core.checks.names import reader_names
 from nn.article import DEFAULT_INPUTS, DEFAULT_TARGET, article_network
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.get("CI"),
@@ -76,19 +77,19 @@ def test_steps_are_backward_frames_steps_and_end_at_backwards_gradients():
     page = viz.explorer(z)
     data = page_data(page)
     order = topological_order(z)
-    names = node_names(order)
+    names = reader_names(order)
     steps = data["steps"]
     assert len(steps) == len(order) + 1  # step 0 (the seed) and one per node
     assert steps[0]["node"] is None
     assert [names[order[step["node"]]] for step in steps[1:]] == [names[n] for n in reversed(order)]
-    assert steps[1]["title"] == "backward step 1/4: add3 passes its gradient to its inputs"
+    assert steps[1]["title"] == "backward step 1/4: x·y + x passes its gradient to its inputs"
     # Replaying the changes gives backward's gradients: dz/dx = y + 1 = 4, dz/dy = x = 2.
     grads: dict = {}
     for step in steps:
         grads.update(dict(step["grads"]))
     z.backward()
     assert {names[order[i]]: g for i, g in grads.items()} == {
-        "x": "4", "y": "2", "mul2": "1", "add3": "1"}
+        "x": "4", "y": "2", "x·y": "1", "x·y + x": "1"}
     assert x.grad == 4.0 and y.grad == 2.0
 
 
@@ -103,13 +104,16 @@ def test_every_value_has_its_chain_rule_paths_with_drawn_edges():
     assert len(spelled["paths"]) == len(truth.paths) == 2  # through both hidden-2 nodes
     assert [p["product"] for p in spelled["paths"]] == [f"{p.product:.10g}" for p in truth.paths]
     assert float(spelled["total"]) == pytest.approx(truth.gradient, rel=1e-9)
-    # Each factor is written once, with explain's symbol and value, and stands for two drawn
-    # edges: parent -> child's op, child's op -> child.
+    # Each factor is written once, with explain's symbol and value (the ones of the sums folded
+    # into the factor below), and stands for two drawn edges per edge of the graph it multiplies:
+    # parent -> child's op, child's op -> child.
+    assert spelled["note"] == truth.folded_note == "6 factors equal to 1 folded into the next factor on each path"
     for page_path, true_path in zip(spelled["paths"], truth.paths, strict=True):
         factors = [data["factors"][f] for f in page_path["factors"]]
-        assert [f["symbol"] for f in factors] == [edge.symbol for edge in true_path.edges]
-        assert [f["partial"] for f in factors] == [f"{edge.partial:.10g}" for edge in true_path.edges]
-        assert all(len(f["edges"]) == 2 for f in factors)
+        assert [f["symbol"] for f in factors] == [factor.symbol for factor in true_path.factors]
+        assert [f["partial"] for f in factors] == [f"{factor.partial:.10g}" for factor in true_path.factors]
+        assert [len(f["edges"]) for f in factors] == [2 * len(factor.edges) for factor in true_path.factors]
+        assert sum(len(f["edges"]) for f in factors) == 2 * len(true_path.edges) == 30
     symbols = [f["symbol"] for f in data["factors"]]
     assert len(symbols) == len(set(symbols))  # each factor once
 

@@ -20,9 +20,12 @@ from pathlib import Path
 import pytest
 
 import viz
-from autograd_core import Value, node_names, topological_order
+from autograd_core import Value, topological_order
+from autograd_core.checks.names import reader_names
 from benchmarks.explorer_figures import CHROMEDRIVER, CHROMIUM, chromium_driver
+from nn import MLP
 from nn.article import DEFAULT_INPUTS, DEFAULT_TARGET, article_network
+from nn.losses import squared_error
 
 HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>'
 ORANGE = "#d9480f"  # draw_graph's highlight colour
@@ -146,13 +149,14 @@ def test_the_article_page_loads_cleanly_and_requests_nothing(browser, article):
 
 
 def backward_frames_current_names(loss, directory: Path) -> list:
-    """The node named in the title of each backward_frames picture ('... step k/N: NAME passes ...')."""
+    """The node each backward_frames picture marks as passing its gradient on (the k-th of the
+    reversed topological order, as its title 'backward step k/N: NAME ...' says), by reader name."""
     paths = viz.backward_frames(loss, directory, format="canon")  # DOT text: no layout, quick
-    names = []
-    for path in paths:
-        title = re.search(r"<B>backward step \d+/\d+: (\S+) ", path.read_text(encoding="utf-8"))
-        names.append(title.group(1))
-    return names
+    order = topological_order(loss)
+    names = reader_names(order)
+    for k, path in enumerate(paths, start=1):
+        assert re.search(rf"<B>backward step {k}/{len(order)}: ", path.read_text(encoding="utf-8"))
+    return [names[node] for node in reversed(order)][:len(paths)]
 
 
 def test_each_step_marks_the_node_that_backward_frames_marks(browser, article, tmp_path):
@@ -175,7 +179,7 @@ def test_after_the_last_step_every_shown_gradient_is_backwards(browser, article)
     _, loss, path = article
     loss.zero_grad()
     loss.backward()
-    names = node_names(topological_order(loss))
+    names = reader_names(topological_order(loss))
     page = Page(browser, path)
     assert Counter(page.shown_grads().values()) == Counter({"·": len(names) - 1, "1": 1})  # the seed
     page.press("\ue010")  # End
@@ -291,3 +295,231 @@ def test_the_jupyter_frame_runs_the_page(browser, tmp_path):
     finally:
         browser.switch_to.default_content()
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+
+# ---- Every size: a phone, a notebook's frame, a desktop; and a 300-value MLP. Each test sets
+# the window's size exactly (Chromium's own window has a minimum width) and puts it back.
+
+MIN_LABEL_PX = 10  # explorer.js: a value's name is never drawn smaller unless the reader zooms out
+READABLE = MIN_LABEL_PX - 0.01  # the browser's arithmetic on the transform rounds
+
+# The drawing's geometry as the browser lays it out, in CSS pixels of the window.
+GEOMETRY = """
+const graph = document.getElementById('graph'), aside = document.querySelector('aside');
+const g = graph.getBoundingClientRect(), a = aside.getBoundingClientRect();
+const label = document.querySelector('#graph g.value text, #graph g.box text');
+return {
+  window: [window.innerWidth, window.innerHeight],
+  page: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+  graph: {left: g.left, top: g.top, right: g.left + graph.clientWidth, bottom: g.top + graph.clientHeight,
+          width: graph.clientWidth, height: graph.clientHeight},
+  aside: {left: a.left, top: a.top, right: a.right, bottom: a.bottom},
+  label_px: parseFloat(label.getAttribute('font-size')) * label.getScreenCTM().a,
+  drawn: document.querySelectorAll('#graph g.value, #graph g.box').length,
+};
+"""
+
+# Steps through every step with the arrow key; after each, the box of the value being
+# worked on (at step 0, the output) must lie inside the drawing's window and the window's.
+ACTIVE_IN_VIEW = """
+const graph = document.getElementById('graph');
+function active() {
+  const current = document.querySelector('#graph g.value.st-c, #graph g.box.st-c');
+  if (current) { return current; }
+  const values = document.querySelectorAll('#graph g.value');
+  return Array.from(values).find(g => g.getAttribute('data-index') === String(arguments[0]))
+;
+}
+const last = Number(document.getElementById('slider').max);
+const outside = [];
+for (let step = 0; step <= last; step++) {
+  if (step > 0) {
+    document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+  }
+  const box = active.apply(null, arguments).getBoundingClientRect();
+  const frame = graph.getBoundingClientRect();
+  const right = Math.min(frame.left + graph.clientWidth, window.innerWidth);
+  const bottom = Math.min(frame.top + graph.clientHeight, window.innerHeight);
+  const inside = box.width > 0 && box.left >= frame.left - 0.5 && box.top >= frame.top - 0.5
+      && Math.min(box.right, box.left + graph.clientWidth) <= right + 0.5 && box.bottom <= bottom + 0.5;
+  if (!inside || Number(document.body.getAttribute('data-step')) !== step) {
+    outside.push([step, box.left, box.top, box.right, box.bottom, frame.left, frame.top, right, bottom]);
+  }
+}
+return {last: last, outside: outside};
+"""
+
+
+class Viewport:
+    """The page's window set to exactly ``width`` x ``height`` CSS pixels for a ``with`` block."""
+
+    def __init__(self, driver, width: int, height: int) -> None:
+        self.driver, self.size = driver, (width, height)
+
+    def __enter__(self):
+        width, height = self.size
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def geometry(driver) -> dict:
+    return driver.execute_script(GEOMETRY)
+
+
+def assert_the_active_value_stays_in_view(driver, root_index: int) -> int:
+    result = driver.execute_script(ACTIVE_IN_VIEW, root_index)
+    assert result["outside"] == [], result["outside"][:5]
+    return result["last"]
+
+
+@pytest.fixture(scope="module")
+def mlp(tmp_path_factory):
+    """A 2-8-8-1 tanh MLP's squared error on one example: 305 values."""
+    model = MLP(2, [8, 8, 1], seed=3)
+    loss = squared_error(model([0.5, -0.2]), 0.3)
+    path = tmp_path_factory.mktemp("explorer") / "mlp.html"
+    viz.explorer(loss, path)
+    return model, loss, path
+
+
+def test_at_400_px_the_panel_goes_under_a_full_width_readable_drawing(browser, article):
+    _, loss, path = article
+    with Viewport(browser, 400, 800):
+        Page(browser, path)
+        shape = geometry(browser)
+        assert shape["window"] == [400, 800]
+        assert shape["graph"]["width"] >= 380  # was 16 px beside a 370 px panel
+        assert shape["graph"]["height"] >= 250
+        assert shape["aside"]["top"] >= shape["graph"]["bottom"] - 1  # the panel is under the drawing
+        assert shape["page"][0] <= 400  # nothing sticks out sideways
+        assert shape["label_px"] >= READABLE
+        assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 47
+
+
+def test_in_a_notebook_frame_980_px_wide_the_page_is_usable(browser, article, tmp_path):
+    # What Jupyter does with _repr_html_: the frame sits in an output area as wide as the notebook's.
+    from selenium.webdriver.common.by import By
+
+    model, loss, _ = article
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text("<!DOCTYPE html><html><body style='margin: 0'><div class='output' style='width: 980px'>"
+                        f"{viz.explorer(loss, rankdir='TB')._repr_html_()}</div></body></html>", encoding="utf-8")
+    with Viewport(browser, 1200, 900):
+        browser.get(notebook.as_uri())
+        frame = browser.find_element(By.TAG_NAME, "iframe")
+        assert frame.size["width"] == 980 and frame.size["height"] >= 700
+        browser.switch_to.frame(frame)
+        try:
+            from selenium.webdriver.support.ui import WebDriverWait
+
+            WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+                "return document.body && document.body.getAttribute('data-ready') === '1'"))
+            shape = geometry(browser)
+            assert shape["window"][0] == 978  # inside its 1 px border
+            assert shape["graph"]["width"] >= 600
+            assert shape["aside"]["left"] >= shape["graph"]["right"] - 1  # the panel beside the drawing
+            assert shape["label_px"] >= READABLE  # was about 4 px, shrunk to fit the width
+            assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 47
+        finally:
+            browser.switch_to.default_content()
+
+
+def test_at_desktop_width_the_drawing_is_readable_and_follows_the_steps(browser, article):
+    _, loss, path = article
+    with Viewport(browser, 1400, 900):
+        Page(browser, path)
+        shape = geometry(browser)
+        assert shape["graph"]["width"] >= 1000
+        assert shape["aside"]["left"] >= shape["graph"]["right"] - 1
+        assert shape["label_px"] >= READABLE
+        assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 47
+
+
+def test_zoom_buttons_and_fit_keep_or_give_up_the_readable_size_as_asked(browser, article):
+    from selenium.webdriver.common.by import By
+
+    _, _, path = article
+    with Viewport(browser, 980, 800):
+        Page(browser, path)
+        fitted = geometry(browser)["label_px"]
+        browser.find_element(By.ID, "zoom-in").click()
+        assert geometry(browser)["label_px"] == pytest.approx(fitted * 1.25, rel=1e-3)
+        for _ in range(4):
+            browser.find_element(By.ID, "zoom-out").click()
+        assert geometry(browser)["label_px"] < MIN_LABEL_PX  # the reader may zoom out to an overview...
+        assert "labels small" in browser.find_element(By.ID, "zoom-level").text
+        browser.find_element(By.ID, "zoom-fit").click()
+        assert geometry(browser)["label_px"] == pytest.approx(fitted, rel=1e-3)  # ...and Fit brings it back
+        # Dragging with the mouse pans the drawing.
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        graph = browser.find_element(By.ID, "graph")
+        before = browser.execute_script("return [arguments[0].scrollLeft, arguments[0].scrollTop]", graph)
+        ActionChains(browser).move_to_element_with_offset(graph, 0, 0).click_and_hold().move_by_offset(
+            60, 80).release().perform()
+        after = browser.execute_script("return [arguments[0].scrollLeft, arguments[0].scrollTop]", graph)
+        assert after != before
+
+
+def test_a_300_value_mlp_opens_folded_into_neurons_and_unfolds(browser, mlp):
+    from selenium.webdriver.common.by import By
+
+    _, loss, path = mlp
+    n_values = len(topological_order(loss))
+    assert n_values >= 300
+    with Viewport(browser, 1400, 900):
+        page = Page(browser, path)
+        folded = geometry(browser)
+        # 17 neurons drawn as one box each: x1, x2, the target, the ½, the loss's three values
+        # and the 17 boxes, instead of 305 values.
+        assert folded["drawn"] == 24
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#graph g.box")) == 17
+        assert folded["label_px"] >= READABLE
+        assert assert_the_active_value_stays_in_view(browser, n_values - 1) == n_values
+        assert page.console_errors() == []
+        # Unfolded: every value drawn, still at a readable size, still followed step by step.
+        browser.find_element(By.ID, "fold").click()
+        assert geometry(browser)["drawn"] == n_values
+        assert geometry(browser)["label_px"] >= READABLE
+        browser.find_element(By.ID, "first").click()
+        assert assert_the_active_value_stays_in_view(browser, n_values - 1) == n_values
+        browser.find_element(By.ID, "fold").click()
+        assert geometry(browser)["drawn"] == 24
+
+
+def test_clicking_a_folded_neuron_opens_it_and_its_frame_folds_it(browser, mlp):
+    from selenium.webdriver.common.by import By
+
+    model, loss, path = mlp
+    loss.zero_grad()
+    loss.backward()
+    with Viewport(browser, 980, 800):
+        Page(browser, path)
+        box = [g for g in browser.find_elements(By.CSS_SELECTOR, "#graph g.box")
+               if g.find_element(By.TAG_NAME, "text").text == "layer1.neuron3"][0]
+        browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", box)
+        shape = geometry(browser)
+        # The neuron's 26 values (8 weights, 8 products, 7 partial sums, the bias, z, a) replace its box.
+        assert shape["drawn"] == 24 - 1 + 26
+        assert browser.find_elements(By.CSS_SELECTOR, "#graph g.cluster text.fold-label")
+        details = browser.find_element(By.ID, "details")
+        assert details.find_element(By.CLASS_NAME, "value-name").text == "layer1.neuron3.a"
+        out = model.layers[1].neurons[3]
+        assert out.b.label == "layer1.neuron3.b"
+        total = float(details.find_element(By.CLASS_NAME, "total").text)
+        a = [node for node in topological_order(loss) if reader_names(topological_order(loss))[node]
+             == "layer1.neuron3.a"][0]
+        assert total == pytest.approx(a.grad, rel=1e-9)
+        assert "6 factors equal to 1 folded" in details.text
+        # The selected value, and its path to the loss, are drawn in the path colour.
+        assert browser.find_elements(By.CSS_SELECTOR, "#graph g.value.selected")
+        assert browser.find_elements(By.CSS_SELECTOR, "#graph g.edge.on-path")
+        label = browser.find_element(By.CSS_SELECTOR, "#graph text.fold-label")
+        browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", label)
+        assert geometry(browser)["drawn"] == 24
+        # Its box is on the selected value's path now.
+        assert browser.find_elements(By.CSS_SELECTOR, "#graph g.box.on-path")

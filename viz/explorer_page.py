@@ -1,10 +1,18 @@
 """The backpropagation explorer: one self-contained, offline HTML page for a recorded graph.
 
-The page shows the graph exactly as :func:`viz.draw_graph` draws it (Graphviz SVG),
-a step control that replays the backward pass node by node (the steps of
-:func:`viz.backward_frames`) with the running gradient of every value, and, when a
-value is clicked, its gradient as the sum over paths of products of local
-derivatives (:func:`autograd_core.explain`) with those paths highlighted.
+The page shows the graph as :func:`viz.draw_graph` draws it (Graphviz SVG), with the
+names a reader knows (:func:`autograd_core.checks.names.reader_names`), a step control
+that replays the backward pass node by node (the steps of :func:`viz.backward_frames`)
+with the running gradient of every value, and, when a value is clicked, its gradient as
+the sum over paths of products of local derivatives (:func:`autograd_core.explain`) with
+those paths highlighted.
+
+Big graphs stay readable: the drawing zooms and pans, is never shrunk below a readable
+label size unless the reader zooms out, and follows the value being worked on. The
+neurons of an ``nn`` model (the groups of :func:`viz.graph.fold_groups`, found from their
+parameters' dotted labels) can be folded into one box each; clicking a box opens that
+neuron. Graphviz lays out each of these drawings when the page is made, so the page holds
+one drawing per view: all values, every neuron folded, and every neuron folded but one.
 
 Everything the page needs is inside the one file: the SVG, the numbers as JSON, the
 style sheet and the script (``explorer.js`` and ``explorer.css`` beside this module,
@@ -20,28 +28,41 @@ import hashlib
 import html
 import json
 import os
+import re
 import tempfile
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from autograd_core import Value, as_int, explain, node_names, topological_order
+from autograd_core.checks.names import ReaderNames, bracketed, reader_names
 from autograd_core.helpers.files import write_atomically
 
 from .graph import (
     DEFAULT_MAX_NODES,
+    auto_rankdir,
     check_size,
+    fold_groups,
+    group_handed_on,
     render,
     replay_backward,
     resolve_nodes,
     short_number,
 )
 
-__all__ = ["Explorer", "explorer", "DEFAULT_MAX_PATHS"]
+__all__ = ["Explorer", "explorer", "DEFAULT_MAX_PATHS", "FOLD_ABOVE", "MAX_OPEN_VIEWS"]
 
 DEFAULT_MAX_PATHS = 100
 """Most chain-rule paths listed for one value; a value with more says how many there are
 (they grow exponentially with depth), and backward's gradient is still shown."""
+
+FOLD_ABOVE = 100
+"""With ``fold="auto"``, a graph of more values than this opens with its neurons folded."""
+
+MAX_OPEN_VIEWS = 40
+"""Most neurons given a drawing of their own, opened among the folded rest (each is one
+Graphviz layout); in a graph with more, clicking a folded neuron shows all the values."""
 
 #: The state codes the script reads, one per :func:`viz.graph.replay_backward` state.
 _STATE_CODES = {"current": "c", "done": "d", "complete": "f", "partial": "p", "waiting": "w"}
@@ -72,10 +93,13 @@ class Explorer:
         return write_atomically(path, self.html)
 
     def _repr_html_(self) -> str:
-        # A frame keeps the page's script, styles and ids apart from the notebook's.
+        # A frame keeps the page's script, styles and ids apart from the notebook's. It is as
+        # wide as the output area and tall enough for the drawing, the steps and the panel;
+        # the page inside lays itself out for the frame's width (panel beside or below).
         source = html.escape(self.html, quote=True)
         return (f'<iframe srcdoc="{source}" sandbox="allow-scripts" title="backpropagation explorer" '
-                'style="width: 100%; height: 640px; border: 1px solid #ddd"></iframe>')
+                'style="display: block; width: 100%; min-width: 320px; height: 720px; '
+                'border: 1px solid #ddd; box-sizing: border-box"></iframe>')
 
     def __repr__(self) -> str:
         return f"Explorer(values={self.n_values}, steps={self.n_steps}, bytes={len(self.html.encode())})"
@@ -84,7 +108,7 @@ class Explorer:
 def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any = None, *,
              rankdir: str = "auto", show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
              max_paths: int = DEFAULT_MAX_PATHS, title: str | None = None,
-             timeout: float | None = None) -> Explorer:
+             timeout: float | None = None, fold: bool | str = "auto") -> Explorer:
     """An interactive page that walks the backward pass of ``root``'s graph node by node.
 
     The gradients shown are those of one backward pass from ``root`` (seed 1), replayed
@@ -93,9 +117,12 @@ def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any 
     list of them) is selected when the page opens: its chain-rule paths are listed and
     drawn in blue. ``rankdir``, ``show_partials`` and ``max_nodes`` are those of
     :func:`viz.draw_graph` (a graph of more than ``max_nodes`` values is a ValueError);
-    ``max_paths`` bounds the paths listed for one value. With ``path`` the page is also
-    written there. Needs Graphviz's ``dot`` (else :class:`viz.DotNotFoundError`), stopped
-    after ``timeout`` seconds as in :func:`viz.render`.
+    ``max_paths`` bounds the paths listed for one value. ``fold`` is for the neurons of an
+    ``nn`` model (see :func:`viz.graph.fold_groups`): ``"auto"`` opens the page with them
+    folded when the graph has more than :data:`FOLD_ABOVE` values, True always, False
+    never (the page then holds no folded drawing). With ``path`` the page is also written
+    there. Needs Graphviz's ``dot`` (else :class:`viz.DotNotFoundError`), each drawing
+    stopped after ``timeout`` seconds as in :func:`viz.render`.
 
     >>> from autograd_core import Value
     >>> w = Value(0.5, label="w")
@@ -109,20 +136,55 @@ def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any 
     as_int(max_paths, "max_paths", minimum=1)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string, got {type(title).__name__}")
+    if fold not in (True, False, "auto") or isinstance(fold, int) and not isinstance(fold, bool):
+        raise ValueError(f"fold must be True, False or 'auto', got {fold!r}")
     order = topological_order(root)
     check_size(order, max_nodes)
     frames = replay_backward(order)
-    svg = _svg(root, rankdir=rankdir, show_partials=show_partials, max_nodes=max_nodes,
-               grads=_widest_grads(frames), timeout=timeout)
-    names = node_names(order)
+    names = reader_names(order)
+    groups = fold_groups(order) if fold is not False else []
+    views = _views(groups)
+    draw = {"show_partials": show_partials, "max_nodes": max_nodes, "grads": _widest_grads(frames),
+            "timeout": timeout, "names": names}
+    svgs = [_svg(root, rankdir=_view_rankdir(rankdir, order, view),
+                 fold=[groups[k][0] for k in view["folded"]],
+                 outline=None if view["open"] is None else [groups[view["open"]][0]], **draw)
+            for view in views]
     selected = [] if highlight is None else sorted(
-        order.index(node) for node in resolve_nodes(highlight, order, names))
+        order.index(node) for node in resolve_nodes(highlight, order, node_names(order)))
     data = _page_data(order, frames, names, max_paths, selected, title)
-    page = Explorer(_document(svg, data, title or f"Backpropagation through {names[root]}"),
+    index = {node: i for i, node in enumerate(order)}
+    data["groups"] = [{"name": name, "output": index[group_handed_on(order, members)],
+                       "members": [index[node] for node in members]} for name, members in groups]
+    data["views"] = views
+    data["view"] = 1 if groups and (fold is True or len(order) > FOLD_ABOVE) else 0
+    page = Explorer(_document(svgs, data, title or f"Backpropagation through {names[root]}"),
                     len(order), len(order))
     if path is not None:
         page.save(path)
     return page
+
+
+def _views(groups: list) -> list[dict]:
+    """The drawings the page holds: all values; then, for a model with neurons, every neuron
+    folded, and (up to :data:`MAX_OPEN_VIEWS` neurons) every neuron folded but one."""
+    views: list[dict] = [{"label": "all values", "folded": [], "open": None}]
+    if not groups:
+        return views
+    everything = list(range(len(groups)))
+    views.append({"label": "neurons folded", "folded": everything, "open": None})
+    if len(groups) <= MAX_OPEN_VIEWS:
+        views.extend({"label": f"{name} open", "folded": [k for k in everything if k != opened], "open": opened}
+                     for opened, (name, _) in enumerate(groups))
+    return views
+
+
+def _view_rankdir(rankdir: str, order: list, view: dict) -> str:
+    """The layout direction of one drawing: the caller's, else auto for all values and top to
+    bottom for folded ones (a layer of folded neurons is a row, as a network is drawn)."""
+    if rankdir != "auto":
+        return rankdir
+    return "TB" if view["folded"] else auto_rankdir(order)
 
 
 def _svg(root: Value, **draw_options: Any) -> str:
@@ -130,7 +192,8 @@ def _svg(root: Value, **draw_options: Any) -> str:
     with tempfile.TemporaryDirectory(prefix="autograd-explorer-") as directory:
         written = render(root, Path(directory) / "graph.svg", format="svg", **draw_options)
         text = written.read_text(encoding="utf-8")
-    return text[text.index("<svg"):]
+    # Graphviz repeats each title in a comment: the page holds several drawings, so drop them.
+    return re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg"):], flags=re.S)
 
 
 def _widest_grads(frames: list) -> dict:
@@ -143,12 +206,12 @@ def _widest_grads(frames: list) -> dict:
     return widest
 
 
-def _page_data(order: list, frames: list, names: dict, max_paths: int, selected: list,
+def _page_data(order: list, frames: list, names: ReaderNames, max_paths: int, selected: list,
                title: str | None) -> dict:
     """Everything the script needs, by node index (node ``n<i>`` of the drawing is ``order[i]``)."""
     index = {node: i for i, node in enumerate(order)}
     nodes = [{"name": names[node], "data": f"{node.data:.10g}", "leaf": not node.op,
-              "op": node.op} for node in order]
+              "op": node.op, "group": names.groups.get(node, "")} for node in order]
     factors = _Factors(index)
     return {
         "title": title,
@@ -160,7 +223,7 @@ def _page_data(order: list, frames: list, names: dict, max_paths: int, selected:
     }
 
 
-def _steps(order: list, frames: list, names: dict, index: dict) -> list:
+def _steps(order: list, frames: list, names: Mapping, index: dict) -> list:
     """Step 0 (only the output's seed gradient) and then one entry per step of
     :func:`replay_backward`, each listing only what changed: the gradients, written
     as the drawing writes them, and the states."""
@@ -169,7 +232,10 @@ def _steps(order: list, frames: list, names: dict, index: dict) -> list:
     grads[root] = 1.0
     states = {node: "waiting" for node in order}
     states[root] = "complete"  # the seed is its whole gradient
-    steps = [{"node": None, "title": "before backward: the output's gradient is 1 (d out/d out)",
+    seed = "before backward: the output's gradient is 1"
+    if len(names[root]) <= 12:
+        seed = f"before backward: the output {names[root]} has gradient 1 (∂{bracketed(names[root])}/∂{bracketed(names[root])})"
+    steps = [{"node": None, "title": seed,
               "grads": [[index[root], short_number(1.0)]],
               "states": [[index[node], _STATE_CODES[state]] for node, state in states.items()]}]
     for number, (node, (new_grads, new_states)) in enumerate(
@@ -187,22 +253,22 @@ def _steps(order: list, frames: list, names: dict, index: dict) -> list:
 
 
 class _Factors:
-    """The chain-rule factors ∂child/∂parent of the page, each written once and named by its
-    place in ``table``: paths list these numbers, so a long path costs a few bytes per step."""
+    """The chain-rule factors of the page, each written once and named by its place in
+    ``table``: paths list these numbers, so a long path costs a few bytes per step."""
 
     def __init__(self, index: dict) -> None:
         self.index = index
         self.table: list[dict] = []
-        self._numbers: dict[tuple[int, int], int] = {}
+        self._numbers: dict[tuple, int] = {}
 
-    def number(self, edge: Any) -> int:
+    def number(self, factor: Any) -> int:
         """The factor's place in the table (added on first sight): its symbol, its value and
-        the keys of the two drawn edges it stands for."""
-        key = (self.index[edge.child], edge.input_index)
+        the keys of the drawn edges it stands for (two for each edge of the graph it multiplies)."""
+        key = tuple((self.index[edge.child], edge.input_index) for edge in factor.edges) + (factor.via,)
         if key not in self._numbers:
             self._numbers[key] = len(self.table)
-            self.table.append({"symbol": edge.symbol, "partial": f"{edge.partial:.10g}",
-                               "edges": list(_edge_keys(edge, self.index))})
+            self.table.append({"symbol": factor.symbol, "partial": f"{factor.partial:.10g}",
+                               "edges": [drawn for edge in factor.edges for drawn in _edge_keys(edge, self.index)]})
         return self._numbers[key]
 
 
@@ -212,9 +278,9 @@ def _explanation(root: Value, node: Value, factors: _Factors, max_paths: int) ->
         spelled = explain(root, node, max_paths=max_paths)
     except ValueError as error:  # more paths than max_paths: say so instead of listing them
         return {"text": str(error), "paths": [], "total": None, "gradient": None}
-    paths = [{"product": f"{path.product:.10g}", "factors": [factors.number(edge) for edge in path.edges]}
+    paths = [{"product": f"{path.product:.10g}", "factors": [factors.number(factor) for factor in path.factors]}
              for path in spelled.paths]
-    return {"heading": f"∂{spelled.output_name}/∂{spelled.wrt_name}", "paths": paths,
+    return {"heading": spelled.heading, "paths": paths, "note": spelled.folded_note,
             "text": "" if paths else str(spelled),
             "total": f"{spelled.total:.10g}", "gradient": f"{spelled.gradient:.10g}"}
 
@@ -242,8 +308,9 @@ def _sha256(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def _document(svg: str, data: dict, title: str) -> str:
-    """The whole page. Only the script with the hash named in the policy may run; nothing may load."""
+def _document(svgs: list[str], data: dict, title: str) -> str:
+    """The whole page: one inert <template> per drawing, which the script puts in view. Only
+    the script with the hash named in the policy may run; nothing may load."""
     script = _asset("explorer.js")
     if "</script" in script.lower():  # it would end its own element
         raise RuntimeError("explorer.js must not contain '</script'")
@@ -251,7 +318,8 @@ def _document(svg: str, data: dict, title: str) -> str:
               "img-src data:; base-uri 'none'; form-action 'none'")
     return _TEMPLATE.format(
         policy=html.escape(policy, quote=True), title=html.escape(title), css=_asset("explorer.css"),
-        svg=svg, data=_json_for_script(data), script=script)
+        views="\n".join(f'<template id="view-{k}">{svg}</template>' for k, svg in enumerate(svgs)),
+        data=_json_for_script(data), script=script)
 
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -276,21 +344,25 @@ _TEMPLATE = """<!DOCTYPE html>
     <button type="button" id="last" title="last step (End)">▶|</button>
     <input type="range" id="slider" min="0" value="0" aria-label="step">
     <span id="step-number"></span>
-    <label><input type="checkbox" id="fit" checked> fit to width</label>
+  </div>
+  <div class="controls" role="group" aria-label="view">
+    <button type="button" id="zoom-out" title="zoom out (-)">−</button>
+    <button type="button" id="zoom-in" title="zoom in (+)">+</button>
+    <button type="button" id="zoom-fit" title="fit the width, keeping labels readable (0)">Fit</button>
+    <span id="zoom-level"></span>
+    <label id="fold-control" hidden><input type="checkbox" id="fold"> fold neurons</label>
   </div>
   <p id="step-title" aria-live="polite"></p>
 </header>
 <main>
-  <div id="graph">
-{svg}
-  </div>
+  <div id="graph" role="region" aria-label="the graph: drag or scroll to pan, ctrl + wheel to zoom"></div>
   <aside>
     <section id="details" aria-live="polite">
       <p class="hint">Click a value to see its gradient as a sum over paths of products of local
       derivatives. Step with ← → (Home, End) or Play.</p>
     </section>
-    <section id="legend">
-      <h2>Legend</h2>
+    <details id="legend" open>
+      <summary>Legend</summary>
       <ul>
         <li><span class="swatch current"></span>passing its gradient to its inputs now</li>
         <li><span class="swatch final"></span>gradient final</li>
@@ -300,10 +372,12 @@ _TEMPLATE = """<!DOCTYPE html>
         <li><span class="swatch path"></span>path of the selected value</li>
       </ul>
       <p>Each value shows name | data | grad so far; each edge ∂ = the local derivative
-      ∂out/∂in at this point.</p>
-    </section>
+      ∂out/∂in at this point. A box of "values folded" is a whole neuron: click it to open
+      it, and click the title of its frame to fold it again.</p>
+    </details>
   </aside>
 </main>
+{views}
 <script type="application/json" id="explorer-data">{data}</script>
 <script>{script}</script>
 </body>

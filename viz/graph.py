@@ -38,12 +38,13 @@ from typing import Any
 import graphviz
 
 from autograd_core import OPS, Value, as_int, local_partials, node_names, topological_order
+from autograd_core.checks.names import node_groups
 from autograd_core.helpers.files import write_atomically
 
 __all__ = [
     "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "RANKDIRS", "AUTO_LR_MAX_DEPTH", "DotNotFoundError", "auto_rankdir",
     "draw_graph", "render", "backward_frames", "escape_label", "highlighted_nodes",
-    "short_number", "resolve_nodes", "replay_backward", "check_size",
+    "short_number", "resolve_nodes", "replay_backward", "check_size", "fold_groups", "group_handed_on",
 ]
 
 DEFAULT_MAX_NODES = 500
@@ -276,22 +277,108 @@ def _node_style(node: Value, grad: float | None, on_path: set | None, state: str
     return _Style(_INK, _LEAF_FILL if not node.op else "white")
 
 
+def fold_groups(order: list) -> list[tuple[str, list]]:
+    """The groups of :func:`autograd_core.checks.names.node_groups` (a neuron's parameters and the
+    values made from them), each with its members in ``order``'s order, listed by first member:
+    a folded drawing draws group k as one box named ``g<k>``.
+
+    >>> from autograd_core import Value
+    >>> w, x = Value(0.5, label="n0.w"), Value(2.0, label="x")
+    >>> [(name, len(members)) for name, members in fold_groups(topological_order((w * x).tanh() + 1.0))]
+    [('n0', 3)]
+    """
+    members: dict[str, list] = {}
+    for node, group in node_groups(order).items():
+        members.setdefault(group, []).append(node)
+    position = {node: i for i, node in enumerate(order)}
+    for group_members in members.values():
+        group_members.sort(key=position.__getitem__)
+    return sorted(members.items(), key=lambda item: position[item[1][0]])
+
+
+def group_handed_on(order: list, members: list) -> Value:
+    """The value a group hands on (its last member used outside it, or the root): a folded
+    box shows this value's data and gradient."""
+    inside = set(members)
+    root = order[-1]
+    used_outside = {parent for node in order if node not in inside for parent in node.parents}
+    handed_on = [node for node in members if node is root or node in used_outside]
+    return handed_on[-1] if handed_on else members[-1]
+
+
+def _group_partials(members: list, out: Value) -> dict:
+    """∂out/∂p for each value p outside the group that a member reads, through the group's
+    members only: the local derivative drawn on a folded box's incoming edge."""
+    inside = set(members)
+    adjoint = {node: 0.0 for node in members}
+    adjoint[out] = 1.0
+    outside: dict = {}
+    for node in reversed(members):
+        if not adjoint[node] or not node.parents:
+            continue
+        for parent, partial in zip(node.parents, local_partials(node), strict=True):
+            target = adjoint if parent in inside else outside
+            target[parent] = target.get(parent, 0.0) + adjoint[node] * float(partial)
+    return outside
+
+
+def _group_state(states: Mapping, members: list) -> str:
+    """A folded group's flip-book state: current while any member passes its gradient on,
+    done when all have, then complete, partial or waiting as its members are."""
+    found = {states.get(node) for node in members}
+    if "current" in found:
+        return "current"
+    if found <= {"done"}:
+        return "done"
+    if found <= {"done", "complete"}:
+        return "complete"
+    if found & {"done", "complete", "partial"}:
+        return "partial"
+    return "waiting"
+
+
+def _chosen_groups(groups: list, chosen: Any, what: str) -> set:
+    """The indices of ``groups`` named by ``chosen`` (True: all; None or False: none)."""
+    if chosen is None or chosen is False:
+        return set()
+    if chosen is True:
+        return set(range(len(groups)))
+    if isinstance(chosen, str) or not isinstance(chosen, Iterable):
+        raise TypeError(f"{what} must be True, False, None or a list of group names, got {chosen!r}")
+    names = [name for name, _ in groups]
+    picked = set()
+    for name in chosen:
+        if name not in names:
+            raise ValueError(f"{what}: no group named {name!r} in this graph (groups: {', '.join(names) or 'none'})")
+        picked.add(names.index(name))
+    return picked
+
+
 def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials: bool, rankdir: str,
-           max_nodes: int, states: Mapping | None = None, title: str | None = None) -> graphviz.Digraph:
+           max_nodes: int, states: Mapping | None = None, title: str | None = None,
+           names: Mapping | None = None, fold: Any = None, outline: Any = None) -> graphviz.Digraph:
     """The Digraph for ``root``; ``grads`` overrides ``node.grad`` (None in it means "not yet")."""
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
     _check_rankdir(rankdir)
     order = topological_order(root)
     check_size(order, max_nodes)
-    names = node_names(order)
+    if names is None:
+        names = node_names(order)
+    elif not isinstance(names, Mapping):
+        raise TypeError(f"names must be a mapping from Values to names, got {type(names).__name__}")
     index = {node: i for i, node in enumerate(order)}
     on_path = None
     if highlight is not None:
-        on_path = highlighted_nodes(order, resolve_nodes(highlight, order, names))
+        on_path = highlighted_nodes(order, resolve_nodes(highlight, order, node_names(order)))
+    groups = fold_groups(order) if (fold or outline) else []
+    folded, outlined = _chosen_groups(groups, fold, "fold"), _chosen_groups(groups, outline, "outline")
+    box_of = {node: k for k in folded for node in groups[k][1]}
 
     dot = graphviz.Digraph("autograd", format="svg")
-    dot.attr(rankdir=auto_rankdir(order) if rankdir == "auto" else rankdir, nodesep="0.25", ranksep="0.35")
+    # Folded boxes of two layers are joined by every edge between them: more room between ranks.
+    dot.attr(rankdir=auto_rankdir(order) if rankdir == "auto" else rankdir, nodesep="0.25",
+             ranksep="0.8" if folded else "0.35")
     if title is not None:
         label = f"<B>{escape_label(title)}</B>"
         if states is not None:  # a flip-book frame: the title over a legend of its colours
@@ -301,27 +388,98 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", fontname="Helvetica", fontsize="10", arrowsize="0.6")
 
+    def grad_of(node: Value) -> float | None:
+        return grads.get(node) if grads is not None else node.grad
+
+    def unit(node: Value) -> str:
+        """The drawn node a value's out-edges leave from: its record, or its folded group's box."""
+        return f"g{box_of[node]}" if node in box_of else f"n{index[node]}"
+
+    clusters = {k: graphviz.Digraph(name=f"cluster_g{k}") for k in sorted(outlined - folded)}
+    for k, cluster in clusters.items():
+        cluster.attr(label=f"<<B>{escape_label(groups[k][0])}</B>>", style="rounded,dashed", color=_INK,
+                     fontname="Helvetica", fontsize="12", fontcolor=_INK, labeljust="l")
+    cluster_of = {node: clusters[k] for k in clusters for node in groups[k][1]}
     for node in order:
+        if node in box_of:
+            continue
         i = index[node]
-        grad = grads.get(node) if grads is not None else node.grad
+        grad = grad_of(node)
         state = states.get(node) if states is not None else None
         style = _node_style(node, grad, on_path, state)
-        dot.node(f"n{i}", _record_label(names[node], node.data, grad, style.colour, style.fill, style.text),
-                 shape="plain", color=style.colour)
+        graph = cluster_of.get(node, dot)
+        graph.node(f"n{i}", _record_label(names[node], node.data, grad, style.colour, style.fill, style.text),
+                   shape="plain", color=style.colour)
         if not node.op:
             continue
         op_style = style if not _is_bad(node, grad) else _Style(_BAD, _BAD_FILL, _INK, "2")
-        dot.node(f"n{i}op", f"<{escape_label(_op_text(node))}>", shape="circle", width="0.4",
-                 fixedsize="false", margin="0.02", color=op_style.colour, fontcolor=op_style.text,
-                 style="filled", fillcolor=op_style.fill, penwidth=op_style.width)
+        graph.node(f"n{i}op", f"<{escape_label(_op_text(node))}>", shape="circle", width="0.4",
+                   fixedsize="false", margin="0.02", color=op_style.colour, fontcolor=op_style.text,
+                   style="filled", fillcolor=op_style.fill, penwidth=op_style.width)
         flowed = states is not None and states.get(node) in ("done", "current")
         out_colour = _HIGHLIGHT if flowed else (_GREY if states is not None else op_style.colour)
         dot.edge(f"n{i}op", f"n{i}", color=out_colour, penwidth="2" if flowed else op_style.width)
-        _input_edges(dot, node, i, index, show_partials, on_path, states)
+        _input_edges(dot, node, i, unit, show_partials, on_path, states)
+    for cluster in clusters.values():
+        dot.subgraph(cluster)
+    for k in sorted(folded):
+        _folded_box(dot, k, groups[k], order, grad_of, unit, show_partials, on_path, states)
+    _keep_layers_in_order(dot, groups, folded)
     return dot
 
 
-def _input_edges(dot: graphviz.Digraph, node: Value, i: int, index: Mapping, show_partials: bool,
+def _keep_layers_in_order(dot: graphviz.Digraph, groups: list, folded: set) -> None:
+    """Folded neurons of one layer (``layer1.neuron0``, ``layer1.neuron1``...: groups whose names
+    differ only after the last dot) side by side in their own order, as a network is drawn."""
+    layers: dict[str, list[int]] = {}
+    for k in sorted(folded):
+        layers.setdefault(groups[k][0].rpartition(".")[0], []).append(k)
+    for layer, boxes in layers.items():
+        if not layer or len(boxes) < 2:
+            continue
+        row = graphviz.Digraph()
+        row.attr(rank="same")
+        for left, right in zip(boxes, boxes[1:], strict=False):
+            row.edge(f"g{left}", f"g{right}", style="invis")
+        dot.subgraph(row)
+
+
+def _folded_box(dot: graphviz.Digraph, k: int, group: tuple[str, list], order: list, grad_of: Any,
+                unit: Any, show_partials: bool, on_path: set | None, states: Mapping | None) -> None:
+    """Group k as one record (its name, the data and grad of the value it hands on, how many
+    values it holds) and one edge from each value it reads, labelled ∂(that value)/∂input."""
+    name, members = group
+    out = group_handed_on(order, members)
+    grad = grad_of(out)
+    state = _group_state(states, members) if states is not None else None
+    box_path = None if on_path is None else ({out} if on_path & set(members) else set())
+    style = _node_style(out, grad, box_path, state)
+    grad_text = "grad ·" if grad is None else f"grad {short_number(grad)}"
+    font = f'<FONT COLOR="{style.text}">'
+    rows = (f'<TR><TD COLSPAN="2">{font}<B>{escape_label(name)}</B></FONT></TD></TR>'
+            f'<TR><TD>{font}data {short_number(out.data)}</FONT></TD><TD>{font}{grad_text}</FONT></TD></TR>'
+            f'<TR><TD COLSPAN="2">{font}{len(members)} values folded</FONT></TD></TR>')
+    dot.node(f"g{k}", f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" '
+                      f'COLOR="{style.colour}" BGCOLOR="{style.fill}">{rows}</TABLE>>',
+             shape="plain", color=style.colour)
+    flowed = states is not None and state in ("done", "current")
+    for parent, partial in _group_partials(members, out).items():
+        colour, width, text = _INK, "1", _INK
+        if on_path is not None:
+            if parent in on_path and box_path:
+                colour, width = _HIGHLIGHT, "2"
+            else:
+                colour, text = _GREY, _GREY_TEXT
+        elif states is not None:
+            colour, width, text = (_HIGHLIGHT, "2", _INK) if flowed else (_GREY, "1", _GREY_TEXT)
+        options = {"color": colour, "penwidth": width}
+        source = unit(parent)
+        if show_partials and not source.startswith("g"):  # between two boxes the labels would pile up
+            options.update(label=f"<∂={escape_label(short_number(partial))}>", fontcolor=text)
+        dot.edge(source, f"g{k}", **options)
+
+
+def _input_edges(dot: graphviz.Digraph, node: Value, i: int, unit: Any, show_partials: bool,
                  on_path: set | None, states: Mapping | None) -> None:
     """One edge per input (``x * x`` has two), labelled with ∂node/∂input at the current point."""
     partials = local_partials(node) if show_partials else (None,) * len(node.parents)
@@ -340,11 +498,12 @@ def _input_edges(dot: graphviz.Digraph, node: Value, i: int, index: Mapping, sho
         options = {"color": colour, "penwidth": width}
         if partial is not None:
             options.update(label=f"<∂={escape_label(short_number(float(partial)))}>", fontcolor=text)
-        dot.edge(f"n{index[parent]}", f"n{i}op", **options)
+        dot.edge(unit(parent), f"n{i}op", **options)
 
 
 def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True, rankdir: str = "auto",
-               max_nodes: int = DEFAULT_MAX_NODES, grads: Mapping | None = None) -> graphviz.Digraph:
+               max_nodes: int = DEFAULT_MAX_NODES, grads: Mapping | None = None, names: Mapping | None = None,
+               fold: Any = None, outline: Any = None) -> graphviz.Digraph:
     """The computation graph of ``root`` as a :class:`graphviz.Digraph` (shows inline in Jupyter).
 
     A record per value (name, data, grad), a node per op (its symbol from the op table),
@@ -358,6 +517,11 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     values, so that it stays readable on a screen.
     ``grads`` maps values to the gradient to show instead of their ``.grad`` (a value
     missing from it shows ``grad ·``).
+    ``names`` maps values to the names their records show (default
+    :func:`autograd_core.node_names`; :func:`autograd_core.checks.names.reader_names` gives
+    the names a reader knows). ``fold`` draws groups of :func:`fold_groups` (the neurons of
+    an ``nn`` model, found from their parameters' dotted labels) as one box each: True for
+    all, or a list of group names; ``outline`` draws the listed groups inside a dashed frame.
 
     >>> from autograd_core import Value
     >>> w = Value(0.5, label="w")
@@ -369,7 +533,7 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     if grads is not None and not isinstance(grads, Mapping):
         raise TypeError(f"grads must be a mapping from Values to numbers, got {type(grads).__name__}")
     return _build(root, grads=grads, highlight=highlight, show_partials=show_partials, rankdir=rankdir,
-                  max_nodes=max_nodes)
+                  max_nodes=max_nodes, names=names, fold=fold, outline=outline)
 
 
 def _formats() -> set:

@@ -10,6 +10,7 @@ one.
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -131,6 +132,19 @@ def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, 
     return output, variables, nested, aux
 
 
+def _named_after(f: Callable[..., Any], transformed: Callable[..., Any], what: str,
+                 argnums: tuple[int, ...] | None) -> Callable[..., Any]:
+    """``transformed`` carrying ``f``'s name, module and ``__wrapped__`` (``functools.wraps``, as JAX's
+    transformations do), with a docstring saying what it computes, then ``f``'s own."""
+    functools.wraps(f)(transformed)
+    name = getattr(f, "__name__", "f")
+    which = "every argument" if argnums is None else \
+        f"argument{'s' if len(argnums) > 1 else ''} {', '.join(map(str, argnums))}"
+    own = getattr(f, "__doc__", None)
+    transformed.__doc__ = f"{what} of {name} with respect to {which}." + (f"\n\n{own}" if own else "")
+    return transformed
+
+
 def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
                    has_aux: bool = False) -> Callable[..., Any]:
     """``f`` transformed to return ``(f(*args), gradient)``.
@@ -156,8 +170,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0,
         gradient = grads[0] if single else tuple(grads)
         return ((value, aux) if has_aux else value), gradient
 
-    transformed.__doc__ = f"Value and gradient of {getattr(f, '__name__', 'f')}."
-    return transformed
+    return _named_after(f, transformed, "Value and gradient", indices)
 
 
 def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable[..., Any]:
@@ -172,6 +185,14 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool 
     (12.0, 12.0, 6.0)
     >>> grad(lambda x: (x ** 2, {"x": x.data}), has_aux=True)(3.0)
     (6.0, {'x': 3.0})
+
+    The result carries ``f``'s name (``functools.wraps``) and says what it computes:
+
+    >>> def cube(x):
+    ...     "x³."
+    ...     return x ** 3
+    >>> grad(cube).__name__, grad(cube).__doc__.splitlines()[0]
+    ('cube', 'Gradient of cube with respect to argument 0.')
     """
     indices, single = _normalise_argnums(argnums)
     _check_flag(has_aux, "has_aux")
@@ -182,8 +203,7 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool 
         gradient = grads[0] if single else tuple(grads)
         return (gradient, aux) if has_aux else gradient
 
-    transformed.__doc__ = f"Gradient of {getattr(f, '__name__', 'f')}."
-    return transformed
+    return _named_after(f, transformed, "Gradient", indices)
 
 
 def hessian(f: Callable[..., Any], argnums: int | Sequence[int] | None = None) -> Callable[..., Any]:
@@ -209,5 +229,4 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] | None = None) -
         rows = [gradients(g, variables, create_graph=nested) for g in first]
         return rows[0][0] if single else rows
 
-    transformed.__doc__ = f"Hessian of {getattr(f, '__name__', 'f')}."
-    return transformed
+    return _named_after(f, transformed, "Hessian", chosen[0] if chosen is not None else None)
