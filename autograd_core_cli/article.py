@@ -81,7 +81,14 @@ def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> 
     model = article_network(weights)
     loss, _ = model.loss(inputs, target)
     loss.backward()  # so the drawing shows every gradient
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # "[Errno 17] File exists" said nothing of why
+        blocker = directory
+        while not os.path.lexists(blocker):
+            blocker = os.path.dirname(blocker)
+        raise NotADirectoryError(f"cannot write {path}: {blocker} is a file, not a directory") from None
     # Top to bottom, like the README's picture: left to right, 47 values make a strip 17 pages wide.
     written = render(loss, path, format=picture_format(path), highlight=[model.params["w5"]], rankdir="TB")
     print(f"\nThe chain-rule graph (w5's paths highlighted) is in {written}")

@@ -23,6 +23,9 @@ def picture_format(path: str | os.PathLike) -> str:
     >>> picture_format("graph.PNG")
     'png'
     """
+    shown = os.fspath(path)
+    if shown.endswith((os.sep, os.altsep or os.sep)):  # Path() would drop it, and write a file
+        raise IsADirectoryError(f"cannot write {shown}: a path ending in {shown[-1]} names a directory, not a file")
     suffix = Path(path).suffix.lower().lstrip(".")
     if not suffix:
         raise ValueError(f"cannot tell the picture format from {os.fspath(path)!r}: end it in .svg, .png or .pdf")
@@ -60,7 +63,7 @@ def run_graph(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(draw_graph(root, **options).source)
         return 0
-    target = Path(args.output)
+    target = args.output  # as given: Path() would drop a trailing "/", which names a directory
     fmt = picture_format(target)
     if fmt in ("dot", "gv"):
         write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))

@@ -385,3 +385,38 @@ def test_a_large_model_round_trips_through_its_file(tmp_path):
     model.save(path)
     other.load(path)
     assert len(other.parameters()) == 24_961 and other.state_dict() == model.state_dict()
+
+
+# --- errors name the path -------------------------------------------------------------------------
+
+def test_loading_a_directory_names_the_directory(tmp_path, capsys):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as caught:  # was "[Errno 21] Is a directory: 3", a descriptor
+        MLP(2, [1]).load(folder)
+    assert str(caught.value) == f"cannot read {folder}: it is a directory, not a regular file"
+    assert main(["article", "--weights", str(folder)]) == 1
+    assert capsys.readouterr().err == (f"autograd-core article: error: cannot read {folder}: it is a directory, "
+                                       "not a regular file\n")
+
+
+def test_a_path_ending_in_a_slash_is_a_directory_not_a_file_to_write(tmp_path, capsys):
+    for path in (tmp_path / "model.json", tmp_path / "page.html"):
+        with pytest.raises(IsADirectoryError, match="a path ending in / names a directory"):
+            files.write_atomically(f"{path}/", "x")  # realpath() drops the "/"; open() refuses it
+    argv = [["graph", "x*y", "--at", "x=1", "y=2", "-o", f"{tmp_path}/g.svg/"],
+            ["graph", "x*y", "--at", "x=1", "y=2", "--html", f"{tmp_path}/g.html/"]]
+    for args in argv:
+        assert main(args) == 1
+        assert capsys.readouterr().err == (f"autograd-core graph: error: cannot write {args[-1]}: a path ending in / "
+                                           "names a directory, not a file\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_picture_under_a_file_names_the_file_in_the_way(tmp_path, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a directory")
+    target = blocker / "deeper" / "graph.svg"
+    assert main(["article", "--svg", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(f"autograd-core article: error: cannot write {target}: {blocker} is a file, not a directory\n")

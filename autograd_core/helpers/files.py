@@ -109,6 +109,8 @@ def _resolve_target(path: str | os.PathLike[str]) -> tuple[Path, os.stat_result 
     shown = os.fspath(path)
     if not shown:
         raise ValueError("cannot write to an empty path")
+    if shown.endswith((os.sep, os.altsep or os.sep)):  # realpath would drop the slash: open() refuses
+        raise IsADirectoryError(f"cannot write {shown}: a path ending in {shown[-1]} names a directory, not a file")
     target = Path(os.path.realpath(shown))
     if not target.parent.is_dir():  # else the error would name the temporary file
         raise FileNotFoundError(f"cannot write {shown}: there is no directory {target.parent}")
@@ -212,8 +214,13 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int | None = None
     shown = os.fspath(path)
     max_bytes = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     handle = os.open(shown, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(handle, "rb") as stream:
+    try:
+        # Before fdopen, whose IsADirectoryError would name the descriptor ("Is a directory: 3").
         _refuse_non_regular(shown, os.fstat(handle).st_mode, "read")
+    except BaseException:
+        os.close(handle)
+        raise
+    with os.fdopen(handle, "rb") as stream:
         data = stream.read(max_bytes + 1)  # one more byte tells a file that grew past the limit
     if len(data) > max_bytes:
         raise ValueError(f"{shown} is larger than {max_bytes} bytes, the most this program reads; "
