@@ -109,39 +109,49 @@ def minibatch_paths(data: Sequence, start: tuple[float, float], lr: float, epoch
 
 
 def valley_schedules(steps: int) -> dict[str, Callable[[int], float]]:
-    """One of each of nn.schedules' step-indexed schedules, tuned to ``steps`` steps of :func:`valley`."""
+    """One of each of nn.schedules' step-indexed schedules, tuned to ``steps`` steps of :func:`valley`:
+    the decaying ones end at about 1/20 of the starting rate 0.4 or below."""
     quarter = max(1, steps // 4)
     return {
         "constant": schedules.ConstantLR(0.4),
         "step decay": schedules.StepDecay(0.4, step_size=quarter, gamma=0.5),
-        "exponential": schedules.ExponentialDecay(0.4, gamma=0.95),
+        "exponential": schedules.ExponentialDecay(0.4, gamma=0.02 ** (1.0 / steps)),
         "cosine": schedules.CosineAnnealing(0.4, t_max=steps),
         "cosine restarts": schedules.CosineWarmRestarts(0.4, t_0=quarter),
         "cyclic": schedules.CyclicLR(0.05, 0.45, step_size=max(1, steps // 6)),
     }
 
 
-def schedule_paths(steps: int, start: tuple[float, float]) -> dict[str, list]:
-    """SGD on :func:`valley` under each of :func:`valley_schedules`."""
-    return {name: landscape.descend(valley, start, gradient_descent(0.0), steps, schedule=schedule)
+SCHEDULE_NOISE = 1.0
+"""Standard deviation of the Gaussian noise added to each gradient component in the schedules
+picture: a mini-batch's gradient is the exact one plus noise, and schedules are for noise."""
+
+
+def schedule_paths(steps: int, start: tuple[float, float], noise: float = SCHEDULE_NOISE,
+                   seed: int = 0) -> dict[str, list]:
+    """SGD on :func:`valley` under each of :func:`valley_schedules`, every gradient plus Gaussian
+    noise of standard deviation ``noise`` drawn by ``random.Random(seed)`` (the same draws for
+    every schedule, so they differ only in their rates)."""
+    return {name: landscape.descend(valley, start, gradient_descent(0.0), steps, schedule=schedule,
+                                    noise=noise, seed=seed)
             for name, schedule in valley_schedules(steps).items()}
+
+
+def mean_distances(steps: int, start: tuple[float, float], runs: int, noise: float = SCHEDULE_NOISE) -> dict[str, list]:
+    """For each schedule, the distance to the valley's minimum (0, 0) after every step, averaged
+    over ``runs`` runs of :func:`schedule_paths` with seeds 0, 1, ...: one run's distance is as
+    noisy as its gradients."""
+    totals: dict[str, list] = {}
+    for seed in range(runs):
+        for name, path in schedule_paths(steps, start, noise, seed).items():
+            distances = [(x * x + y * y) ** 0.5 for x, y in path]
+            totals[name] = [a + b for a, b in zip(totals.get(name, [0.0] * len(distances)), distances, strict=True)]
+    return {name: [total / runs for total in column] for name, column in totals.items()}
 
 
 # --- the pictures --------------------------------------------------------------------------------
 
-def box_around(paths: Sequence[Sequence[tuple[float, float]]], xlim: tuple[float, float],
-               ylim: tuple[float, float], margin: float = 0.06) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The smallest box holding ``xlim`` × ``ylim`` and every point of ``paths``, plus a margin,
-    so that no step of a path leaves the axes.
-
-    >>> box_around([[(0.0, 0.0), (3.0, -2.0)]], (-1.0, 1.0), (-1.0, 1.0), margin=0.0)
-    ((-1.0, 3.0), (-2.0, 1.0))
-    """
-    xs = [p[0] for path in paths for p in path] + list(xlim)
-    ys = [p[1] for path in paths for p in path] + list(ylim)
-    (x0, x1), (y0, y1) = (min(xs), max(xs)), (min(ys), max(ys))
-    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-    return (x0 - dx, x1 + dx), (y0 - dy, y1 + dy)
+box_around = landscape.box_around  # the gallery's pictures keep every path inside their axes
 
 
 BOWL_START = (-0.5, 4.0)
@@ -273,11 +283,13 @@ def draw_learning_rates() -> Any:
     f = regression_mse(data)
     limit = stability_limit(data)
     paths = learning_rate_paths()
+    (minimum,) = [p for p in landscape.critical_points(f, (-1.0, 5.0), (-1.0, 5.0)) if p.kind == "minimum"]
     figure = landscape.new_figure(15, 4.4)
     for column, ((name, path), colour) in enumerate(zip(paths.items(), landscape.PATH_COLOURS, strict=False)):
         ax = figure.add_subplot(1, 4, column + 1)
         xlim, ylim = box_around([path], (-1.0, 5.0), (-1.0, 5.0))
-        landscape.plot_contour(f, xlim, ylim, ax=ax, log_levels=True, arrows=0, n=60)
+        landscape.plot_contour(f, xlim, ylim, ax=ax, log_levels=True, arrows=0, n=60, critical=[minimum],
+                               legend=False)
         landscape.draw_path(ax, path, None, colour)
         ax.set_title(f"lr {LEARNING_RATES[name]}: {name}")
         ax.set_xlabel("w (slope)")
@@ -306,36 +318,48 @@ def draw_large_lr() -> Any:
     return figure
 
 
-SCHEDULE_STEPS = 40
+SCHEDULE_STEPS = 200
 SCHEDULE_START = (-4.5, 1.5)
+SCHEDULE_RUNS = 20
+SCHEDULES_CAPTION = (
+    "Schedules are for noisy gradients. Each step here follows the exact gradient plus Gaussian noise "
+    f"(σ = {SCHEDULE_NOISE:g}, seeded), as a mini-batch's gradient does. At a constant rate SGD never "
+    "settles: it jitters in a cloud whose size grows with the rate. A decaying rate shrinks the cloud and "
+    "ends closer; the rates that climb again (restarts, cyclic) bring the jitter back. On the exact "
+    "gradient of this bowl a constant rate would get there first.")
 
 
 def draw_schedules() -> Any:
-    """Each schedule's learning rate, the distance to the minimum it leaves, and its path down the valley."""
+    """Each schedule's learning rate, the mean distance to the minimum it leaves over 20 noisy runs,
+    and one noisy run's path down the valley, with a caption saying why schedules exist."""
     steps = SCHEDULE_STEPS
     named = valley_schedules(steps)
     paths = schedule_paths(steps, SCHEDULE_START)
+    distances_by_name = mean_distances(steps, SCHEDULE_START, SCHEDULE_RUNS)
     colours = dict(zip(named, landscape.PATH_COLOURS, strict=False))
-    figure = landscape.new_figure(15, 7.6)
-    top, bottom = figure.subfigures(2, 1, height_ratios=[1.15, 1])
+    figure = landscape.new_figure(15, 8.8)
+    top, bottom, caption = figure.subfigures(3, 1, height_ratios=[1.1, 1, 0.14])
     rates, distances = top.subplots(1, 2)
     for name, schedule in named.items():
         rates.plot(range(steps), [schedule(k) for k in range(steps)], label=name, color=colours[name])
-        distances.plot(range(steps + 1), [(x * x + y * y) ** 0.5 for x, y in paths[name]], label=name,
-                       color=colours[name])
+        distances.plot(range(steps + 1), distances_by_name[name], label=name, color=colours[name])
     rates.set(xlabel="step", ylabel="learning rate", title="learning-rate schedules")
     plain_log_scale(distances)
-    distances.set(xlabel="step", ylabel="distance to the minimum (0, 0)",
-                  title=f"SGD on the valley 0.1x² + 2y² from {SCHEDULE_START}: distance left")
-    distances.legend(fontsize="small", ncol=2)
+    distances.set(xlabel="step", ylabel="mean distance to the minimum (0, 0)",
+                  title=f"noisy SGD on the valley 0.1x² + 2y² from {SCHEDULE_START}: "
+                        f"distance left, mean of {SCHEDULE_RUNS} runs")
+    # One legend for both panels, outside the data, right of the distances.
+    distances.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0.0)
     panels = bottom.subplots(1, len(named), sharey=True)
+    xlim, ylim = box_around(list(paths.values()), (-5.0, 1.5), (-2.0, 2.0), margin=0.02)
     for ax, (name, path) in zip(panels, paths.items(), strict=True):
-        landscape.plot_contour(valley, (-5.0, 1.0), (-2.0, 2.0), ax=ax, log_levels=True, arrows=0, n=50,
-                               colorbar=False)
-        landscape.draw_path(ax, path, None, colours[name], linewidth=1.4)
+        landscape.plot_contour(valley, xlim, ylim, ax=ax, log_levels=True, arrows=0, n=50, colorbar=False)
+        landscape.draw_path(ax, path, None, colours[name], linewidth=0.9, points=False)
         end = path[-1]
-        ax.set_title(f"{name}\nends at x = {end[0]:.2f}", fontsize="medium")
+        ax.set_title(f"{name}\nends {(end[0] ** 2 + end[1] ** 2) ** 0.5:.2f} from the minimum", fontsize="medium")
         ax.set_ylabel("y" if ax is panels[0] else "")
+    caption.text(0.5, 0.5, SCHEDULES_CAPTION, ha="center", va="center", wrap=True, fontsize="medium",
+                 style="italic")
     return figure
 
 
@@ -438,20 +462,25 @@ def optimizers() -> dict[str, Callable[[list[Value]], Any]]:
 
 
 def draw_optimizers() -> Any:
-    """SGD, momentum, Nesterov, RMSProp and Adam from one start on one curved valley."""
+    """SGD, momentum, Nesterov, RMSProp and Adam from one start on one curved valley: one panel
+    each (the others in grey underneath), the minimum marked, and f against step."""
     paths = {name: landscape.descend(banana, OPTIMIZER_START, make, OPTIMIZER_STEPS)
              for name, make in optimizers().items()}
-    figure = landscape.new_figure(14, 5.4)
-    ax, curves = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+    figure = landscape.new_figure(14, 8.2)
+    grid = figure.subplots(2, 3)
+    panels, curves = list(grid.flat[:5]), grid.flat[5]
     xlim, ylim = box_around(list(paths.values()), (-2.0, 2.0), (-1.0, 3.0), margin=0.03)
-    landscape.plot_contour(banana, xlim, ylim, ax=ax, log_levels=True, arrows=0, levels=30, paths=paths,
-                           critical=True,
-                           title=f"{OPTIMIZER_STEPS} steps on (1 − x)² + 5(y − x²)² from {OPTIMIZER_START}")
+    minimum = [p for p in landscape.critical_points(banana, xlim, ylim) if p.kind == "minimum"]
+    landscape.plot_path_panels(banana, paths, xlim, ylim, axes=panels, critical=minimum)
+    for ax in panels:
+        ax.set(xlabel="x", ylabel="y")
     for (name, path), colour in zip(paths.items(), landscape.PATH_COLOURS, strict=False):
         curves.plot(range(len(path)), [landscape.value_at(banana, *p) for p in path], color=colour, label=name)
     plain_log_scale(curves)
-    curves.set(xlabel="step", ylabel="f (minimum 0)", title="f against step")
-    curves.legend(fontsize="small")
+    curves.set(xlabel="step", ylabel="f (minimum 0 at (1, 1))", title="f against step")
+    curves.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    figure.suptitle(f"{OPTIMIZER_STEPS} steps on (1 − x)² + 5(y − x²)² from {OPTIMIZER_START}; "
+                    "the green circle is the minimum")
     return figure
 
 
@@ -489,7 +518,8 @@ GALLERY: dict[str, GalleryEntry] = {
     "two-minima": GalleryEntry("two local minima; GD from (1.6, 0.5) ends in the worse one", draw_two_minima),
     "saddle": GalleryEntry("a saddle point, contour and surface", draw_saddle),
     "large-lr": GalleryEntry("too large a learning rate bouncing across a valley", draw_large_lr),
-    "schedules": GalleryEntry("learning-rate schedules side by side", draw_schedules),
+    "schedules": GalleryEntry("learning-rate schedules side by side on noisy gradients, which they are for",
+                              draw_schedules),
     "batches": GalleryEntry("batch vs mini-batch vs stochastic gradient descent paths", draw_batches),
     "restarts": GalleryEntry("random restarts fall into four different minima, minima marked", draw_restarts),
     "learning-rates": GalleryEntry("learning rate too small, about right and too large on the MSE bowl",

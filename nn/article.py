@@ -37,7 +37,7 @@ from autograd_core.helpers.files import read_json
 
 from .chain import Factor, TextbookPath, bracket_negative, fmt, fmt_computed, textbook_paths
 from .losses import squared_error
-from .module import MLP, Module, check_state, read_state_file
+from .module import MLP, Module, check_state, state_document
 
 __all__ = ["DEFAULT_INPUTS", "DEFAULT_TARGET", "DEFAULT_WEIGHTS", "DEFAULT_LR", "PARAMETER_NAMES",
            "ArticleNetwork", "ArticleNeuron", "article_network", "load_weights", "walkthrough", "Walkthrough",
@@ -205,7 +205,7 @@ def load_weights(path: str | os.PathLike) -> dict[str, float]:
     such as ``{"w1": 0.1, "b5": -0.2}`` (names not given keep their defaults)."""
     document = read_json(path)
     if isinstance(document, dict) and "format" in document:
-        return _article_names(read_state_file(path), os.fspath(path))
+        return _article_names(state_document(document, os.fspath(path))[1], os.fspath(path))
     if not isinstance(document, dict):
         raise ValueError(f"{os.fspath(path)} must hold a JSON object of name -> number")
     try:

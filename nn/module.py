@@ -21,7 +21,7 @@ from typing import Any
 from autograd_core import Value, as_int
 from autograd_core.helpers.files import read_json, write_atomically
 
-__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "read_state_file", "check_state"]
+__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "read_state_file", "state_document", "check_state"]
 
 #: Activation name -> how to apply it to a Value ("linear" is the identity).
 ACTIVATIONS = {
@@ -72,11 +72,19 @@ def _as_inputs(xs: Any, n_in: int) -> list[Value]:
     return out
 
 
+def _listed(names: list[Any], shown: int = 10) -> str:
+    """``['a', 'b']``, or the first ``shown`` names and how many more (a file may hold millions)."""
+    if len(names) <= shown:
+        return repr(names)
+    return f"{names[:shown]!r} and {len(names) - shown} more"
+
+
 def check_state(state: Any, expected: Sequence[str]) -> dict[str, float]:
     """``state`` checked against the ``expected`` names and returned as finite floats.
 
     Raises TypeError for a non-mapping or a non-number, ValueError for missing or
     unexpected names and for numbers that are not finite (or too large for a float).
+    Linear in the number of names.
 
     >>> check_state({"w": 1, "b": 0.5}, ["w", "b"])
     {'w': 1.0, 'b': 0.5}
@@ -87,15 +95,16 @@ def check_state(state: Any, expected: Sequence[str]) -> dict[str, float]:
     """
     if not isinstance(state, Mapping):
         raise TypeError(f"a state dict must be a mapping of name -> number, got {type(state).__name__}")
+    known = set(expected)
     missing = [name for name in expected if name not in state]
-    unexpected = [name for name in state if name not in set(expected)]
+    unexpected = [name for name in state if name not in known]
     if missing or unexpected:
         parts = []
         if missing:
-            parts.append(f"missing {missing}")
+            parts.append(f"missing {_listed(missing)}")
         if unexpected:
-            parts.append(f"unexpected {unexpected}")
-        raise ValueError(f"state dict does not match the model's {len(expected)} parameters: "
+            parts.append(f"unexpected {_listed(unexpected)}")
+        raise ValueError(f"state dict does not match the model's {len(known)} parameters: "
                          + "; ".join(parts))
     values = {}
     for name in expected:
@@ -118,13 +127,17 @@ def read_state_file(path: str | os.PathLike) -> dict[str, float]:
     Raises ValueError for a file that is not valid JSON, not in this format, or
     holds a number that is not finite; TypeError for a value of the wrong type.
     """
-    return _read_state_document(path)[1]
+    return state_document(read_json(path), os.fspath(path))[1]
 
 
-def _read_state_document(path: str | os.PathLike) -> tuple[str, dict[str, float]]:
-    """(model class name, parameters) of a state file, every field checked; errors name the file."""
-    shown = os.fspath(path)
-    document = read_json(path)
+def state_document(document: Any, shown: str) -> tuple[str, dict[str, float]]:
+    """(model class name, parameters) of a state file's JSON ``document``, every field checked;
+    errors name the file as ``shown``.
+
+    >>> state_document({"format": "autograd-core/nn state_dict", "version": 1, "model": "MLP",
+    ...                 "parameters": {"w": 0.5}}, "m.json")
+    ('MLP', {'w': 0.5})
+    """
     if not isinstance(document, dict) or document.get("format") != _FILE_FORMAT:
         raise ValueError(f"{shown} is not an autograd-core state file "
                          f"(expected a JSON object with format {_FILE_FORMAT!r})")
@@ -206,7 +219,7 @@ class Module:
         The file must have been saved from the same class (its ``model`` field) with the
         same parameter names.
         """
-        model, state = _read_state_document(path)
+        model, state = state_document(read_json(path), os.fspath(path))
         if model != type(self).__name__:
             raise ValueError(f"{os.fspath(path)} holds a {model}'s parameters; this is a {type(self).__name__}")
         try:

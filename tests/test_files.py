@@ -211,3 +211,69 @@ def test_article_weights_problems_are_one_line(tmp_path, capsys):
         assert main(["article", "--weights", str(path)]) == 1
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and str(path) in err and message in err, err
+
+
+# --- loading is linear in the number of entries, and bounded in them --------------------------------
+
+class CountingName(str):
+    """A parameter name that counts how often it is hashed: quadratic work shows as n² hashes."""
+
+    hashes = 0
+
+    def __hash__(self):
+        CountingName.hashes += 1
+        return str.__hash__(self)
+
+
+def test_checking_a_state_hashes_each_name_a_few_times_not_once_per_other_name():
+    from nn.module import check_state
+
+    n = 2000
+    state = {CountingName(f"layer0.neuron{i}.w0"): 0.5 for i in range(n)}
+    expected = [CountingName(f"layer0.neuron{i}.w0") for i in range(n)]
+    CountingName.hashes = 0
+    assert check_state(state, expected) == {name: 0.5 for name in expected}
+    assert CountingName.hashes <= 10 * n  # building set(expected) once per name was n² = 4,000,000
+
+
+def test_a_mismatched_state_of_many_names_lists_a_few_of_them():
+    from nn.module import check_state
+
+    state = {f"p{i}": 0.0 for i in range(60_000)}
+    with pytest.raises(ValueError) as caught:
+        check_state(state, ["w", "b"])
+    message = str(caught.value)
+    assert message == ("state dict does not match the model's 2 parameters: missing ['w', 'b']; unexpected "
+                       "['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9'] and 59990 more")
+
+
+def test_a_file_of_more_entries_than_the_limit_is_refused_before_parsing_naming_the_limit(tmp_path, monkeypatch):
+    model = MLP(2, [2, 1], seed=0)
+    path = tmp_path / "model.json"
+    model.save(path)
+    entries = files.count_entries(path.read_bytes())
+    assert entries == len(model.parameters()) + 5  # the document, 4 fields, one number per parameter
+    monkeypatch.setattr(files, "DEFAULT_MAX_ENTRIES", entries - 1)
+    with pytest.raises(ValueError, match=f"^{re.escape(str(path))} holds more than {entries - 1} entries"):
+        MLP(2, [2, 1], seed=1).load(path)
+    monkeypatch.undo()
+    # Within the byte limit, 2,000,001 empty lists (6 MB) would make 2 million Python lists.
+    bomb = write(tmp_path, "[" + "[]," * 2_000_000 + "[]]", "bomb.json")
+    with pytest.raises(ValueError, match=f"holds more than {files.DEFAULT_MAX_ENTRIES} entries"):
+        files.read_json(bomb)
+
+
+def test_article_weights_with_sixty_thousand_names_is_one_line_naming_a_few(tmp_path, capsys):
+    path = write(tmp_path, json.dumps({f"parameter_{i}": 0.1 for i in range(60_000)}), "names.json")
+    assert main(["article", "--weights", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err == ("autograd-core article: error: 'parameter_0', 'parameter_1', 'parameter_2' and 59997 more "
+                   "are not parameters of the article's network, whose parameters are w1..w10 and b1..b5\n")
+
+
+def test_a_large_model_round_trips_through_its_file(tmp_path):
+    model, other = MLP(64, [128, 128, 1], seed=0), MLP(64, [128, 128, 1], seed=1)
+    path = tmp_path / "large.json"
+    model.save(path)
+    other.load(path)
+    assert len(other.parameters()) == 24_961 and other.state_dict() == model.state_dict()

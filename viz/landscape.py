@@ -34,7 +34,8 @@ __all__ = [
     "CriticalPoint", "classify", "critical_points", "descend", "random_restarts", "evaluate_grid", "gradient_field",
     "neuron_filters", "filter_normalised_direction", "loss_slice", "new_figure", "save_figure",
     "plot_contour", "plot_surface", "plot_slice", "require_matplotlib", "PATH_COLOURS",
-    "draw_path", "nice_ticks", "nice_colorbar", "surface_path", "value_at",
+    "draw_path", "nice_ticks", "nice_colorbar", "surface_path", "value_at", "box_around", "plot_path_panels",
+    "CONTOUR_LINE_WIDTH", "CONTOUR_LINE_ALPHA",
 ]
 
 Function2 = Callable[[Any, Any], Any]
@@ -264,14 +265,30 @@ def critical_points(f: Function2, xlim: Limits, ylim: Limits, *, starts: int = 7
 # --- optimizer paths ---------------------------------------------------------------------------
 
 def descend(f: Function2, start: Point, optimizer: Callable[[list[Value]], Any], steps: int = 50,
-            schedule: Callable[[int], float] | None = None) -> list[Point]:
+            schedule: Callable[[int], float] | None = None, *, noise: float = 0.0,
+            seed: int = 0) -> list[Point]:
     """The path an optimizer takes on ``f`` from ``start``: ``steps + 1`` points, start included.
 
     ``optimizer`` makes the optimizer from the two parameters, for example
     ``lambda params: nn.optim.SGD(params, lr=0.1)``; it needs ``zero_grad()``,
     ``step()`` and, with a ``schedule`` (``schedule(step) -> lr``), a settable ``lr``.
+    With ``noise`` > 0 each gradient component gets Gaussian noise of that standard
+    deviation, drawn by ``random.Random(seed)``: the noisy gradient of a mini-batch, on a
+    function whose exact gradient is known.
+
+    >>> from nn.optim import SGD
+    >>> exact = descend(lambda x, y: x * x + y * y, (1.0, 1.0), lambda ps: SGD(ps, lr=0.25), 2)
+    >>> exact
+    [(1.0, 1.0), (0.5, 0.5), (0.25, 0.25)]
+    >>> noisy = descend(lambda x, y: x * x + y * y, (1.0, 1.0), lambda ps: SGD(ps, lr=0.25), 2, noise=0.1)
+    >>> noisy == exact, noisy == descend(lambda x, y: x * x + y * y, (1.0, 1.0), lambda ps: SGD(ps, lr=0.25),
+    ...                                  2, noise=0.1)
+    (False, True)
     """
     as_int(steps, "steps", minimum=0)
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0.0 <= noise < math.inf:
+        raise ValueError(f"noise must be a standard deviation >= 0, got {noise!r}")
+    rng = random.Random(seed)
     px, py = Value(float(start[0]), label="x"), Value(float(start[1]), label="y")
     opt = optimizer([px, py])
     path = [(px.data, py.data)]
@@ -281,6 +298,9 @@ def descend(f: Function2, start: Point, optimizer: Callable[[list[Value]], Any],
         opt.zero_grad()
         loss = f(px, py)
         loss.backward()
+        if noise:
+            px.grad += rng.gauss(0.0, noise)
+            py.grad += rng.gauss(0.0, noise)
         opt.step()
         path.append((px.data, py.data))
     return path
@@ -503,6 +523,11 @@ _KIND_MARKERS = {"minimum": ("o", "#2f9e44"), "maximum": ("^", "#e03131"),
                  "saddle": ("X", "#1971c2"), "degenerate": ("s", "#868e96")}
 
 
+CONTOUR_LINE_WIDTH = 0.7
+CONTOUR_LINE_ALPHA = 0.75
+"""The white lines between contour levels: wide and opaque enough to see on every colour."""
+
+
 def _levels(Z: list, n_levels: int, log: bool) -> Any:
     import numpy as np
 
@@ -511,17 +536,19 @@ def _levels(Z: list, n_levels: int, log: bool) -> Any:
     lo, hi = float(finite.min()), float(finite.max())
     if not log or hi <= lo:
         return n_levels
-    # Quadratic-looking bowls show their floor better with levels spaced by log distance from the minimum.
-    return lo + (hi - lo) * (np.logspace(0, 1, n_levels) - 1.0) / 9.0
+    # A bowl shows its floor when the levels' heights above the lowest value grow geometrically,
+    # from 1/300 of the range: nested rings down to the minimum instead of one flat dark patch.
+    return lo + (hi - lo) * np.concatenate([[0.0], np.logspace(-2.5, 0.0, n_levels - 1)])
 
 
 def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n: int = 80, levels: int = 25,
                  log_levels: bool = False, arrows: int = 13, paths: Mapping[str, Sequence[Point]] | None = None,
                  critical: bool | Iterable[CriticalPoint] = False, title: str | None = None,
-                 colorbar: bool = True) -> Any:
+                 colorbar: bool = True, legend: bool = True) -> Any:
     """Filled contours of ``f``, ``arrows``×``arrows`` arrows of ``-grad f``, optimizer ``paths``
     (name -> points) and ``critical`` points (True to find them with :func:`critical_points`),
-    with a colour bar of ``f`` unless ``colorbar=False`` (small multiples).
+    with a colour bar of ``f`` unless ``colorbar=False`` (small multiples), and a legend of the
+    paths and points unless ``legend=False``.
 
     Draws on ``ax`` when given, else on a new :func:`new_figure`; returns the Figure
     drawn on (``figure.axes`` holds the Axes), which Jupyter shows inline.
@@ -530,7 +557,8 @@ def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
         ax = new_figure().add_subplot()
     xs, ys, Z = evaluate_grid(f, xlim, ylim, n)
     filled = ax.contourf(xs, ys, Z, levels=_levels(Z, levels, log_levels), cmap="viridis", alpha=0.9)
-    ax.contour(xs, ys, Z, levels=filled.levels, colors="white", linewidths=0.3, alpha=0.5)
+    ax.contour(xs, ys, Z, levels=filled.levels, colors="white", linewidths=CONTOUR_LINE_WIDTH,
+               alpha=CONTOUR_LINE_ALPHA)
     if colorbar:
         nice_colorbar(ax.figure.colorbar(filled, ax=ax, shrink=0.85, label="f"), log=log_levels)
     if arrows:
@@ -551,7 +579,7 @@ def plot_contour(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n:
     ax.set_ylabel("y")
     if title:
         ax.set_title(title)
-    if paths or critical:
+    if legend and (paths or critical):
         ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
     return ax.figure
 
@@ -574,6 +602,50 @@ def draw_path(ax: Any, path: Sequence[Point], name: str | None, colour: str, *, 
             marker="." if points else None, markersize=4)
     ax.plot(xs[:1], ys[:1], "o", color=colour, markeredgecolor="white", markersize=7, zorder=zorder + 0.5)
     ax.plot(xs[-1:], ys[-1:], "*", color=colour, markeredgecolor="white", markersize=12, zorder=zorder + 0.5)
+
+
+def box_around(paths: Sequence[Sequence[Point]], xlim: Limits, ylim: Limits,
+               margin: float = 0.06) -> tuple[Limits, Limits]:
+    """The smallest box holding ``xlim`` × ``ylim`` and every point of ``paths``, plus a margin,
+    so that no step of a path leaves the axes.
+
+    >>> box_around([[(0.0, 0.0), (3.0, -2.0)]], (-1.0, 1.0), (-1.0, 1.0), margin=0.0)
+    ((-1.0, 3.0), (-2.0, 1.0))
+    """
+    xs = [p[0] for path in paths for p in path] + list(xlim)
+    ys = [p[1] for path in paths for p in path] + list(ylim)
+    (x0, x1), (y0, y1) = (min(xs), max(xs)), (min(ys), max(ys))
+    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+    return (x0 - dx, x1 + dx), (y0 - dy, y1 + dy)
+
+
+def plot_path_panels(f: Function2, paths: Mapping[str, Sequence[Point]], xlim: Limits, ylim: Limits, *,
+                     axes: Sequence[Any] | None = None, critical: bool | Iterable[CriticalPoint] = True,
+                     n: int = 60, levels: int = 30, log_levels: bool = True) -> Any:
+    """Paths that would hide one another on one map, each on a panel of its own (small
+    multiples): the same contours and limits on every panel, the panel's path in its colour
+    of :data:`PATH_COLOURS` (the order of ``paths``, so loss curves drawn in that order match),
+    titled with its name in that colour, and the ``critical`` points marked (True: found by
+    :func:`critical_points`). Draws on ``axes`` (one per path) or on a new figure with a row
+    of panels; returns the Figure.
+    """
+    names = list(paths)
+    if axes is None:
+        figure = new_figure(3.2 * len(names), 3.4)
+        axes = [figure.add_subplot(1, len(names), k + 1) for k in range(len(names))]
+    if len(axes) != len(names):
+        raise ValueError(f"plot_path_panels needs one Axes per path: {len(names)} paths, {len(axes)} Axes")
+    if critical is True:
+        critical = critical_points(f, xlim, ylim, starts=5)
+    critical = list(critical or [])
+    for ax, name, colour in zip(axes, names, _cycle(PATH_COLOURS), strict=False):
+        plot_contour(f, xlim, ylim, ax=ax, n=n, levels=levels, log_levels=log_levels, arrows=0, colorbar=False)
+        draw_path(ax, paths[name], name, colour, linewidth=1.8, zorder=4)
+        _draw_critical(ax, critical, annotate=False)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        ax.set_title(name, color=colour, fontsize="medium", fontweight="bold")
+    return axes[0].figure
 
 
 def nice_ticks(lo: float, hi: float, log: bool = False) -> list[float]:
@@ -622,16 +694,18 @@ def nice_colorbar(colorbar: Any, log: bool = False) -> Any:
     return colorbar
 
 
-def _draw_critical(ax: Any, points: Iterable[CriticalPoint]) -> None:
+def _draw_critical(ax: Any, points: Iterable[CriticalPoint], annotate: bool = True) -> None:
     seen = set()
     for point in points:
         marker, colour = _KIND_MARKERS[point.kind]
         label = point.kind if point.kind not in seen else None
         seen.add(point.kind)
+        # Above the paths: a path ending in the minimum must not hide the mark.
         ax.plot([point.x], [point.y], marker, color=colour, markeredgecolor="black", markersize=10,
-                linestyle="none", label=label)
-        ax.annotate(f"f={point.value:.3g}", (point.x, point.y), xytext=(6, -14), textcoords="offset points",
-                    fontsize="small", color="white")
+                linestyle="none", label=label, zorder=8)
+        if annotate:
+            ax.annotate(f"f={point.value:.3g}", (point.x, point.y), xytext=(6, -14), textcoords="offset points",
+                        fontsize="small", color="white", zorder=8)
 
 
 def plot_surface(f: Function2, xlim: Limits, ylim: Limits, *, ax: Any = None, n: int = 50,

@@ -18,9 +18,10 @@ the command line:
 * Errors name the target, never the temporary file.
 
 Reading (:func:`read_json`) refuses anything but a regular file (a FIFO or
-``/dev/zero`` would block or never end), refuses files over a size limit, and turns
-JSON's edge cases (NaN, duplicate keys, deep nesting, integers of thousands of
-digits) into one ``ValueError`` naming the file.
+``/dev/zero`` would block or never end), refuses files over a size limit and with more
+entries than a limit (so that what reads the document, in linear time, is bounded too), and
+turns JSON's edge cases (NaN, duplicate keys, deep nesting, integers of thousands of digits)
+into one ``ValueError`` naming the file.
 """
 
 from __future__ import annotations
@@ -33,11 +34,17 @@ import stat
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_BYTES", "write_atomically", "read_json", "read_regular_file"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_ENTRIES", "write_atomically", "read_json", "read_regular_file",
+           "count_entries"]
 
 #: Largest file :func:`read_json` reads unless told otherwise (a state dict of a million
 #: parameters is about 40 MB; the models here have at most thousands).
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+#: Most entries (JSON values: object members and array items) :func:`read_json` reads unless
+#: told otherwise: a state dict of two million parameters. Within the byte limit, a file of
+#: ``[[],[],...]`` would otherwise make 22 million lists (about 1.5 GB).
+DEFAULT_MAX_ENTRIES = 2_000_000
 
 # Any integer of more digits than this is already too large for a float (max ~1.8e308).
 _FLOAT_DIGITS = 400
@@ -191,9 +198,22 @@ def _parse_int(text: str) -> int:
     return int(text[:_FLOAT_DIGITS])
 
 
-def read_json(path: str | os.PathLike[str], max_bytes: int | None = None) -> Any:
+def count_entries(data: bytes) -> int:
+    """How many values a JSON text holds, at most: one, plus one per comma and per opening
+    bracket (a non-empty array or object of n items has n - 1 commas). Exact for a text whose
+    strings hold no commas or brackets, else larger; linear, and fast (``bytes.count``).
+
+    >>> count_entries(b'{"w": [1, 2, 3], "b": 0.5}')  # the object, its 2 members, 3 numbers in the array
+    6
+    """
+    return 1 + data.count(b",") + data.count(b"[") + data.count(b"{")
+
+
+def read_json(path: str | os.PathLike[str], max_bytes: int | None = None, max_entries: int | None = None) -> Any:
     """The JSON document in ``path`` (strict: no NaN/Infinity, no key twice), as Python objects.
 
+    At most ``max_bytes`` bytes (default :data:`DEFAULT_MAX_BYTES`) and ``max_entries`` values
+    (default :data:`DEFAULT_MAX_ENTRIES`, counted by :func:`count_entries` before parsing).
     Every problem with the file is one ValueError (OSError for a missing or non-regular
     file) whose message names ``path``.
 
@@ -207,6 +227,10 @@ def read_json(path: str | os.PathLike[str], max_bytes: int | None = None) -> Any
     """
     shown = os.fspath(path)
     data = read_regular_file(path, max_bytes)
+    max_entries = DEFAULT_MAX_ENTRIES if max_entries is None else max_entries
+    if count_entries(data) > max_entries:
+        raise ValueError(f"{shown} holds more than {max_entries} entries (JSON values), the most this "
+                         "program reads; is it the right file?")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -3,14 +3,18 @@
 :func:`sweep` is ``[fn(task) for task in tasks]`` run by `joblib <https://joblib.readthedocs.io>`_:
 ``n_jobs=1`` (the default) runs the loop in this process, exactly as written; ``n_jobs=-1``
 uses every local core (joblib's worker processes); and inside ``with
-joblib.parallel_backend("dask"):`` (a ``dask.distributed`` client) or Ray's joblib backend the
-same call runs on a cluster. Nothing is scheduled here: joblib and the backend do it.
+joblib.parallel_backend("dask"):`` (a ``dask.distributed`` client) or Ray's joblib backend
+(``ray.util.joblib.register_ray()``) the same call runs on that cluster, as the cluster's own
+tasks. Nothing is scheduled here: joblib and the cluster do it.
 
 The results are the same, bit for bit, whatever the backend and the number of workers,
 and come back in the order of ``tasks``: each task is computed on its own from its own
 arguments (give each task its own seed; never draw from a shared generator), and a result is
-placed by its task's position, not by when it finished. A tqdm bar counts finished tasks,
-and an error in a task is raised naming the task.
+placed by its task's position, not by when it finished. A tqdm bar counts finished tasks.
+
+A task's exception is raised as itself (type, ``args``, attributes) with a note naming the
+task, whatever ran it; a task that kills its worker ends the sweep with the cluster's error
+(Dask's ``KilledWorker``, Ray's ``WorkerCrashedError``) naming the task, never a hang.
 
 Tasks and ``fn`` travel to worker processes by pickle (cloudpickle for ``fn``, so lambdas
 and closures work): models, ``Value`` graphs and compiled steps all pickle.
@@ -26,7 +30,8 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 # The plain text bar, as nn.fit uses: tqdm.auto warns "IProgress not found" on import in every
@@ -67,31 +72,92 @@ def describe_task(task: Any) -> str:
     return text if len(text) <= _DESCRIPTION_CHARS else text[:_DESCRIPTION_CHARS - 3] + "..."
 
 
-def _named_error(error: Exception, index: int, task: Any) -> Exception:
-    """``error`` with the task named: the same type with the task put before the message when
-    the type can be built from a message, else the original with a note (Python 3.11)."""
-    where = f"sweep task {index} ({describe_task(task)})"
+def _add_note(error: BaseException, note: str) -> None:
+    """``error.add_note(note)`` (once). Python 3.10 has no ``add_note``: the note goes in
+    ``__notes__`` as 3.11 keeps it (and the ``exceptiongroup`` backport does), where code can read
+    it, though 3.10's traceback does not print it."""
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, list) and note in notes:
+        return
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:  # Python 3.10
+        try:
+            setattr(error, "__notes__", [*(notes or ()), note])  # noqa: B010 - the name mypy does not know on 3.10
+        except AttributeError:
+            pass  # an exception class with __slots__ and no __dict__: it travels without the note
+
+
+def _where(index: int, task: Any) -> str:
+    return f"in sweep task {index} ({describe_task(task)})"
+
+
+def _call(fn: Callable[..., Any], task: Any) -> Any:
+    return fn(**task) if isinstance(task, Mapping) else fn(task)
+
+
+def _rebuild_error(cls: type[BaseException], arguments: tuple[Any, ...], args: tuple[Any, ...],
+                   state: dict[str, Any] | None) -> BaseException:
+    """The exception pickled by :class:`_Carried`: built as pickle builds it, ``cls(*arguments)``,
+    or, for a class whose ``__init__`` takes other arguments (``Coded(message, code)`` has
+    ``args == (message,)``), without calling ``__init__``; then its ``args`` and attributes
+    (notes included) as they were."""
     try:
-        named = type(error)(f"{where}: {error}")
-    except Exception:  # a type that takes other arguments
-        named = None
-    if named is None or str(named) != f"{where}: {error}":
-        if hasattr(error, "add_note"):
-            error.add_note(f"in {where}")
-        return error
-    named.__cause__ = error
-    return named
+        error = cls(*arguments)
+    except Exception:
+        error = cls.__new__(cls, *arguments)
+    error.args = args
+    if state:
+        error.__setstate__(state)
+    return error
+
+
+class _Carried(Exception):
+    """A task's exception on its way out of :func:`_run_task`. Pickled (to another process), it
+    becomes the task's exception itself (see :func:`_rebuild_error`); in this process (threads)
+    :func:`sweep` raises the very object it carries."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        error = self.error
+        reduced = error.__reduce__()
+        if isinstance(reduced, tuple) and 2 <= len(reduced) <= 3 and reduced[0] is type(error):
+            state = reduced[2] if len(reduced) == 3 else None
+            return _rebuild_error, (type(error), reduced[1], error.args, state)
+        if isinstance(reduced, tuple):
+            return reduced  # a class that pickles itself its own way: trusted
+        return _rebuild_error, (type(error), error.args, error.args, getattr(error, "__dict__", None))
 
 
 def _run_task(fn: Callable[..., Any], index: int, task: Any) -> tuple[int, Any]:
-    """``(index, fn(task))``, or ``fn(**task)`` for a dict task; errors name the task."""
+    """``(index, fn(task))`` (``fn(**task)`` for a dict task) in a worker; an exception is noted
+    with the task and carried back whole (:class:`_Carried`)."""
     try:
-        return index, fn(**task) if isinstance(task, Mapping) else fn(task)
+        return index, _call(fn, task)
     except Exception as error:
-        named = _named_error(error, index, task)
-        if named is error:
-            raise
-        raise named from error
+        _add_note(error, _where(index, task))
+        # With the task's frames, which a worker's traceback text (joblib, Ray) then shows.
+        raise _Carried(error).with_traceback(error.__traceback__) from None
+
+
+def _task_error(error: BaseException) -> BaseException:
+    """The task's own exception from what a backend raised: the object a :class:`_Carried` holds
+    (threads), or the one Ray wraps in a ``RayTaskError``."""
+    if isinstance(error, _Carried):
+        return error.error
+    ray = sys.modules.get("ray")
+    if ray is not None and isinstance(error, ray.exceptions.RayTaskError):
+        cause = error.cause
+        if isinstance(cause, _Carried):
+            cause = cause.error
+        if isinstance(cause, BaseException):
+            if cause.__cause__ is None:
+                cause.__cause__ = error  # Ray's text of the worker's traceback, as joblib gives it
+            return cause
+    return error
 
 
 def _bar(total: int, progress: bool | None, description: str) -> Any:
@@ -109,15 +175,32 @@ def sweep(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int | None = 
     * ``progress``: a tqdm bar counting finished tasks; None shows it on a terminal only.
     * ``batch_size``: tasks sent to a worker at a time (joblib's ``"auto"`` adapts it).
 
-    An exception in a task is raised with the task named (``sweep task 3 (lr=0.1, seed=1):
-    ...``), keeping its type when the type can be rebuilt from a message.
+    An exception in a task is raised as the task's own exception object (its type, ``args`` and
+    attributes; from another process, an equal copy), with a note naming the task: ``in sweep
+    task 3 (lr=0.1, seed=1)`` (Python 3.11's ``add_note``; on 3.10 it is kept in ``__notes__``
+    but not printed). The other tasks are cancelled.
+
+    Inside ``joblib.parallel_backend("dask")`` or Ray's joblib backend the tasks run as that
+    cluster's own tasks (``client.submit``, ``ray.remote``, with the backend's
+    ``submit_kwargs``/``ray_remote_args``), because joblib's Dask backend never reports a batch
+    whose worker died (the sweep would wait forever) and its Ray backend says only
+    ``ActorDiedError()``. A task that kills its worker is retried as the cluster is configured
+    (Dask's ``distributed.scheduler.allowed-failures``, Ray's ``max_retries``: 3 by default), then
+    raised within seconds as the cluster's error (``KilledWorker``, ``WorkerCrashedError``)
+    naming the task.
 
     >>> sweep(abs, [-2, 3, -1.5])
     [2, 3, 1.5]
     >>> sweep(lambda x: 1 / x, [1.0, 0.0])
     Traceback (most recent call last):
     ...
-    ZeroDivisionError: sweep task 1 (0.0): float division by zero
+    ZeroDivisionError: float division by zero
+    in sweep task 1 (0.0)
+    >>> try:
+    ...     sweep(lambda x: 1 / x, [1.0, 0.0])
+    ... except ZeroDivisionError as error:
+    ...     print(error.args, error.__notes__)
+    ('float division by zero',) ['in sweep task 1 (0.0)']
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
@@ -132,13 +215,128 @@ def sweep(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int | None = 
     with _bar(len(tasks), progress, description) as bar:
         if n_jobs == 1:
             for index, task in enumerate(tasks):
-                results[index] = _run_task(fn, index, task)[1]
+                try:
+                    results[index] = _call(fn, task)
+                except Exception as error:
+                    _add_note(error, _where(index, task))
+                    raise
                 bar.update()
             return results
-        import joblib
-
-        parallel = joblib.Parallel(n_jobs=n_jobs, batch_size=batch_size, return_as="generator_unordered")
-        for index, result in parallel(joblib.delayed(_run_task)(fn, i, task) for i, task in enumerate(tasks)):
-            results[index] = result
-            bar.update()
+        failure: BaseException | None = None
+        try:
+            for index, result in _parallel_results(fn, tasks, n_jobs, batch_size):
+                results[index] = result
+                bar.update()
+        except Exception as error:
+            failure = _task_error(error)
+        if failure is not None:
+            raise failure  # outside the except block, so that its own __context__ stays as it was
     return results
+
+
+def _parallel_results(fn: Callable[..., Any], tasks: list[Any], n_jobs: int | None,
+                      batch_size: int | str) -> Iterator[tuple[int, Any]]:
+    """``(index, result)`` pairs as tasks finish, on the active joblib backend (or its cluster)."""
+    import joblib.parallel
+
+    # joblib.parallel.get_active_backend: what joblib.Parallel itself will use (the backend of an
+    # enclosing parallel_backend/parallel_config, else loky).
+    backend, _ = joblib.parallel.get_active_backend()
+    limit = n_jobs if n_jobs is not None and n_jobs > 0 else len(tasks)
+    if _is_dask(backend):
+        return _dask_results(backend, fn, tasks, limit)
+    if _is_ray(backend):
+        return _ray_results(backend, fn, tasks, limit)
+    # A backend without generators (a third party's) returns the list at the end.
+    return_as = "generator_unordered" if getattr(backend, "supports_return_generator", False) else "list"
+    parallel = joblib.Parallel(n_jobs=n_jobs, batch_size=batch_size, return_as=return_as)
+    return iter(parallel(joblib.delayed(_run_task)(fn, i, task) for i, task in enumerate(tasks)))
+
+
+def _is_dask(backend: Any) -> bool:
+    distributed = sys.modules.get("distributed")
+    return distributed is not None and isinstance(getattr(backend, "client", None), distributed.Client)
+
+
+def _is_ray(backend: Any) -> bool:
+    if "ray" not in sys.modules:
+        return False
+    try:
+        from ray.util.joblib.ray_backend import RayBackend
+    except ImportError:
+        return False
+    return isinstance(backend, RayBackend)
+
+
+def _dask_results(backend: Any, fn: Callable[..., Any], tasks: list[Any], limit: int) -> Iterator[tuple[int, Any]]:
+    """The tasks as Dask futures of the backend's client, at most ``limit`` at a time; a future's
+    error (the task's, or ``KilledWorker``) is raised noted with its task, the rest cancelled."""
+    import distributed
+
+    client, token = backend.client, uuid.uuid4().hex[:8]
+    running: dict[Any, int] = {}
+    # Without with_results: as_completed then only waits for each future to end, and
+    # future.result() below raises whatever ended it, here, where it is seen.
+    as_completed: Callable[[], Any] = distributed.as_completed  # an untyped function, to mypy
+    finished = as_completed()
+    submitted = 0
+
+    def top_up() -> None:
+        nonlocal submitted
+        while submitted < len(tasks) and len(running) < limit:
+            future = client.submit(_run_task, fn, submitted, tasks[submitted], pure=False,
+                                   key=f"sweep-task-{submitted}-{token}", **backend.submit_kwargs)
+            running[future] = submitted
+            finished.add(future)
+            submitted += 1
+
+    try:
+        top_up()
+        for future in finished:
+            index = running.pop(future)
+            try:
+                yield index, future.result()[1]
+            except Exception as error:
+                _add_note(_task_error(error), _where(index, tasks[index]))
+                raise
+            top_up()
+    finally:
+        if running:
+            client.cancel(list(running))
+
+
+def _ray_results(backend: Any, fn: Callable[..., Any], tasks: list[Any], limit: int) -> Iterator[tuple[int, Any]]:
+    """The tasks as Ray tasks (with the backend's ``ray_remote_args``), at most ``limit`` at a time;
+    an error (the task's, or ``WorkerCrashedError``) is raised noted with its task, the rest cancelled."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init()  # as joblib's Ray backend does: RAY_ADDRESS, or a local Ray
+    remote = ray.remote(_run_task)
+    if backend.ray_remote_args:
+        remote = remote.options(**backend.ray_remote_args)
+    shared_fn = ray.put(fn)  # sent once, not with every task
+    running: dict[Any, int] = {}
+    submitted = 0
+
+    def top_up() -> None:
+        nonlocal submitted
+        while submitted < len(tasks) and len(running) < limit:
+            running[remote.remote(shared_fn, submitted, tasks[submitted])] = submitted
+            submitted += 1
+
+    try:
+        top_up()
+        while running:
+            done, _ = ray.wait(list(running), num_returns=1)
+            for ref in done:
+                index = running.pop(ref)
+                try:
+                    yield index, ray.get(ref)[1]
+                except Exception as error:
+                    _add_note(_task_error(error), _where(index, tasks[index]))
+                    raise
+            top_up()
+    finally:
+        for ref in running:
+            ray.cancel(ref)
