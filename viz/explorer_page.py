@@ -194,8 +194,10 @@ def _svg(root: Value, **draw_options: Any) -> str:
     with tempfile.TemporaryDirectory(prefix="autograd-explorer-") as directory:
         written = render(root, Path(directory) / "graph.svg", format="svg", **draw_options)
         text = written.read_text(encoding="utf-8")
-    # Graphviz repeats each title in a comment: the page holds several drawings, so drop them.
-    return re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg"):], flags=re.S)
+    # The page holds several drawings: drop what each repeats on every element, Graphviz's
+    # comments (a copy of each title) and the font family (explorer.css sets the same one).
+    text = re.sub(r"<!--.*?-->\n?", "", text[text.index("<svg"):], flags=re.S)
+    return text.replace(' font-family="Helvetica,sans-Serif"', "")
 
 
 def _widest_grads(frames: list) -> dict:
