@@ -18,10 +18,17 @@ from nn.optim import SGD
 from nn.train import fit
 from viz import explorer, render
 
-__all__ = ["register", "run_article", "training_table"]
+from .limits import real_number, whole_number
+
+__all__ = ["register", "run_article", "training_table", "MAX_STEPS", "MAX_LR"]
 
 #: At most this many rows of the training table are printed (evenly spaced, first and last kept).
 MAX_TABLE_ROWS = 21
+#: Most training steps ``--steps`` asks for (a step of the 15-weight network is a fraction of a
+#: millisecond, so this is about a minute).
+MAX_STEPS = 1_000_000
+#: Largest learning rate ``--lr`` accepts (the sigmoids saturate long before).
+MAX_LR = 1_000.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,9 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "the forward pass, the loss, all 15 gradients by the chain rule, the updated "
                     "weights and the new loss. The default inputs, target and weights are our "
                     "illustrative values.")
-    parser.add_argument("--lr", type=float, default=DEFAULT_LR, help="learning rate (default 0.5)")
+    parser.add_argument("--lr", type=float, default=DEFAULT_LR,
+                        help=f"learning rate (default 0.5; > 0, <= {MAX_LR:g})")
     parser.add_argument("--steps", type=int, default=0, metavar="N",
-                        help="then train N gradient-descent steps and print the loss falling")
+                        help=f"then train N gradient-descent steps and print the loss falling (at most {MAX_STEPS:,})")
     parser.add_argument("--weights", metavar="FILE",
                         help="JSON weights: {\"w1\": 0.1, ...} (others keep their defaults) "
                              "or a file written by Module.save")
@@ -73,7 +81,14 @@ def _draw_svg(weights: dict | None, inputs: tuple, target: float, path: str) -> 
     model = article_network(weights)
     loss, _ = model.loss(inputs, target)
     loss.backward()  # so the drawing shows every gradient
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # "[Errno 17] File exists" said nothing of why
+        blocker = directory
+        while not os.path.lexists(blocker):
+            blocker = os.path.dirname(blocker)
+        raise NotADirectoryError(f"cannot write {path}: {blocker} is a file, not a directory") from None
     # Top to bottom, like the README's picture: left to right, 47 values make a strip 17 pages wide.
     written = render(loss, path, format=picture_format(path), highlight=[model.params["w5"]], rankdir="TB")
     print(f"\nThe chain-rule graph (w5's paths highlighted) is in {written}")
@@ -88,10 +103,21 @@ def _write_explorer(weights: dict | None, inputs: tuple, target: float, path: st
     return 0
 
 
+def _check_settings(args: argparse.Namespace) -> None:
+    """The numbers in range and the picture's format known, before anything is printed or built."""
+    whole_number("--steps", args.steps, 0, MAX_STEPS)
+    real_number("--lr", args.lr, 0.0, MAX_LR, above=True)
+    if not all(math.isfinite(x) for x in args.inputs):
+        raise ValueError(f"--inputs must be two finite numbers, got {' '.join(map(repr, args.inputs))}")
+    if not math.isfinite(args.target):
+        raise ValueError(f"--target must be a finite number, got {args.target!r}")
+    if args.svg:
+        picture_format(args.svg)
+
+
 def run_article(args: argparse.Namespace) -> int:
     """Print the walkthrough; then train on (``--steps``), draw the graph (``--svg``), write the explorer (``--html``)."""
-    if args.steps < 0:
-        raise ValueError(f"--steps must be >= 0, got {args.steps}")
+    _check_settings(args)
     weights = load_weights(args.weights) if args.weights else None
     inputs, target = tuple(args.inputs), args.target
     print(walkthrough(inputs, target, weights, lr=args.lr).render())

@@ -11,7 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["register", "run_graph", "picture_format"]
+__all__ = ["register", "run_graph", "picture_format", "MAX_TIMEOUT"]
+
+#: Longest ``--timeout`` accepted: a day (a larger one overflows the system's timers).
+MAX_TIMEOUT = 86_400.0
 
 
 def picture_format(path: str | os.PathLike) -> str:
@@ -20,6 +23,9 @@ def picture_format(path: str | os.PathLike) -> str:
     >>> picture_format("graph.PNG")
     'png'
     """
+    shown = os.fspath(path)
+    if shown.endswith((os.sep, os.altsep or os.sep)):  # Path() would drop it, and write a file
+        raise IsADirectoryError(f"cannot write {shown}: a path ending in {shown[-1]} names a directory, not a file")
     suffix = Path(path).suffix.lower().lstrip(".")
     if not suffix:
         raise ValueError(f"cannot tell the picture format from {os.fspath(path)!r}: end it in .svg, .png or .pdf")
@@ -33,6 +39,12 @@ def run_graph(args: argparse.Namespace) -> int:
     from viz.expression import build_expression, fold_name, parse_assignments
     from viz.graph import draw_graph, render
 
+    from .limits import real_number
+
+    if args.timeout is not None:  # checked even when dot will not run (DOT text to stdout)
+        real_number("--timeout", args.timeout, 0.0, MAX_TIMEOUT, above=True)
+    if args.output is not None:
+        picture_format(args.output)
     root, _leaves = build_expression(args.expression, parse_assignments(args.at or []))
     root.backward()
     highlight = [fold_name(name) for name in args.highlight or []]  # as the expression's names are
@@ -51,7 +63,7 @@ def run_graph(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(draw_graph(root, **options).source)
         return 0
-    target = Path(args.output)
+    target = args.output  # as given: Path() would drop a trailing "/", which names a directory
     fmt = picture_format(target)
     if fmt in ("dot", "gv"):
         write_atomically(target, draw_graph(root, **options).source.encode("utf-8"))
@@ -93,5 +105,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="layout direction (default auto: left to right, top to bottom for a deep graph)")
     parser.add_argument("--no-partials", action="store_true", help="leave the edges unlabelled")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="stop Graphviz's dot after this long (default 60)")
+                        help=f"stop Graphviz's dot after this long (default 60, at most {MAX_TIMEOUT:g})")
     parser.set_defaults(func=run_graph)

@@ -1,4 +1,4 @@
-"""Reproducible figures quoted in the README: ``python -m nn.experiments``.
+"""Reproducible figures quoted in the documentation (docs/guides/nn.md): ``python -m nn.experiments``.
 
 * epochs each optimizer needs to fit XOR (mean binary cross-entropy below 0.05), over ten seeds;
 * stochastic, mini-batch and full-batch gradient descent on the two moons;

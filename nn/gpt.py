@@ -97,6 +97,18 @@ class GPTConfig:
         """Width of one attention head, n_embd / n_head."""
         return self.n_embd // self.n_head
 
+    @property
+    def n_parameters(self) -> int:
+        """How many weights a :class:`GPT` of these sizes has, known before it is built: the token
+        and position embeddings, ``12 · n_embd²`` per block (four attention matrices and the
+        4× wide MLP), and the head.
+
+        >>> GPTConfig().n_parameters
+        4192
+        """
+        n = self.n_embd
+        return (2 * self.vocab_size + self.block_size) * n + 12 * n * n * self.n_layer
+
 
 # --- the building blocks, on lists of scalars ------------------------------------------------------
 
@@ -237,9 +249,11 @@ class GPT(Module):
         cache: list = [([], []) for _ in range(self.config.n_layer)]
         with no_grad():
             for position in range(self.config.block_size):
-                logits = [v.data / temperature for v in self.logits(tokens[-1], position, cache)]
+                logits = [v.data for v in self.logits(tokens[-1], position, cache)]
                 largest = max(logits)
-                token = rng.choices(range(len(logits)), weights=[math.exp(v - largest) for v in logits])[0]
+                # Shifted before dividing: logit / 1e-300 would overflow to inf (and inf - inf is NaN).
+                weights = [math.exp((v - largest) / temperature) for v in logits]
+                token = rng.choices(range(len(logits)), weights=weights)[0]
                 if token == BOS:
                     break
                 tokens.append(token)

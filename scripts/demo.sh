@@ -11,7 +11,7 @@ mkdir -p out
 .venv/bin/autograd-core article --svg out/article.svg "$@"
 cat <<'NEXT'
 
-That was one step of backpropagation, every number from the engine; its graph is out/article.svg.
+That was one step of backpropagation, every number computed by the engine.
 Next, from this folder (or run `source .venv/bin/activate` once and drop the `.venv/bin/`):
   .venv/bin/autograd-core article --html out/article.html   the explorer page: open it in a browser
   .venv/bin/autograd-core landscape optimizers              a picture: five optimizers on one valley

@@ -84,6 +84,114 @@ def test_an_existing_file_keeps_its_mode(tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == mode
 
 
+needs_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                                reason="giving files to other users needs root")
+
+
+@needs_root
+@pytest.mark.parametrize("owner", [(1234, 1234), (0, 1234), (1234, 0)])
+def test_an_existing_file_keeps_its_owner_and_group(tmp_path, owner):
+    _, path, _ = saved_model(tmp_path)
+    os.chown(path, *owner)
+    path.chmod(0o600)  # its owner's only: were it given to root, its owner could no longer read it
+    model = MLP(2, [2, 1], seed=3)
+    model.save(path)
+    status = path.stat()
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (*owner, 0o600)
+    assert json.loads(path.read_text())["parameters"] == model.state_dict()
+
+
+@needs_root
+def test_set_id_bits_survive_the_change_of_owner(tmp_path):
+    path = tmp_path / "tool"
+    files.write_atomically(path, b"old")
+    os.chown(path, 1234, 1234)
+    path.chmod(0o6750)  # fchown clears set-user-ID and set-group-ID: the mode is set after it
+    files.write_atomically(path, b"new")
+    status = path.stat()
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (1234, 1234, 0o6750)
+
+
+def _as_user(uid, gid, action):
+    """``action()`` run in a forked child as ``uid``:``gid`` (root drops its rights there): ``("ok",
+    result)`` or ``("error", type name, errno, message)``."""
+    import ast
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no exec (the interpreter may live where uid cannot read), only os calls
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            try:
+                outcome = ("ok", action())
+            except Exception as error:
+                outcome = ("error", type(error).__name__, getattr(error, "errno", None), str(error))
+            os.write(write, repr(outcome).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    import select
+
+    ready, _, _ = select.select([read], [], [], 30)
+    if not ready:  # a fork of a process with threads can deadlock: never wait for ever
+        os.kill(pid, signal.SIGKILL)
+    with os.fdopen(read, "rb") as stream:
+        text = stream.read().decode() if ready else ""
+    os.waitpid(pid, 0)
+    assert text, "the child running as another user did not answer within 30 s"
+    return ast.literal_eval(text)
+
+
+@needs_root
+def test_a_user_who_may_not_give_the_file_to_its_owner_is_refused_and_the_file_kept():
+    import shutil
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="autograd-owner-"))  # not under tmp_path: uid 1234 must reach it
+    try:
+        directory.chmod(0o777)  # a shared directory, without the sticky bit: anyone may rename in it
+        theirs, wrong_group, mine = directory / "theirs.json", directory / "group.json", directory / "mine.json"
+        for path, owner in ((theirs, (4321, 4321)), (wrong_group, (1234, 4321)), (mine, (1234, 1234))):
+            path.write_text("old")
+            os.chown(path, *owner)
+            path.chmod(0o644)
+        for path in (theirs, wrong_group):
+            outcome = _as_user(1234, 1234, lambda path=path: str(files.write_atomically(path, "new")))
+            assert outcome[:3] == ("error", "PermissionError", 1), outcome
+            assert f"cannot save over {path}: it belongs to user" in outcome[3] and "delete it first" in outcome[3]
+            assert path.read_text() == "old"
+        assert (theirs.stat().st_uid, wrong_group.stat().st_gid) == (4321, 4321)
+        assert _as_user(1234, 1234, lambda: str(files.write_atomically(mine, "new"))) == ("ok", str(mine))
+        assert mine.read_text() == "new" and (mine.stat().st_uid, mine.stat().st_gid) == (1234, 1234)
+        assert sorted(p.name for p in directory.iterdir()) == ["group.json", "mine.json", "theirs.json"]
+    finally:
+        shutil.rmtree(directory)
+
+
+def test_the_directory_is_fsynced_after_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        status = os.fstat(fd)
+        events.append(("fsync", stat.S_ISDIR(status.st_mode), (status.st_dev, status.st_ino)))
+        return real_fsync(fd)
+
+    def replace(source, target):
+        events.append(("replace", Path(target).name))
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    MLP(2, [1]).save(tmp_path / "m.json")
+    directory = tmp_path.stat()
+    assert events[-2:] == [("replace", "m.json"), ("fsync", True, (directory.st_dev, directory.st_ino))]
+    assert events[0][:2] == ("fsync", False)  # the file's bytes, before the rename
+
+
 def test_a_new_file_follows_the_umask(tmp_path):
     old = os.umask(0o027)
     try:
@@ -277,3 +385,38 @@ def test_a_large_model_round_trips_through_its_file(tmp_path):
     model.save(path)
     other.load(path)
     assert len(other.parameters()) == 24_961 and other.state_dict() == model.state_dict()
+
+
+# --- errors name the path -------------------------------------------------------------------------
+
+def test_loading_a_directory_names_the_directory(tmp_path, capsys):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as caught:  # was "[Errno 21] Is a directory: 3", a descriptor
+        MLP(2, [1]).load(folder)
+    assert str(caught.value) == f"cannot read {folder}: it is a directory, not a regular file"
+    assert main(["article", "--weights", str(folder)]) == 1
+    assert capsys.readouterr().err == (f"autograd-core article: error: cannot read {folder}: it is a directory, "
+                                       "not a regular file\n")
+
+
+def test_a_path_ending_in_a_slash_is_a_directory_not_a_file_to_write(tmp_path, capsys):
+    for path in (tmp_path / "model.json", tmp_path / "page.html"):
+        with pytest.raises(IsADirectoryError, match="a path ending in / names a directory"):
+            files.write_atomically(f"{path}/", "x")  # realpath() drops the "/"; open() refuses it
+    argv = [["graph", "x*y", "--at", "x=1", "y=2", "-o", f"{tmp_path}/g.svg/"],
+            ["graph", "x*y", "--at", "x=1", "y=2", "--html", f"{tmp_path}/g.html/"]]
+    for args in argv:
+        assert main(args) == 1
+        assert capsys.readouterr().err == (f"autograd-core graph: error: cannot write {args[-1]}: a path ending in / "
+                                           "names a directory, not a file\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_picture_under_a_file_names_the_file_in_the_way(tmp_path, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a directory")
+    target = blocker / "deeper" / "graph.svg"
+    assert main(["article", "--svg", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(f"autograd-core article: error: cannot write {target}: {blocker} is a file, not a directory\n")

@@ -19,6 +19,8 @@ style sheet and the script (``explorer.js`` and ``explorer.css`` beside this mod
 plain JavaScript and CSS, no framework). A Content-Security-Policy forbids every
 network request, and only the page's own script (named by its hash) may run, so a
 label such as ``</script><script>alert(1)</script>`` can only ever show as text.
+A label Python can hold but UTF-8 cannot (a lone surrogate, as ``os.fsdecode`` makes of a file
+name that is not UTF-8) shows as the text ``\\udcxx``, as in the drawing.
 """
 
 from __future__ import annotations
@@ -300,9 +302,26 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+#: A lone surrogate (``os.fsdecode`` of a file name that is not UTF-8 makes them): no UTF-8 for it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _visible_surrogates(text: str, backslash: str = "\\") -> str:
+    """``text`` with each lone surrogate written as the text ``\\udcxx``, as the drawing writes it
+    (:func:`viz.graph.escape_label`), so the page can be UTF-8 and two such names stay apart
+    (U+FFFD would merge them). ``backslash`` is ``"\\\\"`` inside a JSON string.
+
+    >>> _visible_surrogates("caf\\udce9.csv")
+    'caf\\\\udce9.csv'
+    """
+    return _SURROGATE.sub(lambda match: f"{backslash}u{ord(match.group()):04x}", text)
+
+
 def _json_for_script(data: dict) -> str:
-    """JSON that cannot end its <script> element early: <, > and & are written as \\u escapes."""
+    """JSON that cannot end its <script> element early: <, > and & are written as \\u escapes;
+    a lone surrogate reads as the text ``\\udcxx``."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = _visible_surrogates(text, backslash="\\\\")  # only strings hold them: an escaped backslash
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -319,7 +338,7 @@ def _document(svgs: list[str], data: dict, title: str) -> str:
     policy = (f"default-src 'none'; script-src 'sha256-{_sha256(script)}'; style-src 'unsafe-inline'; "
               "img-src data:; base-uri 'none'; form-action 'none'")
     return _TEMPLATE.format(
-        policy=html.escape(policy, quote=True), title=html.escape(title), css=_asset("explorer.css"),
+        policy=html.escape(policy, quote=True), title=html.escape(_visible_surrogates(title)), css=_asset("explorer.css"),
         views="\n".join(f'<template id="view-{k}">{svg}</template>' for k, svg in enumerate(svgs)),
         data=_json_for_script(data), script=script)
 

@@ -79,7 +79,7 @@ def save_figure(figure: Any, path: str | os.PathLike, **savefig_options: Any) ->
     if fmt not in supported:
         raise ValueError(f"cannot save a picture as {fmt or 'a file without a suffix'!r}: "
                          f"use one of {', '.join(sorted(supported))}")
-    write_atomically(target, display.figure_bytes(figure, fmt, **savefig_options))
+    write_atomically(path, display.figure_bytes(figure, fmt, **savefig_options))  # path as given: a trailing / is refused
     return target
 
 

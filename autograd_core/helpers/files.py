@@ -10,8 +10,14 @@ the command line:
   file would silently cut it from what it pointed to).
 * Only regular files are replaced: a directory, device (``/dev/full``), FIFO or
   socket at the target is refused, even when running as root.
-* An existing file keeps its permission bits; a new file gets those ``open()`` gives
-  (0666 less the umask).
+* An existing file keeps its permission bits, its owner and its group; a new file gets the
+  bits ``open()`` gives (0666 less the umask). Where this process may not give the new file the
+  old one's owner or group (not root, and the file is another user's, or its group is one this
+  user is not in), the save is refused with a ``PermissionError`` naming the file and leaves it
+  as it was: saving would take the file from its owner (a 0600 file would become unreadable
+  to them). Delete the file first, or save elsewhere, to replace it anyway.
+* After the rename, the directory is fsynced (as SQLite does), so the new name survives a
+  power loss too, not only the new bytes.
 * The temporary file is named ``.NAME.saving-PID-XXXXXXXX.tmp`` next to the target.
   A process killed mid-save leaves it behind; the next save of the same target
   removes those whose process no longer runs.
@@ -26,6 +32,7 @@ into one ``ValueError`` naming the file.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -97,11 +104,13 @@ def _remove_stale_temporaries(target: Path) -> None:
                 pass  # another process cleaned it first, or we may not: the save goes on
 
 
-def _resolve_target(path: str | os.PathLike[str]) -> tuple[Path, int | None]:
-    """The file to replace (through any symlink) and its permission bits (None if new)."""
+def _resolve_target(path: str | os.PathLike[str]) -> tuple[Path, os.stat_result | None]:
+    """The file to replace (through any symlink) and its status (None if new)."""
     shown = os.fspath(path)
     if not shown:
         raise ValueError("cannot write to an empty path")
+    if shown.endswith((os.sep, os.altsep or os.sep)):  # realpath would drop the slash: open() refuses
+        raise IsADirectoryError(f"cannot write {shown}: a path ending in {shown[-1]} names a directory, not a file")
     target = Path(os.path.realpath(shown))
     if not target.parent.is_dir():  # else the error would name the temporary file
         raise FileNotFoundError(f"cannot write {shown}: there is no directory {target.parent}")
@@ -110,7 +119,40 @@ def _resolve_target(path: str | os.PathLike[str]) -> tuple[Path, int | None]:
     except FileNotFoundError:
         return target, None
     _refuse_non_regular(shown, status.st_mode, "write")
-    return target, stat.S_IMODE(status.st_mode)
+    return target, status
+
+
+def _keep_owner(handle: int, old: os.stat_result, shown: str) -> None:
+    """Give the new file (open as ``handle``) the old one's owner and group, or refuse the save."""
+    new = os.fstat(handle)
+    if (new.st_uid, new.st_gid) == (old.st_uid, old.st_gid):
+        return
+    try:
+        os.fchown(handle, old.st_uid, old.st_gid)
+    except PermissionError:
+        raise PermissionError(
+            errno.EPERM, f"cannot save over {shown}: it belongs to user {old.st_uid}, group {old.st_gid}, and this "
+            "process may not give the new file that owner and group, so the save would take the file from its "
+            "owner; delete it first or save elsewhere to replace it", shown) from None
+
+
+def _sync_directory(directory: Path) -> None:
+    """fsync ``directory``, so that a rename in it survives a power loss (where the system can)."""
+    if os.name == "nt":  # Windows cannot open a directory as a file, and NTFS journals renames
+        return
+    try:
+        handle = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # a directory we may write but not read (mode 0333): as SQLite, save without
+    try:
+        os.fsync(handle)
+    except OSError as error:
+        # A file system that cannot sync a directory says so (EINVAL); any other error is real.
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise OSError(error.errno, f"{error.strerror} (syncing the directory after the rename)",
+                          os.fspath(directory)) from None
+    finally:
+        os.close(handle)
 
 
 def _discard(temporary: Path) -> None:
@@ -133,7 +175,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> Path:
     ['note.txt']
     """
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    target, mode = _resolve_target(path)
+    target, old = _resolve_target(path)
     _remove_stale_temporaries(target)
     temporary = _temporary_name(target)
     try:
@@ -142,8 +184,10 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> Path:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
             stream.flush()
-            if mode is not None:
-                os.fchmod(stream.fileno(), mode)
+            if old is not None:
+                _keep_owner(stream.fileno(), old, os.fspath(path))
+                # After fchown, which clears the set-user-ID and set-group-ID bits.
+                os.fchmod(stream.fileno(), stat.S_IMODE(old.st_mode))
             os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException as error:
@@ -152,6 +196,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> Path:
             # e.g. "[Errno 28] No space left on device: 'model.json'" (the target, not the temporary file)
             raise OSError(error.errno, error.strerror, os.fspath(path)) from None
         raise
+    _sync_directory(target.parent)
     return Path(path)
 
 
@@ -169,8 +214,13 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int | None = None
     shown = os.fspath(path)
     max_bytes = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     handle = os.open(shown, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(handle, "rb") as stream:
+    try:
+        # Before fdopen, whose IsADirectoryError would name the descriptor ("Is a directory: 3").
         _refuse_non_regular(shown, os.fstat(handle).st_mode, "read")
+    except BaseException:
+        os.close(handle)
+        raise
+    with os.fdopen(handle, "rb") as stream:
         data = stream.read(max_bytes + 1)  # one more byte tells a file that grew past the limit
     if len(data) > max_bytes:
         raise ValueError(f"{shown} is larger than {max_bytes} bytes, the most this program reads; "
