@@ -13,20 +13,25 @@
 from .checks.explain import Explanation, explain
 from .checks.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .compiler.step import CompiledForward, CompiledStep, compile  # noqa: A004 - the contract's name: autograd_core.compile
-from .engine.backprop import backward, gradients
+from .engine import value as _value_module
+from .engine.backward import backward_pass
 from .engine.define import define_op, remove_op
-from .engine.functional import grad, hessian, value_and_grad
+from .engine.functional import backward, grad, gradients, hessian, value_and_grad
 from .engine.graph import local_partials, node_names, topological_order
 from .engine.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
-from .engine.ops import OPS, Op, cos, exp, log, sin, step
+from .engine.ops import OPS, Op
+from .engine.rules import cos, exp, heaviside, log, sin
 from .engine.value import Value, as_float, as_int, call_op
 
 __version__ = "0.1.0"
 
+COMPILED: bool = not (_value_module.__file__ or "").endswith(".py")
+"""True when the engine runs as modules compiled by mypyc, False for the pure-Python modules."""
+
 __all__ = [
-    "Value", "OPS", "Op", "as_float", "as_int", "define_op", "remove_op", "call_op",
-    "log", "exp", "sin", "cos", "step",
-    "backward", "gradients", "grad", "value_and_grad", "hessian",
+    "COMPILED", "Value", "OPS", "Op", "as_float", "as_int", "define_op", "remove_op", "call_op",
+    "log", "exp", "sin", "cos", "heaviside",
+    "backward", "gradients", "backward_pass", "grad", "value_and_grad", "hessian",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "explain", "Explanation",
     "gradcheck", "GradcheckReport", "GradcheckError",

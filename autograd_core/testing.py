@@ -277,7 +277,7 @@ def _records(op: Op, refs: Sequence[int | float], inputs: Sequence[float], const
     operands = [Value(x) if isinstance(ref, int) else ref for ref, x in zip(refs, inputs, strict=True)]
     with enable_grad():
         node = apply_op(op, operands, const)
-    return isinstance(node, Value) and node._op is op
+    return isinstance(node, Value) and node.op_record is op
 
 
 def _fold_unused(steps: list[Step], n_inputs: int) -> list[Step]:

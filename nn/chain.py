@@ -60,8 +60,9 @@ class Term:
     """A product ``coef · atom · atom ...`` kept both as symbols and as numbers.
 
     Each atom is a (symbolic text, numeric text, value) triple, e.g.
-    ("(1 − a_o)", "(1 − 0.75)", 0.25). Arithmetic on Terms builds new Terms, which
-    is all the op table's partial rules need to run on them.
+    ("(1 − a_o)", "(1 − 0.75)", 0.25). Arithmetic on Terms builds new Terms: Term implements
+    the op table's rule interface (``autograd_core.engine.rules.RuleNumber``), so the rules run
+    on it.
     """
 
     __slots__ = ("coef", "atoms")
@@ -157,6 +158,9 @@ class Term:
         (sa, na), (sk, nk) = self._grouped(), k._grouped()
         return Term.atom(f"{sa}^{sk}", f"{na}^{nk}", self.value ** k.value)
 
+    def __rpow__(self, base: Any) -> Term:  # base ** self
+        return _as_term(base) ** self
+
     def _function(self, name: str, value: float) -> Term:
         return Term.atom(f"{name}({self.symbols()})", f"{name}({self.numbers()})", value)
 
@@ -164,9 +168,9 @@ class Term:
         """ln of the term."""
         return self._function("ln", math.log(self.value))
 
-    def step(self) -> Term:
-        """Heaviside step of the term."""
-        return self._function("step", 1.0 if self.value > 0 else 0.0)
+    def heaviside(self) -> Term:
+        """Heaviside step H of the term."""
+        return self._function("H", 1.0 if self.value > 0 else 0.0)
 
     def exp(self) -> Term:
         """e to the term."""

@@ -1,13 +1,12 @@
-"""The engine at the edges: infinite partials (IEEE, as PyTorch), the zero-gradient skip, relu at
-NaN and -0.0, the generated passes against the readable reference pass, tracebacks into
-generated code, and the tests that kill mutants the rest of the suite let live.
+"""The engine at the edges: infinite derivatives (IEEE, as PyTorch), one rule for zero
+gradients, relu at NaN and -0.0, the backward pass against a textbook loop, the engine as plain
+source, and the tests that kill mutants the rest of the suite let live.
 
-Infinite partials are checked against PyTorch float64 when it is installed, and against the
-closed forms (the same numbers) always.
+Infinite derivatives are checked against PyTorch float64 when it is installed, and against the
+closed forms (the same numbers) always; tests/test_torch_edges.py cross-checks many more points.
 """
 
 import inspect
-import linecache
 import math
 import traceback
 from dataclasses import replace
@@ -15,8 +14,19 @@ from dataclasses import replace
 import pytest
 from hypothesis import given
 
-from autograd_core import OPS, Value, compile, detect_anomaly, grad, gradients
-from autograd_core.engine.fastpaths import float_gradients, reference_gradients
+from autograd_core import (
+    COMPILED,
+    OPS,
+    Value,
+    backward_pass,
+    compile,
+    detect_anomaly,
+    grad,
+    gradients,
+    hessian,
+    topological_order,
+)
+from autograd_core.engine import backward as backward_module
 from autograd_core.testing import expression_dags
 
 INF = math.inf
@@ -77,30 +87,42 @@ def test_detect_anomaly_reports_an_infinite_partial(name, f, x, first, second):
             y.backward()
 
 
-def test_a_failed_partial_midway_does_not_count_twice_in_grad():
-    # The fast pass stops at the pow node and the pass is redone with IEEE results; the nodes
-    # it had already finished must not add their gradient a second time.
+def test_a_rule_that_raises_on_floats_midway_is_redone_on_ieee_floats_at_that_node_only():
+    # Python's floats raise at the pow node (0.0 ** -0.5); the pass evaluates that rule on IEEE
+    # floats and goes on: nothing counts twice.
     x, w = Value(0.0), Value(3.0)
     y = (x ** 0.5) * w + w * w
     y.backward()
     assert (x.grad, w.grad) == (INF, 6.0)
 
 
-def test_zero_upstream_gradient_is_skipped_where_pytorch_gives_nan():
-    # Deliberate: a node whose gradient is exactly 0 passes nothing on, so 0 * inf never
-    # happens (PyTorch: nan). It also skips the inputs of a dead relu.
+def test_every_rule_runs_whatever_its_gradient_so_zero_times_inf_is_nan_as_in_pytorch():
+    # One rule for zero gradients: a node whose gradient is 0 still applies its rule, in IEEE
+    # arithmetic, so 0 · inf = nan, as PyTorch gives.
     x = Value(0.0)
     ((x ** 0.5) * 0.0).backward()
-    assert x.grad == 0.0
-    assert gradients((Value(0.0) ** 0.5) * 0.0, [x])[0] == 0.0
+    assert math.isnan(x.grad)
+    y = Value(0.0)
+    assert math.isnan(gradients((y ** 0.5) * 0.0, [y])[0])
+    assert math.isnan(grad(lambda v: (v ** 0.5) * 0.0)(0.0))
     torch = pytest.importorskip("torch")
     t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
     ((t ** 0.5) * 0.0).backward()
     assert math.isnan(t.grad.item())
 
 
+def test_a_rules_zero_for_an_input_that_does_not_matter_passes_nothing_even_for_an_inf_gradient():
+    # x ** 0 gives its input the number 0.0 (nothing), not g · 0: here g is inf (√ at 0), and
+    # g · 0 would be nan. PyTorch: 0.
+    x = Value(2.0)
+    ((x ** 0 - 1.0).sqrt()).backward()
+    assert x.grad == 0.0
+    assert grad(lambda v: (v ** 0 - 1.0).sqrt())(2.0) == 0.0
+    assert grad(grad(lambda v: (v ** 0 - 1.0).sqrt()))(2.0) == 0.0
+
+
 def test_relu_at_nan_and_at_minus_zero_differ_from_pytorch_as_documented():
-    # relu'(a) is step(a): 0 at NaN (PyTorch: 1); relu(-0.0) is +0.0 (PyTorch keeps -0.0).
+    # relu'(a) is heaviside(a): 0 at NaN (PyTorch: 1); relu(-0.0) is +0.0 (PyTorch keeps -0.0).
     x = Value(math.nan)
     y = x.relu()
     y.backward()
@@ -112,10 +134,10 @@ def test_relu_at_nan_and_at_minus_zero_differ_from_pytorch_as_documented():
 
 
 def test_relu_derivative_at_zero_is_zero_at_every_order():
-    # step's forward is a > 0 (not >=): relu'(0) = 0 also in the recorded gradient.
+    # heaviside's forward is a > 0 (not >=): relu'(0) = 0 also in the recorded gradient.
     x = Value(0.0)
     (d,) = gradients(x.relu(), [x], create_graph=True)
-    assert d.data == 0.0 and Value(0.0).step().data == 0.0 and Value(1e-300).step().data == 1.0
+    assert d.data == 0.0 and Value(0.0).heaviside().data == 0.0 and Value(1e-300).heaviside().data == 1.0
 
 
 def test_an_unused_input_gets_zero_with_create_graph():
@@ -131,60 +153,89 @@ def test_value_power_value_at_a_zero_base_and_a_negative_base():
         Value(-1e-300) ** Value(2.0)
 
 
-# --- the generated passes against the reference pass ---------------------------------------------
+# --- the backward pass against the textbook loop ------------------------------------------------
+
+def _textbook_gradients(root, seed):
+    """Reverse mode as a textbook writes it, independently of the engine's storage: visit the
+    nodes newest first (an order in which every node follows its users) and add each node's
+    rule into a dict."""
+    order = sorted(topological_order(root), key=lambda node: node.number, reverse=True)
+    grads = {root: seed}
+    for node in order:
+        if not node.op:
+            continue
+        received = node.op_record.vjp_at(grads.get(node, 0.0), [p.data for p in node.parents], node.data,
+                                         node.const)
+        for parent, amount in zip(node.parents, received, strict=True):
+            grads[parent] = grads[parent] + amount if parent in grads else amount
+    return grads
 
 
 @given(expression_dags(n_inputs=(1, 4), max_ops=14))
-def test_generated_passes_equal_the_reference_pass_on_random_dags(expr):
+def test_the_backward_pass_is_the_textbook_loop_bit_for_bit_on_random_dags(expr):
     inputs = [Value(x) for x in expr.inputs]
     root = expr(*inputs)
-    reference = reference_gradients(root, 1.0)
-    fast = float_gradients(root, 1.0)
-    assert list(fast.items()) == list(reference.items())  # same nodes, same floats, bit for bit
+    expected = _textbook_gradients(root, 1.0)
+    grads = backward_pass(root, 1.0)
+    for node in topological_order(root):
+        assert grads.get(node) == expected.get(node, 0.0)
     root.backward()
-    assert [x.grad for x in inputs] == [reference.get(x, 0.0) for x in inputs]
+    assert [x.grad for x in inputs] == [expected.get(x, 0.0) for x in inputs]
 
 
-def test_the_reference_pass_is_the_textbook_loop():
+def test_the_textbook_loop_is_the_chain_rule():
     x = Value(3.0)
     y = x * x + x.exp()
-    assert reference_gradients(y, 2.0)[x] == 2.0 * (3.0 + 3.0 + math.exp(3.0))
+    assert _textbook_gradients(y, 2.0)[x] == 2.0 * 3.0 + 2.0 * 3.0 + 2.0 * math.exp(3.0)
 
 
-# --- generated code can be read and debugged --------------------------------------------------------
+def test_nodes_far_older_than_the_rest_of_their_graph_are_found_and_visited_in_order():
+    # An op node made long before the others (here 300,000 nodes earlier) is still visited
+    # after every node that uses it: the pass orders nodes by creation number.
+    x = Value(1.5, label="x")
+    old = x * x
+    for _ in range(150_000):
+        Value(0.0) * 1.0
+    y = (old * 3.0 + x).tanh() * old
+    expected = _textbook_gradients(y, 1.0)
+    seen = []
+    grads = backward_pass(y, 1.0, observe=lambda node, g, received: seen.append(node))
+    assert [grads.get(node) for node in (old, x)] == [expected[old], expected[x]]
+    assert seen == grads.nodes and seen[0] is y and seen[-2:] == [old, x]
+    assert [node.number for node in seen] == sorted((node.number for node in seen), reverse=True)
+
+
+# --- the engine is plain source -----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(COMPILED, reason="compiled methods have no Python source")
+def test_the_operators_and_the_pass_are_plain_source():
+    source = inspect.getsource(Value.__add__)
+    assert source.lstrip().startswith("def __add__(self, other") and "_binary(_ADD, self, operand)" in source
+    assert "op.vjp(g, a._data, b._data, node._data)" in inspect.getsource(backward_module._apply_rule)
 
 
 def _failing_node():
     x = Value(0.5, label="x")
     y = x.tanh()
 
-    def broken(a, out):
+    def broken(g, a, out):
         raise RuntimeError("broken rule")
 
-    y._op = replace(OPS["tanh"], name="broken", partials=broken)  # not in the generated branches
+    y._op = replace(OPS["tanh"], name="broken", vjp=broken)
     return x, y * 2.0
 
 
+@pytest.mark.skipif(COMPILED, reason="compiled functions leave no Python frames")
 @pytest.mark.parametrize("run", [lambda y, x: y.backward(), lambda y, x: gradients(y, [x])],
                          ids=["backward", "gradients"])
-def test_a_traceback_through_generated_backward_shows_its_source_lines(run):
+def test_a_traceback_through_backward_shows_the_pass_and_the_rule(run):
     x, y = _failing_node()
     with pytest.raises(RuntimeError) as caught:
         run(y, x)
     frames = traceback.extract_tb(caught.value.__traceback__)
-    generated = [frame for frame in frames if frame.filename.startswith("<autograd_core.fastpaths")]
-    assert generated, [frame.filename for frame in frames]
-    assert "op.partials(a._data, node._data)" in generated[-1].line
-
-
-def test_generated_sources_are_readable_with_inspect_and_linecache():
-    from autograd_core.engine import fastpaths
-
-    source = inspect.getsource(Value.__add__)
-    assert "self._data + other._data" in source
-    for function in (fastpaths._backward_pass, fastpaths._float_pass):
-        filename = function.__code__.co_filename
-        assert linecache.getlines(filename)[0].startswith("def float_pass(order, root, seed):")
+    assert [frame.name for frame in frames[-3:]] == ["backward_pass", "_apply_rule", "broken"]
+    assert frames[-2].filename == backward_module.__file__
 
 
 # --- more mutants: seeds, messages, comparisons, the recording pass's shortcuts ----------------
@@ -209,14 +260,30 @@ def test_backward_function_seeds_with_its_grad_argument():
         gradients(y, [x], grad_output="1")
 
 
-def test_the_recording_pass_passes_a_unit_partial_on_without_a_node():
-    # d(x + y)/dx is the seed itself (a partial of exactly 1 records no multiplication);
-    # d(x - y)/dy is seed * -1.0, one node.
+def test_the_recording_pass_passes_the_gradient_of_a_sum_on_without_a_node():
+    # d(x + y)/dx is the seed itself (add's rule passes g on); d(x - y)/dy is -g, one node.
     x, y = Value(2.0), Value(5.0)
     (dx,) = gradients(x + y, [x], create_graph=True)
     (dy,) = gradients(x - y, [y], create_graph=True)
     assert (dx.op, dx.data) == ("", 1.0)
-    assert (dy.op, dy.data, [p.data for p in dy.parents]) == ("mul", -1.0, [1.0, -1.0])
+    assert (dy.op, dy.data, [p.data for p in dy.parents]) == ("neg", -1.0, [1.0])
+
+
+def test_a_two_input_op_whose_first_partial_is_zero_still_passes_to_its_second_input():
+    # Issue 20, item 11: the first input receives the number 0.0 (nothing); the second must
+    # still receive its share, recorded (so differentiable) and at every order.
+    from autograd_core import define_op
+
+    times_b = define_op("second_times_b", lambda a, b: b * b, lambda a, b, out: (0.0, 2.0 * b),
+                        maths="b²;  ∂/∂a = 0,  ∂/∂b = 2b", arity=2)
+    a, b = Value(3.0), Value(5.0)
+    da, db = gradients(times_b(a, b), [a, b], create_graph=True)
+    assert (da.data, db.data) == (0.0, 10.0)
+    assert gradients(db, [b]) == [2.0]
+    assert hessian(times_b)(3.0, 5.0) == [[0.0, 0.0], [0.0, 2.0]]
+    out = times_b(a, b)
+    out.backward()
+    assert (a.grad, b.grad) == (0.0, 10.0)
 
 
 @pytest.mark.parametrize("x", [0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 3.0])

@@ -2,8 +2,9 @@
 
 The mode tests sequence two threads with events, so each interleaving is forced, not
 hoped for. The backward tests run many trials with a tiny switch interval, so passes
-really do interleave: on the old engine (process-wide modes, one scratch slot per node
-and no lock around a pass) they fail in most trials.
+really do interleave: on an engine that kept a pass's sums on the nodes, or added into
+``.grad`` without a lock, they fail in most trials. Passes keep their sums to themselves, so
+they run side by side: one paused half way does not hold up another.
 """
 
 import sys
@@ -203,12 +204,11 @@ def _chain(y: Value, x: Value, w: Value, depth: int) -> Value:
 
 def _pausing_graph(x: Value, w: Value, pause: Callable[[], None]) -> Value:
     """chain(pausing_tanh(chain(x, w))): backward calls ``pause`` half-way, with partial
-    sums for x and w pending (the pausing node is an op the generated pass does not know,
-    so it calls the op's rule, which pauses)."""
+    sums for x and w pending (the pausing node's rule pauses)."""
     middle = _chain(x, x, w, 20).tanh()
     tanh = middle._op
     middle._op = replace(tanh, name="pausing_tanh",
-                         partials=lambda a, out: (pause(), *tanh.partials(a, out))[1:])
+                         vjp=lambda g, a, out: (pause(), *tanh.vjp(g, a, out))[1:])
     return _chain(middle, x, w, 20)
 
 
@@ -233,11 +233,11 @@ class _Handshake:
 
 
 def test_a_gradients_pass_paused_half_way_is_not_disturbed_by_another_pass():
-    # Deterministic: A stops in the middle of its pass; B starts a whole pass over the same
-    # nodes; A resumes. Without the pass lock, B's pass reset A's pending sums in the
-    # nodes' scratch slots. With it, B waits for A (so A's pause ends after its patience).
+    # Deterministic: A stops in the middle of its pass; B runs a whole pass over the same
+    # nodes while A waits; then A resumes. Sums kept on the nodes would mix, and a lock
+    # around whole passes would make B wait for A (which waits for B).
     x, w = Value(0.3), Value(0.9)
-    handshake = _Handshake(patience=0.5)
+    handshake = _Handshake()
     y = _pausing_graph(x, w, handshake.pause)
     handshake.paused.set()  # no pause while computing the expected values
     expected = gradients(y, [x, w])
@@ -251,38 +251,42 @@ def test_a_gradients_pass_paused_half_way_is_not_disturbed_by_another_pass():
     def thread_b():
         _wait(handshake.paused)
         seen["b"] = gradients(y * 1.0, [x, w])
+        seen["b before a"] = "a" not in seen
         handshake.resume()
 
     _run(thread_a, thread_b)
-    assert seen == {"a": expected, "b": expected}
+    assert seen == {"a": expected, "b": expected, "b before a": True}
 
 
 def test_a_backward_paused_half_way_and_another_backward_add_exactly_twice():
     x, w = Value(0.3), Value(0.9)
-    # A short patience: a second backward may wait for the first to finish accumulating.
-    handshake = _Handshake(patience=0.5)
+    handshake = _Handshake()
     y = _pausing_graph(x, w, handshake.pause)
     handshake.paused.set()
     expected = gradients(y, [x, w])
     handshake.paused.clear()
     handshake.owner = None
+    seen = {}
 
     def thread_a():
         y.backward()
+        seen["a done"] = True
 
     def thread_b():
         _wait(handshake.paused)
-        y.backward()
+        y.backward()  # the whole of B, adding into .grad included, while A waits half way
+        seen["b before a"] = "a done" not in seen
         handshake.resume()
 
     _run(thread_a, thread_b)
+    assert seen == {"a done": True, "b before a": True}
     assert [x.grad, w.grad] == [expected[0] + expected[0], expected[1] + expected[1]]
 
 
 @pytest.mark.parametrize("outer", ["gradients", "backward"])
 def test_a_pass_started_inside_a_pass_leaves_both_exact(outer):
-    # A partial rule (user code) that runs a pass over nodes the running pass shares, in the
-    # same thread: the inner pass must not reuse the scratch slots holding the outer's sums.
+    # A derivative rule (user code) that runs a pass over nodes the running pass shares, in the
+    # same thread: the inner pass must not disturb the outer's pending sums.
     x, w = Value(0.3), Value(0.9)
     inner_graph = _chain(x, x, w, 20)
     expected_inner = gradients(inner_graph, [x, w])
@@ -328,8 +332,8 @@ def test_concurrent_backward_on_one_graph_adds_exactly_n_times_the_gradient(fast
 
 
 def test_concurrent_gradients_of_graphs_sharing_leaves_are_each_exact(fast_switching):
-    # Separate graphs with shared parameter leaves, differentiated at the same time: the
-    # old per-node scratch slot mixed their partial sums.
+    # Separate graphs with shared parameter leaves, differentiated at the same time: sums kept
+    # on the nodes would mix.
     x, w = Value(0.3), Value(0.9)
     n_threads = 6
     graphs = [_shared_graph(x * (1 + k / 10), w, depth=150) for k in range(n_threads)]

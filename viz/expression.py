@@ -104,7 +104,7 @@ def parse_expression(text: str) -> ast.Expression:
     >>> parse_expression("__import__('os')")
     Traceback (most recent call last):
     ...
-    viz.expression.ExpressionError: unknown function '__import__': the functions are abs, cos, exp, log, relu, sigmoid, sin, sqrt, step, tanh
+    viz.expression.ExpressionError: unknown function '__import__': the functions are abs, cos, exp, heaviside, log, relu, sigmoid, sin, sqrt, tanh
     """
     if not isinstance(text, str):
         raise TypeError(f"the expression must be a str, got {type(text).__name__}")

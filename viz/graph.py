@@ -37,7 +37,7 @@ from typing import Any
 
 import graphviz
 
-from autograd_core import OPS, Value, as_int, local_partials, node_names, topological_order
+from autograd_core import OPS, Value, as_int, backward_pass, local_partials, node_names, topological_order
 from autograd_core.checks.names import node_groups
 from autograd_core.helpers.files import write_atomically
 
@@ -658,7 +658,7 @@ _FLIP_BOOK_LEGEND = (
 
 
 def replay_backward(order: list) -> list:
-    """The backward pass replayed one node at a time, from the op table's local partials.
+    """The backward pass replayed one node at a time, from what the engine's own pass passes on.
 
     Returns, per step k, (grads, states): the gradient accumulated so far in every node
     (None where nothing has arrived) and each node's state: "current" (just passed its
@@ -675,6 +675,9 @@ def replay_backward(order: list) -> list:
     (6.0, 'current', 'complete')
     """
     root = order[-1]
+    # What each node passes to each of its inputs, watched from autograd-core's backward pass.
+    passed: dict = {}
+    backward_pass(root, 1.0, observe=lambda node, g, received: passed.__setitem__(node, received))
     grads: dict = {node: None for node in order}
     grads[root] = 1.0
     # How many input slots still owe each node a share of its gradient (x * x owes x two).
@@ -685,10 +688,9 @@ def replay_backward(order: list) -> list:
     frames = []
     finished: set = set()
     for node in reversed(order):
-        if grads[node] is not None:
-            for parent, partial in zip(node.parents, local_partials(node), strict=True):
-                previous = grads[parent] or 0.0
-                grads[parent] = previous + grads[node] * float(partial)
+        for parent, received in zip(node.parents, passed[node], strict=True):
+            previous = grads[parent] or 0.0
+            grads[parent] = previous + float(received)
         for parent in node.parents:
             owed[parent] -= 1
         finished.add(node)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.backprop import gradients
+from ..engine.functional import gradients
 from ..engine.graph import local_partials, topological_order
 from ..engine.value import Value, as_int
 from ..helpers.display import html_table

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.backprop import gradients
+from ..engine.functional import gradients
 from ..engine.modes import enable_grad, no_grad
 from ..engine.value import Value, as_float, as_value
 from ..helpers.display import html_table

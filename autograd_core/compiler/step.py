@@ -29,8 +29,8 @@ def compiled(x, t):
     if x.__class__ is not float or t.__class__ is not float:
         x, t = _floats(x, t)  # ints, numpy floats: as floats
     try:
-        w = param_w._data
-        b = param_b._data
+        w = param_w.data
+        b = param_b.data
         # forward: a line per value that backward reads or that is used twice
         sigmoid5 = sigmoid(w * x + b)
         sub7 = sigmoid5 - t
@@ -41,8 +41,8 @@ def compiled(x, t):
         grad_b = grad_add4
         grad_w = grad_add4 * x
         # accumulate into .grad, as backward() does
-        param_w._grad += grad_w
-        param_b._grad += grad_b
+        param_w.grad += grad_w
+        param_b.grad += grad_b
         return loss
     except (ArithmeticError, ValueError, TypeError):
         return _eager(x, t)  # raises the eager engine's own error for the failing op
@@ -71,7 +71,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..engine.backprop import backward
+from ..engine.functional import backward
 from ..engine.graph import topological_order
 from ..engine.modes import THIS_THREAD, AllThreads, enable_grad
 from ..engine.ops import HELPERS, OPS, Op
@@ -126,8 +126,8 @@ def _param_pairs(params: Any) -> list[tuple[str, Value]]:
     for index, (name, param) in enumerate(pairs):
         if not isinstance(param, Value):
             raise TypeError(f"params[{index}] must be a Value, got {type(param).__name__}")
-        if param._op is not None:
-            raise ValueError(f"params[{index}] is the result of {param._op.name}, not a leaf: "
+        if param.op:
+            raise ValueError(f"params[{index}] is the result of {param.op}, not a leaf: "
                              f"compile differentiates with respect to leaf Values only")
         if param in seen:
             raise ValueError(f"params[{index}] is listed twice")
@@ -163,7 +163,7 @@ class _Graph:
         # A node needs a gradient when some parameter reaches the root through it.
         needs_grad: set[Value] = set(self.param_index)
         for node in self.order:
-            if node._a in needs_grad or node._b in needs_grad:
+            if any(parent in needs_grad for parent in node.parents):
                 needs_grad.add(node)
         self.needs_grad = needs_grad
 
@@ -179,7 +179,7 @@ class _Graph:
             names[param] = namer.name(name, f"p{index}")
         unnamed = []
         for index, node in enumerate(self.order):
-            op = node._op
+            op = node.op_record
             if op is None:
                 continue  # a placeholder or parameter (named above) or a constant (written as its value)
             if node.label:
@@ -198,7 +198,7 @@ class _Graph:
         return names
 
     def is_constant(self, node: Value) -> bool:
-        return node._op is None and node not in self.param_index and node not in self.arg_index
+        return not node.op and node not in self.param_index and node not in self.arg_index
 
     def sym(self, node: Value) -> Sym:
         """The node as an expression: its name, or its value for a constant."""
@@ -211,20 +211,33 @@ class _Graph:
 
 def _op(node: Value) -> Op:
     """The op record of a node the traced graph computed (a leaf has none)."""
-    if node._op is None:
+    op = node.op_record
+    if op is None:
         raise ValueError(f"{node!r} is a leaf: it has no op")
-    return node._op
+    return op
+
+
+def _creation_number(node: Value) -> int:
+    return node.number
+
+
+def _inputs(node: Value) -> tuple[Value | None, Value | None]:
+    """A node's first and second input, None where it has fewer."""
+    parents = node.parents
+    if len(parents) == 2:
+        return parents[0], parents[1]
+    return (parents[0], None) if parents else (None, None)
 
 
 # --- backward: each op's rule written out once, then filled in per node ------------------------
 
-#: A rule's contribution ``grad · ∂out/∂input`` as source with the slots {0} (the node's
+#: What an input receives, ``grad · ∂out/∂input``, as source with the slots {0} (the node's
 #: gradient), {1} and {2} (its inputs) and {3} (its output), and the slots it reads.
 _Template = tuple[str, frozenset[int]]
 
 
 class _Rules:
-    """Each op's backward contributions as source templates, written by the op's own partial
+    """Each op's backward contributions as source templates, written by the op's own derivative
     rule on symbols once per op (and constant), then filled in for every node that uses it:
     a 50,000-node graph runs a dozen rules on symbols, not 50,000."""
 
@@ -233,7 +246,7 @@ class _Rules:
         self.cache: dict[tuple[int, Any, bool], tuple[_Template | None, ...]] = {}
 
     def contributions(self, op: Op, const: Any, seeded: bool) -> tuple[_Template | None, ...]:
-        """One template per input (None where the rule's partial is a literal 0: step, x ** 0);
+        """One template per input (None where the rule gives the number 0: heaviside, x ** 0);
         ``seeded`` for the root, whose gradient is the number 1.0 (so ``1.0 · b`` is just ``b``)."""
         key = (id(op), const, seeded)
         templates = self.cache.get(key)
@@ -246,16 +259,16 @@ class _Rules:
         inputs = [Sym("{1}"), Sym("{2}")][:op.arity]
         grad = literal(1.0) if seeded else Sym("{0}")
         try:
-            partials = op.partials_at(inputs, Sym("{3}"), const)
+            received = op.vjp_at(grad, inputs, Sym("{3}"), const)
         except TypeError as error:
-            raise TypeError(f"cannot compile {op.name}: its partial rule does not run on symbols "
+            raise TypeError(f"cannot compile {op.name}: its derivative rule does not run on symbols "
                             f"({error})") from None
         templates: list[_Template | None] = []
-        for partial in partials:
-            if not isinstance(partial, Sym) and partial == 0.0:
-                templates.append(None)  # the op's rule says this input does not matter
+        for expression in received:
+            if not isinstance(expression, Sym) and expression == 0.0:
+                templates.append(None)  # the op's rule says this input receives nothing
                 continue
-            text = (grad * partial).text
+            text = expression.text if isinstance(expression, Sym) else literal(expression).text
             templates.append((text, frozenset(slot for slot in (1, 2, 3) if f"{{{slot}}}" in text)))
         return tuple(templates)
 
@@ -300,9 +313,9 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, str], set[Val
     """Lines ``grad_<n> = <sum of contributions>`` in reverse order, each parameter's gradient
     expression, and the nodes whose forward values those lines read.
 
-    A node's gradient is the sum, over the nodes that use it, of their gradient times
-    their partial, added in the order eager backward adds them (so the result is the
-    same float). A gradient that is just another node's (a sum's inputs share it) or a
+    A node's gradient is the sum, over the nodes that use it, of what each passes it (their
+    rule on their gradient), added in the order eager backward adds them: nodes newest first
+    (by creation number), each node's inputs in order (so the result is the same float). A gradient that is just another node's (a sum's inputs share it) or a
     number gets no line of its own, except for parameters, whose gradient is always named.
     """
     rules, needs_grad, names, root = _Rules(), graph.needs_grad, graph.names, graph.root
@@ -311,7 +324,7 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, str], set[Val
     grads: dict[Value, str] = {root: "1.0"}
     read: set[Value] = set()
     lines: list[str] = []
-    for node in reversed(graph.order):
+    for node in sorted(graph.order, key=_creation_number, reverse=True):
         if node not in needs_grad:
             continue
         if node is not root:
@@ -324,11 +337,12 @@ def _backward_lines(graph: _Graph) -> tuple[list[str], dict[Value, str], set[Val
                 name = f"grad_{names[node]}"
                 lines += _sum_lines(name, terms)
                 grads[node] = name
-        op, a, b = node._op, node._a, node._b
+        op = node.op_record
+        a, b = _inputs(node)
         if op is None or a is None or (a not in needs_grad and b not in needs_grad):
             continue
         grad = grads[node]
-        const = node._const if op.has_const else None
+        const = node.const
         templates = cache.get((id(op), const, False)) if node is not root else None
         if templates is None:
             templates = rules.contributions(op, const, node is root)
@@ -361,8 +375,8 @@ def _forward_lines(graph: _Graph, keep: set[Value], names: Mapping[Value, str] |
     ``names`` gives the kept nodes other names than the graph's."""
     names, lines = names or graph.names, []
     inline: dict[Value, tuple[Sym, int]] = {}  # node -> (its expression, nodes in it), until used
-    atoms = {node: (graph.sym(node), 0) for node in graph.order if node._op is None}
-    atoms.update((node, (Sym(names[node]), 0)) for node in keep if node._op is not None)
+    atoms = {node: (graph.sym(node), 0) for node in graph.order if not node.op}
+    atoms.update((node, (Sym(names[node]), 0)) for node in keep if node.op)
 
     def operand(parent: Value) -> tuple[Sym, int]:
         found = inline.pop(parent, None)
@@ -373,13 +387,14 @@ def _forward_lines(graph: _Graph, keep: set[Value], names: Mapping[Value, str] |
         return Sym(names[parent]), 0
 
     for node in graph.order:
-        op, a, b = node._op, node._a, node._b
+        op = node.op_record
+        a, b = _inputs(node)
         if op is None or a is None:
             continue
         (left, left_size) = operand(a)
         if b is None:
             size = left_size + 1
-            arguments = [left.text, literal(node._const).text] if op.has_const else [left.text]
+            arguments = [left.text, literal(node.const or 0.0).text] if op.has_const else [left.text]
             expression = Sym(f"{identifier(op.name, 'op')}({', '.join(arguments)})")
         else:
             right, right_size = operand(b)
@@ -406,8 +421,8 @@ def _kept_nodes(graph: _Graph, read: set[Value]) -> set[Value]:
     """The op nodes the forward pass names: read by backward, used more than once, or the root."""
     uses: dict[Value, int] = {}
     for node in graph.order:
-        for parent in (node._a, node._b):
-            if parent is not None and parent._op is not None:
+        for parent in node.parents:
+            if parent.op:
                 uses[parent] = uses.get(parent, 0) + 1
     return {node for node, count in uses.items() if count > 1} | read | {graph.root}
 
@@ -474,15 +489,11 @@ class _Parts:
         self.accumulated = [(graph.names[param], grads[param]) for _, param in self.params if param in grads]
 
     def loads(self, from_values: bool = False) -> list[str]:
-        """``w = param_w._data`` (or ``w = values[i]``) for every parameter the loss depends on.
-
-        Generated code reads and writes the slots behind ``.data`` and ``.grad`` (``_data``,
-        ``_grad``): they hold floats already, and the properties' type checks would cost a
-        compiled W1 step half again its time."""
+        """``w = param_w.data`` (or ``w = values[i]``) for every parameter the loss depends on."""
         names = self.graph.names
         if from_values:
             return [f"{names[param]} = values[{index}]" for index, param in self.params]
-        return [f"{names[param]} = param_{names[param]}._data" for _, param in self.params]
+        return [f"{names[param]} = param_{names[param]}.data" for _, param in self.params]
 
 
 def _guarded(header: str, fallback: str, work: list[str], prologue: Sequence[str] = ()) -> str:
@@ -508,7 +519,7 @@ def _emit_step(parts: _Parts) -> str:
     work = [*parts.loads(), *parts.forward, *parts.backward]
     if parts.accumulated:
         work.append("# accumulate into .grad, as backward() does")
-        work += [f"param_{name}._grad += {grad}" for name, grad in parts.accumulated]
+        work += [f"param_{name}.grad += {grad}" for name, grad in parts.accumulated]
     work.append(f"return {parts.result}")
     return _guarded(f"def compiled({parts.call}):", f"_eager({parts.call})", work,
                     _argument_check(parts.args))
@@ -519,23 +530,22 @@ def _emit_many(parts: _Parts) -> str:
     read once and its ``.grad`` written once, after the last row (so an error adds nothing)."""
     accumulated = parts.accumulated
     row = parts.call + ("," if len(parts.args) == 1 else "")
-    work = [*parts.loads(), *(f"acc_{name} = param_{name}._grad" for name, _ in accumulated), "losses = []",
+    work = [*parts.loads(), *(f"acc_{name} = param_{name}.grad" for name, _ in accumulated), "losses = []",
             f"for {row or '_'} in rows:",
             *_indent([*_argument_check(parts.args), *parts.forward, *parts.backward]),
             *(f"    acc_{name} += {grad}" for name, grad in accumulated),
             f"    losses.append({parts.result})",
-            *(f"param_{name}._grad = acc_{name}" for name, _ in accumulated),
+            *(f"param_{name}.grad = acc_{name}" for name, _ in accumulated),
             "return losses"]
     return _guarded("def compiled_many(rows):", "_eager_many(rows)", work)
 
 
 def _emit_sgd(param_names: list[str]) -> str:
     """``sgd(lr)``: ``p.data -= lr * p.grad; p.grad = 0.0`` for every parameter, a line each (``lr``
-    is a checked float by then). It writes the slots behind ``.data`` and ``.grad``: the
-    properties' checks cost a 15-parameter step more than its whole compiled loss and backward."""
+    is a checked float by then)."""
     lines = ["def sgd(lr):", "    # for every parameter p: p.data -= lr * p.grad; p.grad = 0.0"]
     for name in param_names:
-        lines += [f"    param_{name}._data -= lr * param_{name}._grad", f"    param_{name}._grad = 0.0"]
+        lines += [f"    param_{name}.data -= lr * param_{name}.grad", f"    param_{name}.grad = 0.0"]
     if not param_names:
         lines.append("    pass")
     return "\n".join(lines) + "\n"
@@ -617,7 +627,7 @@ def _replay(graph: _Graph, args: tuple[Any, ...], values: Sequence[float] | None
             if node in graph.arg_index:
                 replayed[node] = Value(as_float(args[graph.arg_index[node]], f"argument {node.label}"),
                                        node.label)
-            elif node._op is None:
+            elif not node.op:
                 replayed[node] = node
             else:
                 replayed[node] = call_op(_op(node), [replayed[p] for p in node.parents], node.const)

@@ -1,26 +1,22 @@
 """Turning the op table's rules into Python source, by evaluating them on symbols.
 
-A :class:`Sym` is a piece of Python source (``"grad_h1"``, ``"w1 * x1"``) that
-supports the arithmetic operators and the ``log()``/``step()`` methods the op
-table's partial rules use. Calling ``op.partials`` on symbols instead of floats
-therefore *writes out* the rule as an expression, with exactly the operations
-(and the evaluation order) the float rule would perform. Two clients read it:
+A :class:`Sym` is a piece of Python source (``"grad_h1"``, ``"w1 * x1"``) that supports
+the arithmetic operators and the helper methods the op table's derivative rules use (it
+implements :class:`autograd_core.engine.rules.RuleNumber`). Calling ``op.vjp`` on symbols
+instead of floats therefore *writes out* the rule as an expression, with exactly the
+operations (and the evaluation order) the float rule would perform. The compiler
+(:mod:`autograd_core.compiler.step`) writes a whole graph out that way, as straight-line
+forward and backward code.
 
-* the eager engine's backward pass (:mod:`autograd_core.engine.fastpaths`), which builds one
-  specialised branch per op at import time;
-* the compiler (:mod:`autograd_core.compiler`), which writes a whole graph out as
-  straight-line forward and backward code.
-
-Derivatives are never restated here: every expression comes from ``Op.partials``.
+Derivatives are never restated here: every expression comes from ``Op.vjp``.
 
 >>> from autograd_core.engine.ops import OPS
->>> a, out = Sym("x"), Sym("y")
->>> OPS["tanh"].partials(a, out)
-(Sym('1.0 - y * y'),)
->>> grad = Sym("grad_y")
->>> grad * OPS["tanh"].partials(a, out)[0]
-Sym('grad_y * (1.0 - y * y)')
->>> grad * 1.0, grad * -1.0
+>>> g, a, out = Sym("grad_y"), Sym("x"), Sym("y")
+>>> OPS["tanh"].vjp(g, a, out)
+(Sym('grad_y * (1.0 - y * y)'),)
+>>> OPS["div"].vjp(g, a, Sym("b"), out)
+(Sym('grad_y / b'), Sym('-grad_y * y / b'))
+>>> g * 1.0, g * -1.0
 (Sym('grad_y'), Sym('-grad_y'))
 """
 
@@ -98,8 +94,8 @@ class Sym:
     Sym('(a - b) * (a - b) / 2.0')
     >>> a - (b - 1.0), -a ** 2.0, (-a) ** 2.0
     (Sym('a - (b - 1.0)'), Sym('-a ** 2.0'), Sym('(-a) ** 2.0'))
-    >>> a.log(), a.step()
-    (Sym('log(a)'), Sym('step(a)'))
+    >>> a.log(), a.heaviside()
+    (Sym('log(a)'), Sym('heaviside(a)'))
     """
 
     __slots__ = ("text", "precedence")
@@ -116,7 +112,7 @@ class Sym:
 
     def __bool__(self) -> bool:
         raise TypeError("a symbol has no truth value: a partial rule must not branch on its inputs "
-                        "(use ops.step for a data-dependent factor)")
+                        "(use heaviside for a data-dependent factor)")
 
     __hash__ = object.__hash__
 
@@ -160,9 +156,9 @@ class Sym:
         """``log(self)``: the name ``log`` must be bound to the log op's float rule."""
         return Sym(f"log({self.text})", _ATOM)
 
-    def step(self) -> Sym:
-        """``step(self)``: the name ``step`` must be bound to the step op's float rule."""
-        return Sym(f"step({self.text})", _ATOM)
+    def heaviside(self) -> Sym:
+        """``heaviside(self)``: the name ``heaviside`` must be bound to the heaviside op's float rule."""
+        return Sym(f"heaviside({self.text})", _ATOM)
 
     def exp(self) -> Sym:
         """``exp(self)``: the name ``exp`` must be bound to the exp op's float rule."""

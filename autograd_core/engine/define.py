@@ -3,9 +3,10 @@
 :func:`define_op` is the public way to add an op, the counterpart of PyTorch's
 ``torch.autograd.Function``, HIPS autograd's ``defvjp`` and minitorch's
 ``ScalarFunction``. It declares an :class:`~autograd_core.engine.ops.Op` record (the forward
-rule on floats, the local partial derivatives written with arithmetic and the
-helpers of :data:`~autograd_core.engine.ops.HELPERS`, a symbol, one line of maths, the
-domain), adds it to :data:`~autograd_core.OPS` and makes it a ``Value`` method.
+rule on floats, the derivative rule made from the local partial derivatives you write with
+arithmetic and the helpers of :mod:`~autograd_core.engine.rules`, a symbol, one line of maths,
+the domain), adds it to :data:`~autograd_core.OPS` and makes it a ``Value`` method (an
+attribute set on the class, which works in the mypyc-compiled build as in the pure one).
 Everything else reads the record: ``backward()``, ``create_graph`` and ``hessian``
 to any order, ``compile``, ``explain``, ``draw_graph``'s edge labels, ``gradcheck``
 and the strategies of :mod:`autograd_core.testing`.
@@ -34,7 +35,33 @@ from typing import Any
 from .ops import BUILT_IN_OPS, OPS, Op
 from .value import Value, call_op
 
-__all__ = ["define_op", "remove_op"]
+__all__ = ["define_op", "remove_op", "vjp_from_partials"]
+
+
+def vjp_from_partials(partials: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[Any, ...]]:
+    """The op record's derivative rule ``vjp(g, *inputs, out)`` made from local derivatives
+    ``partials(*inputs, out)``: each input receives ``g`` times its partial. A partial that is
+    the number 0 gives the number 0.0 (the input receives nothing, whatever ``g`` is), one that
+    is the number 1 gives ``g`` itself.
+
+    >>> vjp = vjp_from_partials(lambda a, b, out: (0.0, a))
+    >>> vjp(2.0, 3.0, 4.0, 0.0)
+    (0.0, 6.0)
+    """
+    def vjp(g: Any, *inputs_and_out: Any) -> tuple[Any, ...]:
+        return tuple(_times(g, partial) for partial in partials(*inputs_and_out))
+
+    return vjp
+
+
+def _times(g: Any, partial: Any) -> Any:
+    """``g · partial``, where a partial that is a plain number 0 or 1 needs no multiplication."""
+    if isinstance(partial, (float, int)) and not isinstance(partial, bool):
+        if partial == 0.0:
+            return 0.0
+        if partial == 1.0:
+            return g
+    return g * partial
 
 def _check_name(name: Any) -> str:
     if not isinstance(name, str):
@@ -57,10 +84,11 @@ def define_op(name: str, forward: Callable[..., float], partials: Callable[..., 
     ``forward(a[, b])`` computes the op on floats and raises ``ValueError`` (or an
     ``ArithmeticError``) outside its domain. ``partials(a[, b], out)`` returns the tuple
     of local derivatives ∂out/∂a (, ∂out/∂b) given the inputs and the output; write it
-    with arithmetic and the helpers ``log``, ``step``, ``exp``, ``sin``, ``cos`` of
+    with arithmetic and the helpers ``log``, ``exp``, ``sin``, ``cos``, ``heaviside`` of
     :mod:`autograd_core` (never ``math`` or an ``if`` on the inputs), so the same
     rule runs on floats, on ``Value`` s (higher-order gradients) and on the compiler's
-    symbols. ``maths`` is one line stating the op and its derivative; ``symbol`` labels
+    symbols. The op record's derivative rule multiplies each partial by the incoming
+    gradient (:func:`vjp_from_partials`); a partial that is the number 0 passes nothing. ``maths`` is one line stating the op and its derivative; ``symbol`` labels
     graph nodes (default: the name); ``domain`` describes, in words, the inputs where the
     op is defined (``None``: every real input, so ``forward`` never raises);
     ``kink_distance(a)`` is the distance from the points where the op is not
@@ -90,7 +118,7 @@ def define_op(name: str, forward: Callable[..., float], partials: Callable[..., 
             raise TypeError(f"{what} must be callable, got {type(rule).__name__}")
     if not isinstance(maths, str) or not maths:
         raise TypeError("maths must be a non-empty str: one line stating the op and its derivative")
-    op = Op(name, symbol or name, arity, forward, partials, maths, domain=domain,
+    op = Op(name, symbol or name, arity, forward, vjp_from_partials(partials), maths, domain=domain,
             kink_distance=kink_distance)
     OPS[name] = op
     setattr(Value, name, _method(op))

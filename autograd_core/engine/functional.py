@@ -1,4 +1,5 @@
-"""Function transformations that nest to any order: ``grad``, ``value_and_grad``, ``hessian``.
+"""Gradients as functions: ``backward`` and ``gradients`` (as ``torch.autograd.grad``), and the
+function transformations that nest to any order, ``grad``, ``value_and_grad``, ``hessian``.
 
 At the top level (called with plain numbers) they return floats. Called inside
 another transformation's function, or with ``Value`` arguments, they record the
@@ -16,12 +17,56 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .backprop import gradients
+from .backward import add_into_grads, backward_pass
 from .graph import topological_order
-from .modes import enable_grad
-from .value import Value, as_float, as_value
+from .modes import enable_grad, ieee_results
+from .value import RealNumber, Value, as_float, as_value
 
-__all__ = ["grad", "value_and_grad", "hessian"]
+__all__ = ["backward", "gradients", "grad", "value_and_grad", "hessian"]
+
+
+def backward(root: Value, grad: RealNumber = 1.0) -> None:
+    """Accumulate d(root)/d(node) · ``grad`` into ``node.grad`` for every node (``root.backward(grad)``).
+
+    >>> x = Value(2.0)
+    >>> y = x * x * x
+    >>> backward(y)
+    >>> x.grad
+    12.0
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward needs a Value, got {type(root).__name__}")
+    add_into_grads(backward_pass(root, as_float(grad, "grad")))
+
+
+def gradients(output: Value, inputs: Sequence[Value], create_graph: bool = False,
+              grad_output: RealNumber = 1.0) -> list[Any]:
+    """d(output)/d(input) for each input, without touching any ``.grad``.
+
+    Like ``torch.autograd.grad``. With ``create_graph=True`` the gradients are
+    ``Value`` nodes recorded in the graph, so they can be differentiated again;
+    otherwise they are floats. An input that ``output`` does not depend on gets 0.
+
+    >>> x = Value(3.0)
+    >>> y = x ** 3
+    >>> (dy,) = gradients(y, [x], create_graph=True)
+    >>> dy.data, gradients(dy, [x])[0]
+    (27.0, 18.0)
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
+    for index, item in enumerate(inputs):
+        if not isinstance(item, Value):
+            raise TypeError(f"inputs[{index}] must be a Value, got {type(item).__name__}")
+    seed = as_float(grad_output, "grad_output")
+    if not create_graph:
+        floats = backward_pass(output, seed)
+        return [floats.get(item) for item in inputs]
+    # An infinite derivative is inf here too (not an error), as in the float pass and PyTorch.
+    with enable_grad(), ieee_results():
+        recorded = backward_pass(output, Value(seed), create_graph=True)
+        return [as_value(recorded.get(item), "a gradient") for item in inputs]
 
 
 class _Nesting(threading.local):

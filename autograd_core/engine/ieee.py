@@ -1,15 +1,16 @@
-"""IEEE 754 results for partial derivatives at the edges of an op's domain, as PyTorch gives them.
+"""IEEE 754 results for derivatives at the edges of an op's domain, as PyTorch gives them.
 
 Python's floats raise where IEEE arithmetic gives an infinity or a NaN: ``0.0 ** -0.5``
 raises ZeroDivisionError (IEEE: inf), ``1e-200 ** -2`` raises OverflowError (IEEE: inf),
 ``math.log(0.0)`` raises ValueError (IEEE: -inf). A forward op keeps Python's errors (they
-name the op and its domain), but a *partial derivative* that is infinite there is an IEEE
-value, as in PyTorch: ``x ** 0.5`` at 0 has gradient inf, and ``detect_anomaly()`` reports it.
+name the op and its domain), but a *derivative* that is infinite there is an IEEE value, as
+in PyTorch: ``x ** 0.5`` at 0 has gradient inf, and ``detect_anomaly()`` reports it.
 
-:class:`IEEE` wraps a float so that the op table's partial rules, evaluated on it, give
-exactly those results (and, everywhere else, bit for bit the float result).
-:func:`ieee_forward` gives the IEEE result of an op whose forward rule raised, for the
-ops a partial rule can record (its infix operator, or one of the table's helpers).
+:class:`IEEE` wraps a float so that the op table's derivative rules, evaluated on it, give
+exactly those results (and, everywhere else, bit for bit the float result); the backward pass
+falls back on :func:`ieee_vjp` where a rule raised on floats. :func:`ieee_forward` gives the
+IEEE result of an op whose forward rule raised, for the ops a rule can record (its infix
+operator, or one of the rules' helpers).
 
 >>> (0.5 * IEEE(0.0) ** -0.5).value, (IEEE(1.0) / 0.0).value, IEEE(0.0).log().value
 (inf, inf, -inf)
@@ -24,7 +25,7 @@ from typing import Any
 
 from .ops import HELPERS, Op
 
-__all__ = ["IEEE", "divide", "power", "ieee_forward"]
+__all__ = ["IEEE", "divide", "power", "ieee_vjp", "ieee_forward"]
 
 
 def divide(a: float, b: float) -> float:
@@ -84,9 +85,9 @@ def _value(x: Any) -> float:
 class IEEE:
     """A float whose arithmetic and helper methods give IEEE results instead of raising.
 
-    Partial rules use ``+ - * / **`` and the helpers ``log``, ``step``, ``exp``, ``sin``,
-    ``cos``; on an ``IEEE`` they compute with :func:`divide`, :func:`power` and the IEEE
-    versions of the helpers. ``.value`` is the float.
+    Rules use ``+ - * / **`` and the helpers of :mod:`.rules` (it implements
+    :class:`.rules.RuleNumber`); on an ``IEEE`` they compute with :func:`divide`,
+    :func:`power` and the IEEE versions of the helpers. ``.value`` is the float.
 
     >>> (IEEE(2.0) * 3.0 - 1.0).value
     5.0
@@ -116,8 +117,8 @@ class IEEE:
         """ln, with log(0) = -inf and NaN below 0."""
         return IEEE(_log(self.value))
 
-    def step(self) -> IEEE:
-        """1.0 where the value is > 0, else 0.0 (as the step op)."""
+    def heaviside(self) -> IEEE:
+        """1.0 where the value is > 0, else 0.0 (as the heaviside op)."""
         return IEEE(1.0 if self.value > 0.0 else 0.0)
 
     def exp(self) -> IEEE:
@@ -137,15 +138,16 @@ _INFIX: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
 
 
-def ieee_partials(op: Op, inputs: Sequence[float], out: float, const: float | None) -> tuple[float, ...]:
-    """The op's partial derivatives at ``inputs`` with IEEE results where Python would raise.
+def ieee_vjp(op: Op, g: float, inputs: Sequence[float], out: float, const: float | None) -> tuple[float, ...]:
+    """What each input of ``op`` receives from the gradient ``g`` (its ``vjp`` rule), with IEEE
+    results where Python's floats would raise.
 
     >>> from autograd_core import OPS
-    >>> ieee_partials(OPS["pow_const"], [0.0], 0.0, 0.5)
-    (inf,)
+    >>> ieee_vjp(OPS["pow_const"], 1.0, [0.0], 0.0, 0.5), ieee_vjp(OPS["div"], 1.0, [1.0, 0.0], math.inf, None)
+    ((inf,), (inf, -inf))
     """
-    partials = op.partials_at([IEEE(x) for x in inputs], IEEE(out), const)
-    return tuple(_value(p) for p in partials)
+    received = op.vjp_at(IEEE(g), [IEEE(x) for x in inputs], IEEE(out), const)
+    return tuple(_value(r) for r in received)
 
 
 def ieee_forward(op: Op, inputs: Sequence[float], const: float | None) -> float | None:

@@ -1,27 +1,36 @@
 """The op table: every primitive operation, declared once.
 
-Each :class:`Op` record holds an op's forward rule on floats and its local
-partial derivatives ∂out/∂input. Everything else reads these records: the eager
-:class:`~autograd_core.Value` methods, ``backward()``, higher-order gradients,
-the compiler and the graph drawer. Adding an op means adding one record here and
-one method line on ``Value``.
+Each :class:`Op` record holds an op's forward rule on floats and its derivative rule,
+``vjp``. Everything else reads these records: the ``Value`` operators and methods,
+``backward()``, higher-order gradients, the compiler, the graph drawer and the explainer.
+Adding an op means adding one record here and one method on ``Value``.
 
-Partial rules receive the inputs and the op's output (so ``exp``, ``sigmoid`` and
-``tanh`` reuse the output instead of recomputing it) and are written with plain
-arithmetic and the helpers of :data:`HELPERS` only (:func:`log`, :func:`step`,
-:func:`exp`, :func:`sin`, :func:`cos`). That one rule then works three ways: on
-floats (eager backward), on ``Value`` nodes (recording a graph for higher-order
-gradients) and on any object that implements the arithmetic operators and the
-helpers as methods (the compiler's symbols, which turn the rule into source code).
+The derivative rule is the chain rule for one op. Backward walks the graph from the output
+to the inputs; when it reaches a node it knows ``g``, the derivative of the final output with
+respect to this node's output. The rule turns ``g`` into what each input receives,
+``g · ∂out/∂input``: ``vjp(g, *inputs, out)``. It is given the op's output too, so
+``exp``, ``sigmoid`` and ``tanh`` reuse it instead of recomputing it. Where a local derivative is
+a reciprocal, the rule divides ``g`` instead of multiplying it by the reciprocal (``g / b``,
+not ``g * (1 / b)``): a tiny ``g`` divided by a tiny ``b`` stays finite where ``1 / b`` alone
+would overflow, as in PyTorch's derivative formulas. The local derivatives themselves,
+∂out/∂input (shown on the graph drawer's edges and by ``explain``), are the rule at ``g = 1``:
+:meth:`Op.partials_at`.
 
-A new op is one more record: :func:`autograd_core.define_op` declares it, adds it
-here and makes it a ``Value`` method, and every part of the project reads it from
-this table like the built-in ones.
+Rules use plain arithmetic and the helpers of :mod:`.rules` only (``log``, ``exp``, ``sin``,
+``cos``, ``heaviside``), never ``math`` or an ``if`` on their inputs, so one rule works on
+floats (backward), on ``Value`` nodes (recording a graph for higher-order gradients), on
+IEEE floats (:mod:`.ieee`), on the compiler's symbols and on the textbook's terms. A rule may
+give the number ``0.0`` for an input that the output does not depend on (``heaviside``,
+``x ** 0``): that input receives nothing, whatever ``g`` is (as PyTorch's zero gradients).
 
->>> OPS["mul"].partials(3.0, 4.0, 12.0)
-(4.0, 3.0)
->>> OPS["sigmoid"].partials(0.0, 0.5)
-(0.25,)
+A new op is one more record: :func:`autograd_core.define_op` declares it from its local
+derivatives, adds it here and makes it a ``Value`` method, and every part of the project
+reads it from this table like the built-in ones.
+
+>>> OPS["mul"].vjp(2.0, 3.0, 4.0, 12.0)
+(8.0, 6.0)
+>>> OPS["mul"].partials_at([3.0, 4.0], 12.0), OPS["sigmoid"].partials_at([0.0], 0.5)
+((4.0, 3.0), (0.25,))
 """
 
 from __future__ import annotations
@@ -32,73 +41,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Op", "OPS", "BUILT_IN_OPS", "HELPERS", "log", "op_named", "step", "exp", "sin", "cos", "stable_sigmoid"]
+from .rules import cos, exp, heaviside, log, sin
+
+__all__ = ["Op", "OPS", "BUILT_IN_OPS", "HELPERS", "op_named", "stable_sigmoid"]
 
 
-def _float_or_recorded(name: str, on_floats: Callable[[float], float], doc: str) -> Callable[[Any], Any]:
-    """The helper ``name`` of a partial rule: ``on_floats`` for a plain number, else the method of
-    the same name, so on a ``Value`` or a compiler's symbol it records the op ``name``."""
-    recorded = operator.methodcaller(name)
-
-    def helper(x: Any) -> Any:
-        if isinstance(x, (float, int)):
-            return on_floats(x)
-        return recorded(x)
-
-    helper.__name__ = helper.__qualname__ = name
-    helper.__doc__ = doc
-    return helper
-
-
-# The helpers a partial rule may call. Each one's example runs as a doctest.
-log = _float_or_recorded("log", math.log, """
-    Natural log of a float, or the recorded ``log`` of a ``Value`` or symbol.
-
-    >>> from autograd_core import Value
-    >>> log(1.0), log(Value(1.0)).op
-    (0.0, 'log')
-    """)
-exp = _float_or_recorded("exp", math.exp, """
-    e^x of a float, or the recorded ``exp`` of a ``Value`` or symbol.
-
-    >>> from autograd_core import Value
-    >>> exp(0.0), exp(Value(0.0)).op
-    (1.0, 'exp')
-    """)
-sin = _float_or_recorded("sin", math.sin, """
-    Sine of a float, or the recorded ``sin`` of a ``Value`` or symbol.
-
-    >>> from autograd_core import Value
-    >>> sin(0.0), sin(Value(0.0)).op
-    (0.0, 'sin')
-    """)
-cos = _float_or_recorded("cos", math.cos, """
-    Cosine of a float, or the recorded ``cos`` of a ``Value`` or symbol.
-
-    >>> from autograd_core import Value
-    >>> cos(0.0), cos(Value(0.0)).op
-    (1.0, 'cos')
-    """)
-
-
-def step(x: Any) -> Any:
-    """Heaviside step (1 where x > 0, else 0) of a float, ``Value`` or symbol.
-
-    >>> from autograd_core import Value
-    >>> step(2.0), step(0.0), step(Value(-1.0)).op
-    (1.0, 0.0, 'step')
-    """
-    # The same rule as _float_or_recorded makes, written out: relu's backward calls step once per
-    # node on floats, and a float rule of its own (there is no C function for it) would cost a
-    # second Python call there (about 45 ns each).
-    if isinstance(x, (float, int)):
-        return 1.0 if x > 0 else 0.0
-    return x.step()
-
-
-HELPERS: dict[str, Callable[[Any], Any]] = {"log": log, "step": step, "exp": exp, "sin": sin, "cos": cos}
-"""The functions a partial rule may call besides arithmetic. Each is also an op of the table
-with the same name, so the compiler writes ``exp(x)`` and binds ``exp`` to that op's forward rule."""
+HELPERS: dict[str, Callable[[Any], Any]] = {
+    "log": log, "exp": exp, "sin": sin, "cos": cos, "heaviside": heaviside}
+"""The helpers a rule may call besides arithmetic (:data:`.rules.HELPER_NAMES`), by name. Each is
+also an op of the table with the same name, so the compiler writes ``exp(x)`` and binds ``exp``
+to that op's forward rule."""
 
 
 def stable_sigmoid(x: float) -> float:
@@ -121,15 +73,16 @@ def _pow_const(a: float, k: float) -> float:
     return power
 
 
-def _pow_const_partials(a: Any, out: Any, k: float) -> tuple[Any, ...]:
-    # k is a plain number, so these branches are decided at record/compile time. k = 0 and
-    # k = 1 are written out because k·a^(k-1) would evaluate 0^-1 at a = 0 (x**0 and,
-    # one order up, the recorded derivative of x**1 would fail there).
+def _pow_const_vjp(g: Any, a: Any, out: Any, k: float) -> tuple[Any, ...]:
+    # k is a plain number, so these branches are decided when the rule is recorded or compiled.
+    # NOTE: for k = 0 the input receives nothing (0.0, not g·0), as PyTorch: k·a^(k-1) would be
+    # 0·inf = nan at a = 0, and g·0 would be nan for an infinite g. k = 1 is written out because
+    # a^0 would record a needless op one order up.
     if k == 0.0:
         return (0.0,)
     if k == 1.0:
-        return (1.0,)
-    return (k * a ** (k - 1.0),)
+        return (g,)
+    return (g * (k * a ** (k - 1.0)),)
 
 
 def _pow(a: float, b: float) -> float:
@@ -140,11 +93,24 @@ def _pow(a: float, b: float) -> float:
     return power
 
 
-def _pow_partials(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
-    # NOTE: at a = 0 (0 ** b = 0 for b > 0) ln a is -inf; as PyTorch and HIPS autograd do, the
-    # exponent's partial is 0 there: ln a is taken at a + (1 - step(a)), which is a for a > 0
-    # (exactly) and 1 at a = 0.
-    return (b * a ** (b - 1.0), out * log(a + (1.0 - step(a))))
+# The smallest positive normal float: below it, 1/a overflows or comes close to it.
+_SMALLEST_NORMAL = 2.2250738585072014e-308
+
+
+def _pow_vjp(g: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    # NOTE: at b = 0 the base receives nothing (b·a^(b-1) = 0·a^-1), as PyTorch, which masks it
+    # to 0 there: at a = 0 (or a subnormal a) a^-1 is inf and 0·inf would be nan. So where
+    # b = 0 and a is below the smallest normal float, the exponent b - 1 is taken as 0 (a^0 = 1,
+    # times b = 0). Everywhere else it is exactly b - 1, so the second derivatives stay exact at
+    # every ordinary point (PyTorch's mask zeroes ∂²/∂a∂b at b = 0 instead).
+    exponent_is_zero = 1.0 - (heaviside(b) + heaviside(-b))
+    base_is_tiny = heaviside(_SMALLEST_NORMAL - a)
+    to_base = g * (b * a ** (b - 1.0 + exponent_is_zero * base_is_tiny))
+    # NOTE: at a = 0 (0 ** b = 0 for b > 0) ln a is -inf; as PyTorch and HIPS autograd, the
+    # exponent receives nothing there: ln a is taken at a + (1 - heaviside(a)), which is a for
+    # a > 0 (exactly) and 1 at a = 0.
+    to_exponent = g * (out * log(a + (1.0 - heaviside(a))))
+    return (to_base, to_exponent)
 
 
 def _sqrt(a: float) -> float:
@@ -175,8 +141,12 @@ class Op:
         symbol: short display symbol for graphs and explanations (``"*"``, ``"σ"``).
         arity: number of ``Value`` inputs (1 or 2).
         forward: the rule on floats; ``forward(*inputs[, const])``.
-        partials: local derivatives ∂out/∂input, one per input;
-            ``partials(*inputs, out[, const])``. Works on floats, Values and symbols.
+        vjp: the derivative rule, the chain rule for this op: given ``g``, the derivative of
+            the final output with respect to this op's output, what each input receives,
+            ``g · ∂out/∂input``, as a tuple with one entry per input;
+            ``vjp(g, *inputs, out[, const])``. (The name is the usual one: a
+            vector-Jacobian product.) Works on floats, ``Value`` s, IEEE floats and symbols
+            alike (see the module docstring). The entry ``0.0`` means "receives nothing".
         maths: one line stating the op and its derivatives.
         domain: words for the inputs where the op is defined, used in error messages;
             ``None`` for an op defined on all real inputs, whose forward rule cannot
@@ -196,7 +166,7 @@ class Op:
     symbol: str
     arity: int
     forward: Callable[..., float]
-    partials: Callable[..., tuple[Any, ...]]
+    vjp: Callable[..., tuple[Any, ...]]
     maths: str
     domain: str | None = None
     has_const: bool = False
@@ -257,16 +227,27 @@ class Op:
             return self.forward(*inputs, const)
         return self.forward(*inputs)
 
+    def vjp_at(self, g: Any, inputs: Sequence[Any], out: Any, const: float | None = None) -> tuple[Any, ...]:
+        """What each input receives from the gradient ``g`` of the output: the ``vjp`` rule, given
+        the constant only when the op takes one. ``g``, the inputs and ``out`` are floats,
+        ``Value`` nodes or symbols alike.
+
+        >>> OPS["div"].vjp_at(2.0, [3.0, 4.0], 0.75)  # g / b and -g·out / b
+        (0.5, -0.375)
+        >>> OPS["pow_const"].vjp_at(2.0, [3.0], 9.0, 2.0)
+        (12.0,)
+        """
+        if self.has_const:
+            return tuple(self.vjp(g, *inputs, out, const))
+        return tuple(self.vjp(g, *inputs, out))
+
     def partials_at(self, inputs: Sequence[Any], out: Any, const: float | None = None) -> tuple[Any, ...]:
-        """∂out/∂input for each input: the ``partials`` rule, given the constant only when the op
-        takes one. Inputs and ``out`` are floats, ``Value`` nodes or symbols alike.
+        """The local derivatives ∂out/∂input, one per input: the rule at ``g = 1``.
 
         >>> OPS["pow_const"].partials_at([3.0], 9.0, 2.0), OPS["exp"].partials_at([0.0], 1.0)
         ((6.0,), (1.0,))
         """
-        if self.has_const:
-            return tuple(self.partials(*inputs, out, const))
-        return tuple(self.partials(*inputs, out))
+        return self.vjp_at(1.0, inputs, out, const)
 
     def __reduce__(self) -> Any:
         """Pickle (and deep-copy) an op of the table by its name, so a graph's nodes unpickle
@@ -300,50 +281,50 @@ def _table(*ops: Op) -> dict[str, Op]:
 
 OPS: dict[str, Op] = _table(
     # --- arithmetic -----------------------------------------------------------------
-    Op("add", "+", 2, lambda a, b: a + b, lambda a, b, out: (1.0, 1.0),
+    Op("add", "+", 2, lambda a, b: a + b, lambda g, a, b, out: (g, g),
        "a + b;  ∂/∂a = 1,  ∂/∂b = 1", infix="+"),
-    Op("sub", "-", 2, lambda a, b: a - b, lambda a, b, out: (1.0, -1.0),
+    Op("sub", "-", 2, lambda a, b: a - b, lambda g, a, b, out: (g, -g),
        "a - b;  ∂/∂a = 1,  ∂/∂b = -1", infix="-"),
-    Op("mul", "*", 2, lambda a, b: a * b, lambda a, b, out: (b, a),
+    Op("mul", "*", 2, lambda a, b: a * b, lambda g, a, b, out: (g * b, g * a),
        "a · b;  ∂/∂a = b,  ∂/∂b = a", infix="*"),
-    Op("div", "/", 2, _div, lambda a, b, out: (1.0 / b, -out / b),
+    Op("div", "/", 2, _div, lambda g, a, b, out: (g / b, -g * out / b),
        "a / b;  ∂/∂a = 1/b,  ∂/∂b = -a/b² = -out/b", domain="b ≠ 0", infix="/"),
-    Op("neg", "neg", 1, lambda a: -a, lambda a, out: (-1.0,),
+    Op("neg", "neg", 1, lambda a: -a, lambda g, a, out: (-g,),
        "-a;  ∂/∂a = -1", prefix="-"),
     # --- powers -----------------------------------------------------------------------
-    Op("pow_const", "^", 1, _pow_const, _pow_const_partials,
-       "a^k for a constant k;  ∂/∂a = k·a^(k-1)",
+    Op("pow_const", "^", 1, _pow_const, _pow_const_vjp,
+       "a^k for a constant k;  ∂/∂a = k·a^(k-1) (0 for k = 0)",
        domain="a ≥ 0, or an integer k (and a ≠ 0 when k < 0)", has_const=True, infix="**"),
-    Op("pow", "^", 2, _pow, _pow_partials,
-       "a^b;  ∂/∂a = b·a^(b-1),  ∂/∂b = a^b·ln a = out·ln a (0 at a = 0)",
+    Op("pow", "^", 2, _pow, _pow_vjp,
+       "a^b;  ∂/∂a = b·a^(b-1) (0 at b = 0),  ∂/∂b = a^b·ln a = out·ln a (0 at a = 0)",
        domain="a > 0, or a = 0 with b ≥ 0", infix="**"),
     # --- elementary functions -------------------------------------------------------------
-    Op("exp", "exp", 1, math.exp, lambda a, out: (out,),
+    Op("exp", "exp", 1, math.exp, lambda g, a, out: (g * out,),
        "e^a;  ∂/∂a = e^a = out", domain="a ≤ 709.78 (larger overflows a float)"),
-    Op("log", "log", 1, _log, lambda a, out: (1.0 / a,),
+    Op("log", "log", 1, _log, lambda g, a, out: (g / a,),
        "ln a;  ∂/∂a = 1/a", domain="a > 0"),
     # --- activations -------------------------------------------------------------------------
-    Op("sigmoid", "σ", 1, stable_sigmoid, lambda a, out: (out * (1.0 - out),),
+    Op("sigmoid", "σ", 1, stable_sigmoid, lambda g, a, out: (g * (out * (1.0 - out)),),
        "σ(a) = 1/(1+e^-a);  ∂/∂a = σ(a)(1-σ(a)) = out(1-out)"),
-    Op("tanh", "tanh", 1, math.tanh, lambda a, out: (1.0 - out * out,),
+    Op("tanh", "tanh", 1, math.tanh, lambda g, a, out: (g * (1.0 - out * out),),
        "tanh a;  ∂/∂a = 1 - tanh² a = 1 - out²"),
     # NOTE: relu'(0) is taken as 0, as PyTorch and micrograd do. The forward is written so
     # that a NaN input gives NaN (as torch.relu), not 0, which would hide it from detect_anomaly.
-    Op("relu", "relu", 1, lambda a: 0.0 if a <= 0.0 else a, lambda a, out: (step(a),),
+    Op("relu", "relu", 1, lambda a: 0.0 if a <= 0.0 else a, lambda g, a, out: (g * heaviside(a),),
        "max(a, 0);  ∂/∂a = 1 if a > 0 else 0 (0 at a = 0)", kink_distance=abs),
-    Op("step", "step", 1, lambda a: 1.0 if a > 0.0 else 0.0, lambda a, out: (0.0,),
-       "1 if a > 0 else 0;  ∂/∂a = 0 (undefined at a = 0; taken as 0)", kink_distance=abs),
-    # --- more elementary functions (after the activations, so the backward pass's per-op
-    # dispatch reaches the common ops first) ----------------------------------------------------
-    Op("sqrt", "√", 1, _sqrt, lambda a, out: (0.5 / out,),
-       "√a;  ∂/∂a = 1/(2√a) = 0.5/out", domain="a ≥ 0 (the derivative needs a > 0)"),
-    Op("sin", "sin", 1, math.sin, lambda a, out: (cos(a),),
+    Op("heaviside", "H", 1, lambda a: 1.0 if a > 0.0 else 0.0, lambda g, a, out: (0.0,),
+       "H(a) = 1 if a > 0 else 0;  ∂/∂a = 0 (undefined at a = 0; taken as 0)", kink_distance=abs),
+    # --- more elementary functions ------------------------------------------------------------
+    # NOTE: sqrt's rule is PyTorch's, g / (2·out): at a = 0 it is g / 0 = inf, as torch.sqrt.
+    Op("sqrt", "√", 1, _sqrt, lambda g, a, out: (g / (2.0 * out),),
+       "√a;  ∂/∂a = 1/(2√a) = 1/(2·out)", domain="a ≥ 0 (the derivative needs a > 0)"),
+    Op("sin", "sin", 1, math.sin, lambda g, a, out: (g * cos(a),),
        "sin a;  ∂/∂a = cos a", domain="finite a"),
-    Op("cos", "cos", 1, math.cos, lambda a, out: (-sin(a),),
+    Op("cos", "cos", 1, math.cos, lambda g, a, out: (g * -sin(a),),
        "cos a;  ∂/∂a = -sin a", domain="finite a"),
     # NOTE: abs'(0) is taken as 0, as torch.abs (whose gradient is sign(a)). sign is written
-    # step(a) - step(-a) so that the rule uses the table's helpers only.
-    Op("abs", "abs", 1, abs, lambda a, out: (step(a) - step(-a),),
+    # H(a) - H(-a) so that the rule uses the helpers only.
+    Op("abs", "abs", 1, abs, lambda g, a, out: (g * (heaviside(a) - heaviside(-a)),),
        "|a|;  ∂/∂a = sign(a) (0 at a = 0)", kink_distance=abs),
 )
 

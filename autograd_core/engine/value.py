@@ -1,32 +1,45 @@
 """``Value``: a scalar that records the operations applied to it.
 
-Every method here is one line that names an entry of the op table
-(:mod:`autograd_core.engine.ops`); the forward rule, the partial derivatives and the
-domain checks live there.
+Each operator and op method below is a few lines: it turns a plain number operand into a
+constant leaf and hands the op's record (:mod:`.ops`) to :func:`_binary` or :func:`_unary`,
+which run the op's forward rule and make the result node with :func:`_node`, the one place
+where a node is made. The derivative rules live in the op table; the backward pass in
+:mod:`.backward`.
+
+Every node gets a creation number when it is made. A node's inputs always exist before it,
+so they have smaller numbers: the backward pass visits a graph newest first, which is an order
+in which every node comes after all the nodes that use it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
-import operator
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, cast, overload
+from collections.abc import Sequence
+from typing import Any, TypeAlias
 
-from . import fastpaths
+from .backward import add_into_grads, backward_pass
 from .graph import topological_order
 from .ieee import ieee_forward
 from .modes import THIS_THREAD, AllThreads, user_code_location
 from .ops import OPS, Op
 
-__all__ = ["Value", "as_float", "as_int", "call_op"]
+__all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op"]
+
+RealNumber: TypeAlias = "float | numbers.Real"
+"""A float or any other real number (an int, a ``Fraction``, ``numpy.float64``), never a bool.
+(Annotated this way rather than as ``float`` so that both builds refuse a bool with our message.)"""
 
 _ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
 _POW, _POW_CONST = OPS["pow"], OPS["pow_const"]
-_EXP, _LOG, _SIGMOID, _TANH, _RELU, _STEP = (
-    OPS["exp"], OPS["log"], OPS["sigmoid"], OPS["tanh"], OPS["relu"], OPS["step"])
-_ABS, _SQRT, _SIN, _COS = OPS["abs"], OPS["sqrt"], OPS["sin"], OPS["cos"]
+_EXP, _LOG, _SIGMOID, _TANH = OPS["exp"], OPS["log"], OPS["sigmoid"], OPS["tanh"]
+_RELU, _HEAVISIDE, _ABS = OPS["relu"], OPS["heaviside"], OPS["abs"]
+_SQRT, _SIN, _COS = OPS["sqrt"], OPS["sin"], OPS["cos"]
+
+# Creation numbers: unique across threads, since one next() on a count is atomic.
+_creation_numbers = itertools.count()
 
 
 def as_float(x: Any, what: str = "data") -> float:
@@ -82,56 +95,81 @@ def as_value(x: Any, what: str = "the function's result") -> Value:
     return x if isinstance(x, Value) else Value(as_float(x, what))
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+# --- making nodes ----------------------------------------------------------------------------------
 
-
-def _comparable(x: Any) -> float | None:
-    """What a comparison compares a node with: a Value's data, a number, or None (refused)."""
+def _operand(x: Any, op: Op) -> Value | None:
+    """An operand of ``op`` as a node: a Value itself, an int or a float as a new constant leaf
+    (as in micrograd), anything else None (the operator then returns NotImplemented)."""
     if isinstance(x, Value):
-        return x._data
-    return x if _is_number(x) else None
+        return x
+    if isinstance(x, bool):
+        raise TypeError(f"unsupported operand type for {op.infix or op.name}: bool (use a float)")
+    if isinstance(x, (float, int)):
+        return Value(x)
+    return None
 
 
-def _comparison(compare: Callable[[float, float], bool], symbol: str) -> Callable[[Value, Any], bool]:
-    """The ``Value`` method for ``symbol``: ``compare`` of ``.data`` with a Value's data or a number."""
-    def method(self: Value, other: Any) -> bool:
-        other = _comparable(other)
-        return NotImplemented if other is None else compare(self._data, other)
-    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
-    method.__doc__ = f"``self.data {symbol} other`` (``other.data`` for a Value)."
-    return method
+def _node(op: Op, data: float, a: Value, b: Value | None = None, const: float | None = None) -> Value:
+    """The node holding ``data``, the result of ``op`` on ``a`` (and ``b``, or the constant
+    ``const``): the one place where an op's result is made.
+
+    While every thread records without checks (the default), the node simply records its op
+    and inputs. Otherwise the calling thread's modes decide: under ``detect_anomaly`` a NaN or
+    inf result raises, and the node remembers the line of user code that made it; inside
+    ``no_grad`` the result is a leaf.
+    """
+    node = Value(data)
+    if not AllThreads.record_unchecked:
+        if THIS_THREAD.anomaly:
+            _check_forward(op, data, a, b, const)
+            node._origin = user_code_location()
+        if not THIS_THREAD.record:
+            return node
+    node._op = op
+    node._a = a
+    node._b = b
+    if const is not None:
+        node._const = const
+    return node
 
 
-def _unary_method(op: Op, doc: str, example: str, result: str) -> Callable[[Value], Value]:
-    """The ``Value`` method applying the one-input ``op``, documented by ``doc`` and the doctest
-    ``example`` (whose ``.data`` is ``result``). Generated (autograd_core.engine.fastpaths): the node
-    is built inline, as in ``__add__``."""
-    method: Callable[[Value], Value] = fastpaths.define_unary_method(op, globals())
-    method.__doc__ = f"{doc}\n\n>>> {example}.data\n{result}\n"
-    return method
+def _unary(op: Op, a: Value) -> Value:
+    """``op`` applied to ``a``: its forward rule on ``a``'s data, recorded as a new node."""
+    try:
+        data = op.forward(a._data)
+    except (ArithmeticError, ValueError) as error:
+        data = _forward_failed(op, (a._data,), None, error)
+    return _node(op, data, a)
 
 
-class _FloatAttribute(Protocol):
-    """How type checkers see ``Value.data`` and ``Value.grad``: a float attribute that takes any
-    float (or int) and reads as a float."""
-
-    @overload
-    def __get__(self, node: None, owner: type[Any]) -> _FloatAttribute: ...
-    @overload
-    def __get__(self, node: Value, owner: type[Any]) -> float: ...
-    def __get__(self, node: Value | None, owner: type[Any]) -> float | _FloatAttribute: ...
-    def __set__(self, node: Value, value: float) -> None: ...
+def _binary(op: Op, a: Value, b: Value) -> Value:
+    """``op`` applied to ``a`` and ``b``: its forward rule on their data, recorded as a new node."""
+    try:
+        data = op.forward(a._data, b._data)
+    except (ArithmeticError, ValueError) as error:
+        data = _forward_failed(op, (a._data, b._data), None, error)
+    return _node(op, data, a, b)
 
 
-def _float_property(name: str, doc: str) -> _FloatAttribute:
-    """A ``Value`` property over the slot ``_<name>`` whose setter refuses anything but a real
-    number (see :func:`fastpaths.define_checked_setter`)."""
-    checked = property(operator.attrgetter(f"_{name}"), fastpaths.define_checked_setter(name, globals()), doc=doc)
-    return cast(_FloatAttribute, checked)
+def _with_const(op: Op, a: Value, const: float) -> Value:
+    """``op`` applied to ``a`` and the plain number ``const`` (``a ** 3``), recorded as a new node."""
+    try:
+        data = op.forward(a._data, const)
+    except (ArithmeticError, ValueError) as error:
+        data = _forward_failed(op, (a._data,), const, error)
+    return _node(op, data, a, None, const)
 
 
-_new_object = object.__new__
+def _check_forward(op: Op, data: float, a: Value, b: Value | None, const: float | None) -> None:
+    """Under ``detect_anomaly``: a NaN or inf result raises, naming the op and its inputs."""
+    if math.isfinite(data):
+        return
+    # The new node has no label yet, so name the inputs by theirs.
+    inputs = [a] if b is None else [a, b]
+    args = [f"{p.label}={p._data!r}" if p.label else repr(p._data) for p in inputs]
+    args += [repr(const)] if const is not None else []
+    raise FloatingPointError(f"{op.name} produced {data!r} in forward from inputs ({', '.join(args)}), "
+                             f"at {user_code_location()}")
 
 
 def _domain_error(op: Op, args: tuple[float, ...], error: Exception) -> Exception:
@@ -145,7 +183,7 @@ def _domain_error(op: Op, args: tuple[float, ...], error: Exception) -> Exceptio
 
 
 def _forward_failed(op: Op, inputs: tuple[float, ...], const: float | None, error: Exception) -> float:
-    """What an op whose forward rule raised gives: inside the recording of partial derivatives
+    """What an op whose forward rule raised gives: inside the recording of derivatives
     (``gradients(create_graph=True)``), the IEEE result (inf, nan), as PyTorch computes them;
     elsewhere its domain error."""
     if not AllThreads.record_unchecked and THIS_THREAD.ieee:
@@ -153,78 +191,6 @@ def _forward_failed(op: Op, inputs: tuple[float, ...], const: float | None, erro
         if data is not None:
             return data
     raise _domain_error(op, inputs + ((const,) if const is not None else ()), error) from None
-
-
-class _DefaultModes:
-    """Every thread's modes while ``AllThreads.record_unchecked`` holds (no thread-local read)."""
-
-    record = True
-    anomaly = False
-
-
-def _checked_node(data: float, op: Op, parents: tuple[Value, ...], const: float | None) -> Value:
-    """Slow path of every op: no_grad leaves, anomaly checks (the calling thread's modes), constants."""
-    modes = THIS_THREAD if not AllThreads.record_unchecked else _DefaultModes
-    if modes.anomaly and not math.isfinite(data):
-        # The new node has no label yet, so name the inputs by theirs.
-        args = [f"{p.label}={p.data!r}" if p.label else repr(p.data) for p in parents]
-        args += [repr(const)] if const is not None else []
-        raise FloatingPointError(
-            f"{op.name} produced {data!r} in forward from inputs ({', '.join(args)}), "
-            f"at {user_code_location()}")
-    if not modes.record:
-        return _node(data, None)
-    node = _node(data, op, *parents)
-    if const is not None:
-        node._const = const
-    if modes.anomaly:
-        node._origin = user_code_location()
-    return node
-
-
-def _unary_const(op: Op, a: Value, const: float) -> Value:
-    try:
-        data = op.forward(a._data, const)
-    except (ArithmeticError, ValueError) as error:
-        data = _forward_failed(op, (a._data,), const, error)
-    if AllThreads.record_unchecked:
-        node = _node(data, op, a)
-        node._const = const
-        return node
-    return _checked_node(data, op, (a,), const)
-
-
-def _constant(x: Any) -> Value | None:
-    """A leaf for a plain number operand, or None for anything else."""
-    if x.__class__ is float:
-        return _node(x, None)
-    if not _is_number(x):
-        return None
-    return _node(float(x), None)
-
-
-# What an operator method returns for an operand it does not handle, so Python tries the
-# other operand's reflected method (typed as a Value, as mypy types it inside dunders).
-_NOT_IMPLEMENTED = cast("Value", NotImplemented)
-
-
-def _binary(op: Op, a: Any, b: Any) -> Value:
-    # Plain numbers on either side become constant leaves, as in micrograd.
-    if not isinstance(a, Value):
-        a = _constant(a)
-        if a is None:
-            return _NOT_IMPLEMENTED
-    if not isinstance(b, Value):
-        b = _constant(b)
-        if b is None:
-            return _NOT_IMPLEMENTED
-    try:
-        data = op.forward(a._data, b._data)
-    except (ArithmeticError, ValueError) as error:
-        data = _forward_failed(op, (a._data, b._data), None, error)
-    if AllThreads.record_unchecked:
-        return _node(data, op, a, b)
-    return _checked_node(data, op, (a, b), None)
 
 
 def call_op(op: Op, operands: Sequence[Value | float], const: float | None = None) -> Value:
@@ -238,75 +204,47 @@ def call_op(op: Op, operands: Sequence[Value | float], const: float | None = Non
     """
     if len(operands) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(operands)}")
-    values = [x if isinstance(x, Value) else Value(x) for x in operands]
+    nodes = [x if isinstance(x, Value) else Value(x) for x in operands]
     if op.has_const:
-        if const is None or not _is_number(const):
+        if const is None or isinstance(const, bool) or not isinstance(const, numbers.Real):
             raise TypeError(f"{op.name} needs a number for its constant, got {type(const).__name__}")
-        return _unary_const(op, values[0], float(const))
+        return _with_const(op, nodes[0], float(const))
     if op.arity == 2:
-        return _binary(op, values[0], values[1])
-    return _unary(op, values[0])
-
-
-# The hot paths of node creation are generated (autograd_core.engine.fastpaths, where the code that
-# builds a node is written once): ``+ - *`` of two Values and every unary op build their node
-# inline while no thread is in no_grad or detect_anomaly; everything else takes _binary. They
-# run in this module's namespace (Value is looked up when they are called).
-_MAKERS = fastpaths.define_node_makers(globals(), (_ADD, _SUB, _MUL))
-_node: Callable[..., Value] = _MAKERS["new_node"]
-_unary: Callable[[Op, Value], Value] = _MAKERS["unary"]
-
-
-def _operator_method(name: str) -> Callable[[Value, Any], Value]:
-    method: Callable[[Value, Any], Value] = _MAKERS[name]
-    return method
+        return _binary(op, nodes[0], nodes[1])
+    return _unary(op, nodes[0])
 
 
 # --- pickle and deepcopy: a whole graph, without recursion -----------------------------------------
 # pickle and deepcopy recurse into an object's arguments, so a node written with its parents
 # would recurse once per level: a 10,000-op chain would hit the recursion limit. Instead the
-# node pickled first writes every node above it, in topological order (parents first), as its
-# first argument; each of those then finds its parents already written and refers to them.
-# The ids of the nodes written that way are kept per thread until the next graph is pickled;
-# a stale id (an object since freed) only costs recursion, never a wrong graph.
+# node pickled first writes every node above it, in the order they were made (parents first),
+# as its first argument; each of those then finds its parents already written and refers to
+# them. The creation numbers of the nodes written that way are kept per thread until the next
+# graph is pickled. Restored in the order they were made, the copies are numbered in the same
+# order as the originals, so backward visits them in the same order and gives the same floats.
 _preloading = threading.local()
 
 
+def _in_creation_order(root: Value) -> list[Value]:
+    """The graph above ``root`` (``root`` included, last), oldest node first."""
+    return sorted(topological_order(root), key=_creation_number)
+
+
+def _creation_number(node: Value) -> int:
+    return node._number
+
+
 def _restore(_earlier: Any, data: float, grad: float, label: str, op: Op | None, a: Value | None,
-             b: Value | None, const: Any) -> Value:
+             b: Value | None, const: float | None) -> Value:
     """A node from its pickled fields (``_earlier``: the nodes above it, already restored)."""
-    node = _node(data, op, a, b)
-    node.grad = grad
-    node.label = label
+    node = Value(data, label)
+    node._grad = grad
+    node._op = op
+    node._a = a
+    node._b = b
     if const is not None:
         node._const = const
     return node
-
-
-def _deepcopy(root: Value, memo: dict[int, Any]) -> Value:
-    """A copy of the graph above ``root``, one loop over its topological order (``copy.deepcopy``
-    would recurse per level, and call ``__reduce__`` per node)."""
-    for node in topological_order(root):
-        if id(node) not in memo:
-            a, b = node._a, node._b
-            const = node._const if node._op is not None and node._op.has_const else None
-            memo[id(node)] = _restore(None, node.data, node.grad, node.label, node._op,
-                                      None if a is None else memo[id(a)], None if b is None else memo[id(b)], const)
-    copied: Value = memo[id(root)]
-    return copied
-
-
-def _reduce(node: Value) -> tuple[Any, ...]:
-    """``(_restore, fields)`` of ``node``: its ancestors first unless the graph being written has them."""
-    pending = getattr(_preloading, "ids", None)
-    earlier = None
-    if pending is not None and id(node) in pending:
-        pending.discard(id(node))
-    elif node._a is not None:
-        earlier = topological_order(node)[:-1]
-        _preloading.ids = {id(other) for other in earlier}
-    const = node._const if node._op is not None and node._op.has_const else None
-    return _restore, (earlier, node.data, node.grad, node.label, node._op, node._a, node._b, const)
 
 
 class Value:
@@ -324,37 +262,36 @@ class Value:
     (15.0, 8.0)
     """
 
-    # The parents live in two slots, _a and _b (None when absent), not in a tuple: a tuple
-    # per node is one more object for the cyclic garbage collector to track and scan,
-    # which cost about a fifth of a training step's time. ``parents`` rebuilds the tuple.
-    #
-    # data and grad are properties over the slots _data and _grad, so that assigning anything
-    # but a real number raises (x.data = "5" would otherwise break the node later, far from the
-    # assignment). The engine's own hot paths read and write the slots.
-    __slots__ = ("_data", "_grad", "label", "_op", "_a", "_b", "_const", "_origin", "_pass_grad")
+    # The inputs live in two slots, _a and _b (None when absent), not in a tuple: a tuple per
+    # node would be one more object for the cyclic garbage collector to track and scan.
+    # ``parents`` builds the tuple.
+    __slots__ = ("_data", "_grad", "label", "_op", "_a", "_b", "_const", "_origin", "_number")
     _data: float
     _grad: float
     label: str
     _op: Op | None  # None for a leaf
-    _a: Value | None  # first parent
-    _b: Value | None  # second parent
+    _a: Value | None  # first input
+    _b: Value | None  # second input
     _const: float  # set only on nodes of an op with a constant
     _origin: str  # where user code made the node, set only under detect_anomaly
-    _pass_grad: float  # scratch of the backward pass running under fastpaths.PASS_LOCK
+    _number: int  # creation number: larger than every input's
 
-    def __init__(self, data: float, label: str = "") -> None:
+    def __init__(self, data: RealNumber, label: str = "") -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self._data = as_float(data)
+        self._data = data if type(data) is float else as_float(data)
         self._grad = 0.0
         self.label = label
         self._op = None
         self._a = None
         self._b = None
+        self._number = next(_creation_numbers)
 
     # --- what the node is --------------------------------------------------------------
-    data = _float_property("data", """The node's value, a float; assigning an int converts it,
-        anything but a real number raises ``TypeError`` (as ``torch.Tensor.data`` refuses a non-tensor).
+    @property
+    def data(self) -> float:
+        """The node's value, a float; assigning an int converts it, anything but a real number
+        raises ``TypeError`` (as ``torch.Tensor.data`` refuses a non-tensor).
 
         >>> x = Value(2.0)
         >>> x.data = 3
@@ -364,9 +301,17 @@ class Value:
         Traceback (most recent call last):
         ...
         TypeError: data must be a real number (int or float), got str
-        """)
-    grad = _float_property("grad", """d(root)/d(self) summed over the ``backward()`` calls so far,
-        a float (0.0 at first); assignable, with the same checks as ``data``.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: RealNumber) -> None:
+        self._data = value if type(value) is float else as_float(value, "data")
+
+    @property
+    def grad(self) -> float:
+        """d(root)/d(self) summed over the ``backward()`` calls so far, a float (0.0 at first);
+        assignable, with the same checks as ``data``.
 
         >>> x = Value(3.0)
         >>> (x * x).backward()
@@ -375,12 +320,26 @@ class Value:
         >>> x.grad = 0
         >>> x.grad
         0.0
-        """)
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: RealNumber) -> None:
+        self._grad = value if type(value) is float else as_float(value, "grad")
 
     @property
     def op(self) -> str:
         """Name of the op that produced this node ("" for a leaf)."""
         return self._op.name if self._op is not None else ""
+
+    @property
+    def op_record(self) -> Op | None:
+        """The op table's record of the op that produced this node (None for a leaf).
+
+        >>> (Value(2.0) * 3).op_record.maths
+        'a · b;  ∂/∂a = b,  ∂/∂b = a'
+        """
+        return self._op
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -395,6 +354,16 @@ class Value:
     def const(self) -> float | None:
         """The op's constant argument (the 3 of ``x ** 3``), or None."""
         return self._const if self._op is not None and self._op.has_const else None
+
+    @property
+    def number(self) -> int:
+        """The node's creation number: unique in the process, larger than its inputs' numbers.
+
+        >>> x = Value(1.0)
+        >>> (x * 2).number > x.number
+        True
+        """
+        return self._number
 
     def __repr__(self) -> str:
         parts = [f"data={self._data:.6g}", f"grad={self._grad:.6g}"]
@@ -419,67 +388,211 @@ class Value:
     # <, <=, >, >= compare .data (with a Value or a number) and return a bool, so max(values),
     # sorted(values) and `if x > 0:` work. == is NOT overridden: nodes compare and hash by
     # identity, so they keep working as dict keys and set members (minitorch's __eq__ that
-    # returns a node makes nodes unhashable).
-    __lt__ = _comparison(operator.lt, "<")
-    __le__ = _comparison(operator.le, "<=")
-    __gt__ = _comparison(operator.gt, ">")
-    __ge__ = _comparison(operator.ge, ">=")
+    # returns a node makes nodes unhashable). __hash__ is written out because mypyc drops the
+    # inherited one from a class that defines comparisons.
+    def __lt__(self, other: Value | float) -> bool:
+        """``self.data < other`` (``other.data`` for a Value)."""
+        value = _comparable(other)
+        return NotImplemented if value is None else self._data < value
 
+    def __le__(self, other: Value | float) -> bool:
+        """``self.data <= other`` (``other.data`` for a Value)."""
+        value = _comparable(other)
+        return NotImplemented if value is None else self._data <= value
+
+    def __gt__(self, other: Value | float) -> bool:
+        """``self.data > other`` (``other.data`` for a Value)."""
+        value = _comparable(other)
+        return NotImplemented if value is None else self._data > value
+
+    def __ge__(self, other: Value | float) -> bool:
+        """``self.data >= other`` (``other.data`` for a Value)."""
+        value = _comparable(other)
+        return NotImplemented if value is None else self._data >= value
+
+    def __hash__(self) -> int:
+        return object.__hash__(self)
+
+    # --- pickle and deepcopy ------------------------------------------------------------------
     def __reduce__(self) -> tuple[Any, ...]:
         """pickle and ``copy.deepcopy`` take the whole graph above the node (any depth), its ops
         by their name in the op table; ``data``, ``grad``, ``label`` and constants are kept."""
-        return _reduce(self)
+        pending = getattr(_preloading, "numbers", None)
+        earlier = None
+        if pending is not None and self._number in pending:
+            pending.discard(self._number)
+        elif self._a is not None:
+            earlier = _in_creation_order(self)[:-1]
+            _preloading.numbers = {node._number for node in earlier}
+        return _restore, (earlier, self._data, self._grad, self.label, self._op, self._a, self._b, self.const)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        return _deepcopy(self, memo)
+        """A copy of the graph above the node, one loop over its topological order
+        (``copy.deepcopy`` would recurse per level, and call ``__reduce__`` per node)."""
+        for node in _in_creation_order(self):
+            if id(node) not in memo:
+                a = None if node._a is None else memo[id(node._a)]
+                b = None if node._b is None else memo[id(node._b)]
+                memo[id(node)] = _restore(None, node._data, node._grad, node.label, node._op, a, b, node.const)
+        copied: Value = memo[id(self)]
+        return copied
 
-    # --- arithmetic -----------------------------------------------------------------------
-    __add__ = _operator_method("__add__")
-    __radd__ = _operator_method("__radd__")  # other + self
-    __sub__ = _operator_method("__sub__")
-    __rsub__ = _operator_method("__rsub__")  # other - self
-    __mul__ = _operator_method("__mul__")
-    __rmul__ = _operator_method("__rmul__")  # other * self
-    def __truediv__(self, other: Any) -> Value: return _binary(_DIV, self, other)
-    def __rtruediv__(self, other: Any) -> Value: return _binary(_DIV, other, self)  # other / self
-    def __neg__(self) -> Value: return _unary(_NEG, self)
-    def __pos__(self) -> Value: return self
+    # --- arithmetic: a number on either side becomes a constant leaf ---------------------------
+    def __add__(self, other: Value | float) -> Value:
+        """``self + other``."""
+        operand = _operand(other, _ADD)
+        return NotImplemented if operand is None else _binary(_ADD, self, operand)
 
-    def __pow__(self, other: Any) -> Value:
-        """``self ** other``: a constant exponent (``x ** 3``) or a Value one (``x ** y``, x > 0)."""
-        if other.__class__ is float or other.__class__ is int:  # the common case, before the ABC check
-            return _unary_const(_POW_CONST, self, float(other))
+    def __radd__(self, other: Value | float) -> Value:
+        """``other + self``."""
+        operand = _operand(other, _ADD)
+        return NotImplemented if operand is None else _binary(_ADD, operand, self)
+
+    def __sub__(self, other: Value | float) -> Value:
+        """``self - other``."""
+        operand = _operand(other, _SUB)
+        return NotImplemented if operand is None else _binary(_SUB, self, operand)
+
+    def __rsub__(self, other: Value | float) -> Value:
+        """``other - self``."""
+        operand = _operand(other, _SUB)
+        return NotImplemented if operand is None else _binary(_SUB, operand, self)
+
+    def __mul__(self, other: Value | float) -> Value:
+        """``self * other``."""
+        operand = _operand(other, _MUL)
+        return NotImplemented if operand is None else _binary(_MUL, self, operand)
+
+    def __rmul__(self, other: Value | float) -> Value:
+        """``other * self``."""
+        operand = _operand(other, _MUL)
+        return NotImplemented if operand is None else _binary(_MUL, operand, self)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        """``self / other``, for other ≠ 0."""
+        operand = _operand(other, _DIV)
+        return NotImplemented if operand is None else _binary(_DIV, self, operand)
+
+    def __rtruediv__(self, other: Value | float) -> Value:
+        """``other / self``, for self ≠ 0."""
+        operand = _operand(other, _DIV)
+        return NotImplemented if operand is None else _binary(_DIV, operand, self)
+
+    def __neg__(self) -> Value:
+        """``-self``."""
+        return _unary(_NEG, self)
+
+    def __pos__(self) -> Value:
+        """``+self`` is ``self``."""
+        return self
+
+    def __pow__(self, other: Value | RealNumber) -> Value:
+        """``self ** other``: a constant exponent (``x ** 3``, any real number) or a Value one
+        (``x ** y``, for x ≥ 0)."""
         if isinstance(other, Value):
             return _binary(_POW, self, other)
-        if not _is_number(other):
-            return NotImplemented
-        return _unary_const(_POW_CONST, self, float(other))
+        return _with_const(_POW_CONST, self, as_float(other, "the exponent"))
 
-    def __rpow__(self, other: Any) -> Value: return _binary(_POW, other, self)  # other ** self
+    def __rpow__(self, other: Value | float) -> Value:
+        """``other ** self``, for other ≥ 0."""
+        operand = _operand(other, _POW)
+        return NotImplemented if operand is None else _binary(_POW, operand, self)
 
     # --- elementary functions and activations: each applies the op of its name -----------------
-    exp = _unary_method(_EXP, "e^x.", "Value(0.0).exp()", "1.0")
-    log = _unary_method(_LOG, "Natural logarithm, for x > 0.", "Value(1.0).log()", "0.0")
-    sigmoid = _unary_method(_SIGMOID, "1 / (1 + e^-x), stable for every finite x.", "Value(0.0).sigmoid()", "0.5")
-    tanh = _unary_method(_TANH, "Hyperbolic tangent.", "Value(0.0).tanh()", "0.0")
-    relu = _unary_method(_RELU, "max(x, 0); its derivative at 0 is taken as 0.", "Value(-2.0).relu()", "0.0")
-    step = _unary_method(_STEP, "1 where x > 0 else 0 (relu's derivative); its own derivative is 0.",
-                         "Value(3.0).step()", "1.0")
-    abs = _unary_method(_ABS, "|x| (also ``abs(x)``); its derivative at 0 is taken as 0, as torch.abs.",
-                        "abs(Value(-2.0))", "2.0")
-    __abs__ = abs
-    sqrt = _unary_method(_SQRT, "√x, for x ≥ 0 (its derivative needs x > 0).", "Value(9.0).sqrt()", "3.0")
-    sin = _unary_method(_SIN, "Sine (radians).", "Value(0.0).sin()", "0.0")
-    cos = _unary_method(_COS, "Cosine (radians).", "Value(0.0).cos()", "1.0")
+    def exp(self) -> Value:
+        """e^x.
+
+        >>> Value(0.0).exp().data
+        1.0
+        """
+        return _unary(_EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm, for x > 0.
+
+        >>> Value(1.0).log().data
+        0.0
+        """
+        return _unary(_LOG, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), stable for every finite x.
+
+        >>> Value(0.0).sigmoid().data
+        0.5
+        """
+        return _unary(_SIGMOID, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent.
+
+        >>> Value(0.0).tanh().data
+        0.0
+        """
+        return _unary(_TANH, self)
+
+    def relu(self) -> Value:
+        """max(x, 0); its derivative at 0 is taken as 0.
+
+        >>> Value(-2.0).relu().data
+        0.0
+        """
+        return _unary(_RELU, self)
+
+    def heaviside(self) -> Value:
+        """The Heaviside step H(x): 1 where x > 0 else 0 (relu's derivative); its own derivative
+        is 0 (as ``torch.heaviside(x, 0)``, whose derivative PyTorch does not define).
+
+        >>> Value(3.0).heaviside().data
+        1.0
+        """
+        return _unary(_HEAVISIDE, self)
+
+    def abs(self) -> Value:
+        """|x| (also ``abs(x)``); its derivative at 0 is taken as 0, as torch.abs.
+
+        >>> abs(Value(-2.0)).data
+        2.0
+        """
+        return _unary(_ABS, self)
+
+    def __abs__(self) -> Value:
+        """``abs(self)``: the op ``abs``."""
+        return _unary(_ABS, self)
+
+    def sqrt(self) -> Value:
+        """√x, for x ≥ 0 (its derivative needs x > 0).
+
+        >>> Value(9.0).sqrt().data
+        3.0
+        """
+        return _unary(_SQRT, self)
+
+    def sin(self) -> Value:
+        """Sine (radians).
+
+        >>> Value(0.0).sin().data
+        0.0
+        """
+        return _unary(_SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians).
+
+        >>> Value(0.0).cos().data
+        1.0
+        """
+        return _unary(_COS, self)
 
     # --- gradients -------------------------------------------------------------------------
-    def backward(self, grad: float = 1.0) -> None:
-        """Accumulate d(self)/d(node) into ``node.grad`` for every node of the graph.
+    def backward(self, grad: RealNumber = 1.0) -> None:
+        """Accumulate d(self)/d(node) · ``grad`` into ``node.grad`` for every node of the graph.
 
-        Calling it k times accumulates exactly k times the gradient; use
-        :meth:`zero_grad` in between to start afresh.
+        Calling it k times accumulates exactly k times the gradient; use :meth:`zero_grad` in
+        between to start afresh.
         """
-        fastpaths.accumulate_gradients(self, grad if grad.__class__ is float else as_float(grad, "grad"))
+        seed = grad if type(grad) is float else as_float(grad, "grad")
+        add_into_grads(backward_pass(self, seed))
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on every node of this graph."""
@@ -489,3 +602,13 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
         return Value(self._data, self.label)
+
+
+def _comparable(x: Any) -> float | None:
+    """What a comparison compares a node with: a Value's data, a number, or None (refused)."""
+    if isinstance(x, Value):
+        return x._data
+    if isinstance(x, bool) or not isinstance(x, (float, int)):
+        return None
+    return float(x)
+

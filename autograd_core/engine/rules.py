@@ -1,0 +1,134 @@
+"""The rule interface: what a derivative rule of the op table may compute with.
+
+Every op's derivative rule (``Op.vjp`` in :mod:`.ops`) is written once, with the arithmetic
+operators and the helper functions of this module, and never with ``math`` or an ``if`` on its
+inputs. The same rule then runs on several kinds of number, each of which implements
+:class:`RuleNumber`:
+
+* floats: the backward pass of ``backward()`` (the helpers below take floats);
+* :class:`~autograd_core.Value`: the rule is recorded as a graph, so gradients can be
+  differentiated again (``create_graph=True``, ``hessian``);
+* :class:`~autograd_core.engine.ieee.IEEE`: floats that give IEEE results (inf, nan) where
+  Python's floats raise, for the edges of an op's domain;
+* the compiler's :class:`~autograd_core.compiler.symbols.Sym`: the rule is written out as
+  Python source;
+* ``nn.chain.Term``: the rule is written out as a textbook formula.
+
+A helper is a function of one number: on a float (or int) it computes the result, on anything
+else it calls the method of the same name, which each kind of number implements. Adding a
+helper means one function here, one name in :data:`HELPER_NAMES` and one method per
+implementation; ``tests/test_rules.py`` fails until every implementation has it.
+
+>>> from autograd_core import Value
+>>> heaviside(2.0), heaviside(0.0), exp(0.0)
+(1.0, 0.0, 1.0)
+>>> heaviside(Value(-1.0)).op
+'heaviside'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["RuleNumber", "HELPER_NAMES", "log", "exp", "sin", "cos", "heaviside"]
+
+HELPER_NAMES: tuple[str, ...] = ("log", "exp", "sin", "cos", "heaviside")
+"""The helpers a rule may call besides arithmetic. Each is also an op of the table with the same
+name, so a rule recorded on ``Value`` s records that op, and the compiler binds the name to that
+op's forward rule."""
+
+
+@runtime_checkable
+class RuleNumber(Protocol):
+    """What a derivative rule may do with the numbers it is given (the incoming gradient, the op's
+    inputs and output): ``+ - * / **`` with another such number or a float, either way round,
+    unary minus, and the helpers of :data:`HELPER_NAMES` as methods.
+
+    >>> from autograd_core import Value
+    >>> isinstance(Value(1.0), RuleNumber), isinstance("text", RuleNumber)
+    (True, False)
+    """
+
+    def __add__(self, other: Any, /) -> Any: ...
+    def __radd__(self, other: Any, /) -> Any: ...
+    def __sub__(self, other: Any, /) -> Any: ...
+    def __rsub__(self, other: Any, /) -> Any: ...
+    def __mul__(self, other: Any, /) -> Any: ...
+    def __rmul__(self, other: Any, /) -> Any: ...
+    def __truediv__(self, other: Any, /) -> Any: ...
+    def __rtruediv__(self, other: Any, /) -> Any: ...
+    def __pow__(self, other: Any, /) -> Any: ...
+    def __rpow__(self, other: Any, /) -> Any: ...
+    def __neg__(self) -> Any: ...
+    def log(self) -> Any: ...
+    def exp(self) -> Any: ...
+    def sin(self) -> Any: ...
+    def cos(self) -> Any: ...
+    def heaviside(self) -> Any: ...
+
+
+def _is_plain_number(x: Any) -> bool:
+    return isinstance(x, (float, int))
+
+
+def log(x: Any) -> Any:
+    """Natural log of a float, or ``x.log()`` of any other rule number (a ``Value`` records the op).
+
+    >>> from autograd_core import Value
+    >>> log(1.0), log(Value(1.0)).op
+    (0.0, 'log')
+    """
+    if _is_plain_number(x):
+        return math.log(x)
+    return x.log()
+
+
+def exp(x: Any) -> Any:
+    """e^x of a float, or ``x.exp()`` of any other rule number.
+
+    >>> from autograd_core import Value
+    >>> exp(0.0), exp(Value(0.0)).op
+    (1.0, 'exp')
+    """
+    if _is_plain_number(x):
+        return math.exp(x)
+    return x.exp()
+
+
+def sin(x: Any) -> Any:
+    """Sine of a float, or ``x.sin()`` of any other rule number.
+
+    >>> from autograd_core import Value
+    >>> sin(0.0), sin(Value(0.0)).op
+    (0.0, 'sin')
+    """
+    if _is_plain_number(x):
+        return math.sin(x)
+    return x.sin()
+
+
+def cos(x: Any) -> Any:
+    """Cosine of a float, or ``x.cos()`` of any other rule number.
+
+    >>> from autograd_core import Value
+    >>> cos(0.0), cos(Value(0.0)).op
+    (1.0, 'cos')
+    """
+    if _is_plain_number(x):
+        return math.cos(x)
+    return x.cos()
+
+
+def heaviside(x: Any) -> Any:
+    """The Heaviside step of a float (1.0 where x > 0, else 0.0, NaN included), or
+    ``x.heaviside()`` of any other rule number. Rules use it for a factor that depends on the
+    sign of an input (relu's derivative), since they may not branch on their inputs.
+
+    >>> from autograd_core import Value
+    >>> heaviside(2.0), heaviside(0.0), heaviside(Value(-1.0)).op
+    (1.0, 0.0, 'heaviside')
+    """
+    if _is_plain_number(x):
+        return 1.0 if x > 0.0 else 0.0
+    return x.heaviside()
