@@ -254,7 +254,7 @@ def _draw_step(draw: st.DrawFn, pool: list[float], reused: list[int], margin: fl
         choices.append(st.sampled_from(reused))
     second = draw(st.one_of(*choices))
     literal_first = isinstance(second, float) and draw(st.booleans())
-    for name in draw(st.permutations(sorted(OPS))):
+    for name in _op_order(draw, pool):
         op = OPS[name]
         const = draw(_constants(op))
         refs: tuple[int | float, ...] = (first,) if op.arity == 1 else (first, second)
@@ -267,6 +267,26 @@ def _draw_step(draw: st.DrawFn, pool: list[float], reused: list[int], margin: fl
             if out is not None:  # _well_inside ran the forward rule, so always
                 return Step(op, refs, const), out
     return None
+
+
+def _op_order(draw: st.DrawFn, pool: Sequence[float]) -> list[str]:
+    """The names of the ops in the order a step tries them (the first that fits is taken).
+
+    Half the steps try the two-input ops first: in a table of mostly one-input functions, too few
+    steps would otherwise combine (and share) earlier results. Within each kind the sorted names
+    are turned round from a place picked by a hash of a drawn number and the values computed so
+    far: hypothesis draws small choices (a permutation, ``sampled_from``, a boolean) unevenly,
+    repeating the simplest ones, so that some ops of the table were seldom or never tried first;
+    the values vary far more. Both are fixed by the drawn data, so examples replay.
+    """
+    names = sorted(OPS)
+    binary = [name for name in names if OPS[name].arity == 2]
+    unary = [name for name in names if OPS[name].arity == 1]
+    mixed = hash((*pool, draw(st.integers(0, 2**16))))
+    binary_start, unary_start = mixed % len(binary), (mixed // len(binary)) % len(unary)
+    binary_order = binary[binary_start:] + binary[:binary_start]
+    unary_order = unary[unary_start:] + unary[:unary_start]
+    return binary_order + unary_order if (mixed // len(binary) // len(unary)) % 2 else unary_order + binary_order
 
 
 def _records(op: Op, refs: Sequence[int | float], inputs: Sequence[float], const: float | None) -> bool:

@@ -72,7 +72,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..engine.functional import backward
-from ..engine.graph import topological_order
+from ..engine.graph import numbered, topological_order
 from ..engine.modes import THIS_THREAD, AllThreads, enable_grad
 from ..engine.ops import HELPERS, OPS, Op
 from ..engine.value import Value, as_float, call_op
@@ -183,14 +183,14 @@ class _Graph:
             if op is None:
                 continue  # a placeholder or parameter (named above) or a constant (written as its value)
             if node.label:
-                names[node] = namer.name(node.label, f"{op.name}{index}")
+                names[node] = namer.name(node.label, numbered(op.name, index))
             elif node is self.root:
                 names[node] = namer.name("loss", "loss")
             else:
                 unnamed.append((index, node))
         used = namer.used
         for index, node in unnamed:
-            name = f"{_op(node).name}{index}"
+            name = numbered(_op(node).name, index)
             if (name in used or f"grad_{name}" in used or f"acc_{name}" in used or f"param_{name}" in used
                     or not name.isidentifier() or name.startswith(("grad_", "acc_", "param_"))):
                 name = namer.name("", name)  # a label or op name took it (rare): let the namer choose
