@@ -36,6 +36,9 @@ from autograd_core.testing import expression_dags, finite_floats
 
 INF, NAN = math.inf, math.nan
 
+# torch.func warns, on first use, that torch.jit.script (which it imports) is deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
 
 def _torch():
     return pytest.importorskip("torch")

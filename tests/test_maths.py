@@ -21,6 +21,9 @@ from autograd_core import OPS, Value, grad, hessian, jvp
 
 INF, NAN = math.inf, math.nan
 
+# torch.func warns, on first use, that torch.jit.script (which it imports) is deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
 # Each function of one input, with points inside its domain and at its edges.
 UNARY_POINTS = {
     "tan": [0.0, 0.5, -1.2, 3.0, math.pi / 2, 1e-300],  # π/2 in floats is just below the pole
