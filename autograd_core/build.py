@@ -33,10 +33,11 @@ COMPILED_MODULES: tuple[str, ...] = (
     "autograd_core.engine.ieee",
     "autograd_core.engine.graph",
     "autograd_core.engine.backward",
+    "autograd_core.engine.tangents",
     "autograd_core.engine.value",
 )
 """The modules mypyc compiles (``setup.py`` reads this list): the ones every op and every
-backward pass runs through."""
+backward (and forward-mode) pass runs through."""
 
 PURE_SWITCH = "AUTOGRAD_CORE_PURE"
 """The environment variable that, set to ``1``, runs the pure-Python modules."""
