@@ -29,8 +29,7 @@ def compiled(x, t):
     if x.__class__ is not float or t.__class__ is not float:
         x, t = _floats(x, t)  # ints, numpy floats: as floats
     try:
-        w = param_w.data
-        b = param_b.data
+        w, b = _data_of((param_w, param_b))
         # forward: a line per value that backward reads or that is used twice
         sigmoid5 = sigmoid(w * x + b)
         sub7 = sigmoid5 - t
@@ -41,8 +40,7 @@ def compiled(x, t):
         grad_b = grad_add4
         grad_w = grad_add4 * x
         # accumulate into .grad, as backward() does
-        param_w.grad += grad_w
-        param_b.grad += grad_b
+        _accumulate_grads((param_w, param_b), (grad_w, grad_b))
         return loss
     except (ArithmeticError, ValueError, TypeError):
         return _eager(x, t)  # raises the eager engine's own error for the failing op
@@ -75,7 +73,7 @@ from ..engine.functional import backward
 from ..engine.graph import numbered, topological_order
 from ..engine.modes import THIS_THREAD, AllThreads, enable_grad
 from ..engine.ops import HELPERS, OPS, Op
-from ..engine.value import Value, as_float, call_op
+from ..engine.value import Value, accumulate_grads, as_float, call_op, data_of, descend
 from .symbols import Sym, combine, identifier, literal
 
 __all__ = ["CompiledForward", "CompiledStep", "compile"]
@@ -489,11 +487,15 @@ class _Parts:
         self.accumulated = [(graph.names[param], grads[param]) for _, param in self.params if param in grads]
 
     def loads(self, from_values: bool = False) -> list[str]:
-        """``w = param_w.data`` (or ``w = values[i]``) for every parameter the loss depends on."""
+        """``w, b = _data_of((param_w, param_b))`` (or ``w = values[i]``) for the parameters the
+        loss depends on: one call reads them all."""
         names = self.graph.names
         if from_values:
             return [f"{names[param]} = values[{index}]" for index, param in self.params]
-        return [f"{names[param]} = param_{names[param]}.data" for _, param in self.params]
+        if not self.params:
+            return []
+        targets = ", ".join(names[param] for _, param in self.params) + ("," if len(self.params) == 1 else "")
+        return [f"{targets} = _data_of({_tuple(f'param_{names[param]}' for _, param in self.params)})"]
 
 
 def _guarded(header: str, fallback: str, work: list[str], prologue: Sequence[str] = ()) -> str:
@@ -519,7 +521,8 @@ def _emit_step(parts: _Parts) -> str:
     work = [*parts.loads(), *parts.forward, *parts.backward]
     if parts.accumulated:
         work.append("# accumulate into .grad, as backward() does")
-        work += [f"param_{name}.grad += {grad}" for name, grad in parts.accumulated]
+        work.append(f"_accumulate_grads({_tuple(f'param_{name}' for name, _ in parts.accumulated)}, "
+                    f"{_tuple(grad for _, grad in parts.accumulated)})")
     work.append(f"return {parts.result}")
     return _guarded(f"def compiled({parts.call}):", f"_eager({parts.call})", work,
                     _argument_check(parts.args))
@@ -543,12 +546,15 @@ def _emit_many(parts: _Parts) -> str:
 def _emit_sgd(param_names: list[str]) -> str:
     """``sgd(lr)``: ``p.data -= lr * p.grad; p.grad = 0.0`` for every parameter, a line each (``lr``
     is a checked float by then)."""
-    lines = ["def sgd(lr):", "    # for every parameter p: p.data -= lr * p.grad; p.grad = 0.0"]
-    for name in param_names:
-        lines += [f"    param_{name}.data -= lr * param_{name}.grad", f"    param_{name}.grad = 0.0"]
-    if not param_names:
-        lines.append("    pass")
+    lines = ["def sgd(lr):", "    # for every parameter p: p.data -= lr * p.grad; p.grad = 0.0",
+             f"    _descend({_tuple(f'param_{name}' for name in param_names)}, lr)"]
     return "\n".join(lines) + "\n"
+
+
+def _tuple(items: Iterable[str]) -> str:
+    """A tuple display of ``items`` (source texts): ``(a, b)``, ``(a,)``, ``()``."""
+    texts = list(items)
+    return f"({texts[0]},)" if len(texts) == 1 else f"({', '.join(texts)})"
 
 
 def _emit_forward(parts: _Parts) -> str:
@@ -566,6 +572,7 @@ def _namespace(param_names: list[str], params: list[Value]) -> dict[str, Any]:
     # The partial rules' helpers (log, step, exp...) are the float rules of the ops of that name.
     namespace.update({name: OPS[name].forward for name in HELPERS})
     namespace.update({f"param_{name}": p for name, p in zip(param_names, params, strict=True)}, _all_threads=AllThreads, _this_thread=THIS_THREAD,
+                     _data_of=data_of, _accumulate_grads=accumulate_grads, _descend=descend,
                      __builtins__={name: getattr(builtins, name) for name in _BUILTINS})
     return namespace
 

@@ -29,7 +29,8 @@ from .ieee import ieee_forward
 from .modes import THIS_THREAD, AllThreads, user_code_location
 from .ops import OPS, Op
 
-__all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op"]
+__all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op", "data_of", "accumulate_grads",
+           "descend"]
 
 RealNumber: TypeAlias = "float | numbers.Real"
 """A float or any other real number (an int, a ``Fraction``, ``numpy.float64``), never a bool.
@@ -915,6 +916,44 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
         return Value(self._data, self.label)
+
+
+# --- many nodes at once: what the compiler's generated code reads and writes parameters with -------
+
+def data_of(nodes: Sequence[Value]) -> list[float]:
+    """``[node.data for node in nodes]`` in one call.
+
+    >>> data_of([Value(1.0), Value(2.0)])
+    [1.0, 2.0]
+    """
+    return [node._data for node in nodes]
+
+
+def accumulate_grads(nodes: Sequence[Value], amounts: Sequence[float]) -> None:
+    """``node.grad += amount`` for each node and amount, in one call (the amounts are floats).
+
+    >>> x = Value(1.0)
+    >>> accumulate_grads([x, x], [0.5, 2.0])
+    >>> x.grad
+    2.5
+    """
+    for node, amount in zip(nodes, amounts, strict=True):
+        node._grad += amount
+
+
+def descend(nodes: Sequence[Value], lr: float) -> None:
+    """One gradient-descent step on each node, ``node.data -= lr * node.grad``, then
+    ``node.grad = 0.0``, in one call (``lr`` a float).
+
+    >>> x = Value(1.0)
+    >>> x.grad = 4.0
+    >>> descend([x], 0.25)
+    >>> x.data, x.grad
+    (0.0, 0.0)
+    """
+    for node in nodes:
+        node._data -= lr * node._grad
+        node._grad = 0.0
 
 
 def _comparable(x: Any) -> float | None:
