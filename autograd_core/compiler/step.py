@@ -368,7 +368,7 @@ _NODES_PER_LINE = 64  # inlined expressions stay this small (the compiler recurs
 def _forward_lines(graph: _Graph, keep: set[Value], names: Mapping[Value, str] | None = None) -> list[str]:
     """One line per op node in ``keep`` (values that backward reads, values used twice, the root);
     every other op node is written inline where its one user needs it (``w * x + b``), which
-    is the same arithmetic in the same order, and a third of the source for Python to compile.
+    is the same arithmetic in the same order, and far less source for Python to compile.
     An inlined expression that would grow past ``_NODES_PER_LINE`` nodes gets its own line.
     ``names`` gives the kept nodes other names than the graph's."""
     names, lines = names or graph.names, []
@@ -431,9 +431,9 @@ _TEMPORARY = re.compile(r"\b_k\d+\b")
 def _forward_alone_lines(graph: _Graph) -> list[str]:
     """The forward lines of a forward pass alone: the nodes used twice (and the root) get lines,
     and their variables, ``_1``, ``_2``..., are reused once the value held has had its last
-    use. A backward pass reads values again, a forward alone only the live ones: a
-    65,000-node loss then has a few dozen locals instead of thousands and runs about three
-    times faster (a small frame, short instructions). Node names never start with ``_``."""
+    use. A backward pass reads values again, a forward alone only the live ones: a large loss
+    then has a few dozen locals instead of thousands, a small frame with short instructions.
+    Node names never start with ``_``."""
     keep = _kept_nodes(graph, set())
     temporaries = {node: f"_k{index}" for index, node in enumerate(graph.order)
                    if node in keep and node is not graph.root}
@@ -585,7 +585,7 @@ _SOURCE_SERIAL = itertools.count(1)
 
 
 def _bytecode(source: str, name: str) -> Any:
-    """``source`` compiled (Python's compiler takes seconds for a 65,000-line function).
+    """``source`` compiled (Python's compiler is slow on a function of tens of thousands of lines).
 
     Each source gets its own file name, registered with :mod:`linecache` while its bytecode
     is cached, so tracebacks, ``pdb`` and ``inspect`` show the generated lines.
@@ -747,8 +747,8 @@ class CompiledStep:
 
     def __init__(self, graph: _Graph, params: list[Value], name: str, backward: bool = True) -> None:
         """Generate the step's sources; ``name`` is the traced function's name; without
-        ``backward`` only the forward. Each source is compiled to bytecode on first use (a
-        65,000-node loss takes seconds per source)."""
+        ``backward`` only the forward. Each source is compiled to bytecode on first use (slow for
+        a large loss, and a source may never be used)."""
         self.params = list(params)
         self.arg_names = [graph.names[node] for node in graph.placeholders]
         self.n_nodes = len(graph.order)
@@ -900,9 +900,8 @@ def _collector_paused() -> Iterator[None]:
 
     Writing a big graph out allocates about a million short-lived strings, tuples and lists,
     none of them in a reference cycle (reference counting frees them all), and every full
-    collection they trigger walks every object alive, the traced graph first: that was a
-    quarter of the time for a 56,549-node graph with 250,000 other nodes alive. Resumed only
-    if it was on, so a caller's ``gc.disable()`` stands.
+    collection they trigger walks every object alive, the traced graph first. Resumed only if it
+    was on, so a caller's ``gc.disable()`` stands.
     """
     was_enabled = gc.isenabled()
     gc.disable()
