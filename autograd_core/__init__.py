@@ -12,7 +12,15 @@
 
 from .checks.explain import Explanation, explain
 from .checks.gradcheck import GradcheckError, GradcheckReport, gradcheck
-from .compiler.step import CompiledForward, CompiledStep, compile  # noqa: A004 - the contract's name: autograd_core.compile
+from .compiler.compiled import (  # noqa: A004 - the contract's name: autograd_core.compile
+    CompiledForward,
+    CompiledLoss,
+    CompiledStep,
+    FrozenReadWarning,
+    compile,
+)
+from .compiler.jit import JitCacheInfo, JitCheck, JitFunction, JitMismatchError, JitWarning, jit
+from .compiler.trace import Guard, TracedReadError
 from .engine import value as _value_module
 from .engine.backward import backward_pass
 from .engine.define import define_op, remove_op
@@ -36,5 +44,6 @@ __all__ = [
     "explain", "Explanation",
     "gradcheck", "GradcheckReport", "GradcheckError",
     "topological_order", "node_names", "local_partials",
-    "compile", "CompiledStep", "CompiledForward",
+    "compile", "CompiledLoss", "CompiledStep", "CompiledForward", "FrozenReadWarning",
+    "jit", "JitFunction", "JitCacheInfo", "JitCheck", "JitMismatchError", "JitWarning", "Guard", "TracedReadError",
 ]

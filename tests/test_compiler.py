@@ -9,6 +9,8 @@ draws every op of the op table, with shared subexpressions.
 from __future__ import annotations
 
 import ast
+import gc
+import linecache
 import math
 import pickle
 import re
@@ -158,13 +160,18 @@ def test_source_is_straight_line_with_a_forward_line_per_value_backward_reads():
     step = compile(lambda x: (w * x).relu() + (w * x).exp() * 3.0 + x.exp(), [1.0], {"weight": w})
     tree = ast.parse(step.source)
     (function,) = tree.body
-    assert [a.arg for a in function.args.args] == ["x"]
-    # guards (anomaly mode, non-float arguments) and a try whose body is straight-line code:
-    # no loops, branches or nested functions, only assignments, augmented assignments and a return
-    *guards, body = function.body
+    assert [a.arg for a in function.args.args] == ["params", "x"]
+    # guards (anomaly mode, non-float arguments), the parameters unpacked, and a try whose body
+    # is straight-line code: no loops, branches or nested functions, only assignments, a return
+    # and the additions into .grad under the gradient lock
+    *guards, unpack, body = function.body
     assert len(guards) == 2 and all(isinstance(guard, ast.If) for guard in guards)
+    assert ast.unparse(unpack) == "param_weight, = params"
     assert isinstance(body, ast.Try)
-    assert {type(node).__name__ for node in body.body} <= {"Assign", "AugAssign", "Return"}
+    assert {type(node).__name__ for node in body.body} <= {"Assign", "With", "Return"}
+    (lock,) = [node for node in body.body if isinstance(node, ast.With)]
+    assert ast.unparse(lock.items[0]) == "_grad_lock"
+    assert {type(node).__name__ for node in lock.body} == {"AugAssign"}
     forward = [line.strip() for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
                and "grad_" not in line and ".data" not in line]
     # relu's rule reads its input (heaviside(mul2)), exp's its output (exp5): they get lines; the
@@ -280,7 +287,7 @@ def test_no_grad_around_compile_and_step_changes_nothing():
     (lambda w: compile(lambda x: w * x, [1.0], [2.0]), TypeError, r"params\[0\] must be a Value"),
     (lambda w: compile(lambda x: w * x, [1.0], 5), TypeError, "params"),
     (lambda w: compile("w * x", [1.0], [w]), TypeError, "callable"),
-    (lambda w: compile(lambda x: w * x, [1.0], [w])(1.0, 2.0), TypeError, "takes 1 positional argument"),
+    (lambda w: compile(lambda x: w * x, [1.0], [w])(1.0, 2.0), TypeError, r"takes 1 argument \(x\), got 2"),
     (lambda w: compile(lambda x: w * x, [1.0], [w])("2"), TypeError, "argument x"),
     (lambda w: compile(lambda x: w * x, [1.0], [w])(False), TypeError, "bool"),
 ])
@@ -492,8 +499,8 @@ def test_forward_refuses_bad_parameter_values(at, error, match):
         step.forward(1.0, at=at)
 
 
-def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
-    from autograd_core import CompiledStep
+def test_a_compiled_loss_is_a_class_with_its_sources_and_a_readable_repr():
+    from autograd_core import CompiledLoss, CompiledStep
 
     w = Value(2.0, label="w")
 
@@ -503,8 +510,8 @@ def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
         return forward * values
 
     step = compile(loss, [1.0, 3.0], [w])
-    assert isinstance(step, CompiledStep)
-    assert repr(step) == "CompiledStep(loss(x, values_2), 1 parameter, 5 nodes)"
+    assert isinstance(step, CompiledLoss) and CompiledStep is CompiledLoss  # the former name still works
+    assert repr(step) == "CompiledLoss(loss(x, values_2), 1 parameter, 5 nodes)"
     assert step.forward(2.0, 3.0, at=[5.0]) == 30.0 == step(2.0, 3.0) * 2.5
     for source in (step.source, step.many_source, step.forward_source):
         ast.parse(source)
@@ -566,9 +573,14 @@ def test_generated_code_shows_its_lines_in_tracebacks_and_inspect():
     with pytest.raises(ValueError, match="outside the domain of log") as raised:
         step(-1.0)
     frames = [f for f in traceback.extract_tb(raised.value.__traceback__)
-              if f.filename.startswith("<autograd_core.compile compiled")]
-    assert frames and "_eager(x)" in frames[0].line
+              if f.filename.startswith("<autograd_core compiled")]
+    assert frames and "_eager(params, x)" in frames[0].line
     other = compile(lambda x: (w * x).exp(), [1.0], [w])
     assert other(0.5) == pytest.approx(math.exp(1.0))
     source = inspect.getsource(other._compiled)
-    assert source.startswith("def compiled(x):") and source in other.source
+    assert source.startswith("def compiled(params, x):") and source in other.source
+    filename = other._compiled.__code__.co_filename
+    assert filename in linecache.cache
+    del other, source
+    gc.collect()  # the lines leave linecache with the last function defined from them
+    assert filename not in linecache.cache

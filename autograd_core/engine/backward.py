@@ -49,7 +49,7 @@ from .modes import THIS_THREAD, AllThreads
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
 
-__all__ = ["backward_pass", "PassGradients", "Observer", "add_into_grads"]
+__all__ = ["backward_pass", "PassGradients", "Observer", "add_into_grads", "GRAD_LOCK"]
 
 Observer = Callable[["Value", Any, tuple[Any, ...]], None]
 """``observe(node, g, received)``: called by :func:`backward_pass` at every node, newest first,
@@ -71,6 +71,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     >>> grads.get(x), seen
     (4.0, [('mul', 1.0, (2.0, 2.0)), ('', 4.0, ())])
     """
+    if not AllThreads.record_unchecked and not create_graph and THIS_THREAD.observer is not None:
+        THIS_THREAD.observer("backward", root, None, None)  # a pass of floats while jit traces
     grads = PassGradients(root, seed)
     nodes, values, position_of = grads.nodes, grads.values, grads.position_of
     check_finite = not AllThreads.record_unchecked and THIS_THREAD.anomaly and not create_graph
@@ -171,11 +173,12 @@ class PassGradients:
         return [(node, value) for node, value in zip(self.nodes, self.values, strict=True) if value is not None]
 
 
-# The one write a pass makes to shared state. `node._grad += g` reads, adds and writes back:
-# two threads adding into the same node at once could both read the old value, and one sum
-# would be lost. So the additions of one pass are made under this lock, all together; the
-# passes themselves, which only read the graph, run in parallel.
-_GRAD_LOCK = threading.Lock()
+GRAD_LOCK = threading.RLock()
+"""The lock under which gradients are added into ``.grad``: by ``backward()`` (all of one pass's
+additions together) and by the compiler's generated code. ``node.grad += g`` reads, adds and
+writes back: two threads adding into the same node at once could both read the old value, and
+one sum would be lost. The passes themselves, which only read the graph, run in parallel.
+Re-entrant, so that code run while it is held (a user's op) may call ``backward()``."""
 
 
 def add_into_grads(grads: PassGradients) -> None:
@@ -188,7 +191,7 @@ def add_into_grads(grads: PassGradients) -> None:
     4.0
     """
     pairs = grads.items()
-    with _GRAD_LOCK:
+    with GRAD_LOCK:
         for node, grad in pairs:
             node._grad += grad
 

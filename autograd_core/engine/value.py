@@ -124,6 +124,7 @@ def _node(op: Op, data: float, a: Value, b: Value | None = None, const: float | 
             _check_forward(op, data, a, b, const)
             node._origin = user_code_location()
         if not THIS_THREAD.record:
+            _report("no_grad", node, (op, a, b, const), data)
             return node
     node._op = op
     node._a = a
@@ -158,6 +159,15 @@ def _with_const(op: Op, a: Value, const: float) -> Value:
     except (ArithmeticError, ValueError) as error:
         data = _forward_failed(op, (a._data,), const, error)
     return _node(op, data, a, None, const)
+
+
+def _report(what: str, node: Value, other: Any, result: Any) -> None:
+    """Tell the calling thread's read observer (``autograd_core.jit`` tracing a function, see
+    :func:`.modes.observe_reads`) that ``node``'s number was read; only called while some thread
+    is in a non-default mode, so reads cost one test otherwise."""
+    observer = THIS_THREAD.observer
+    if observer is not None:
+        observer(what, node, other, result)
 
 
 def _check_forward(op: Op, data: float, a: Value, b: Value | None, const: float | None) -> None:
@@ -302,6 +312,8 @@ class Value:
         ...
         TypeError: data must be a real number (int or float), got str
         """
+        if not AllThreads.record_unchecked:
+            _report("data", self, None, self._data)
         return self._data
 
     @data.setter
@@ -374,6 +386,8 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     def __float__(self) -> float:
+        if not AllThreads.record_unchecked:
+            _report("float", self, None, self._data)
         return self._data
 
     def item(self) -> float:
@@ -382,6 +396,8 @@ class Value:
         >>> (Value(2.0) * 3).item()
         6.0
         """
+        if not AllThreads.record_unchecked:
+            _report("item", self, None, self._data)
         return self._data
 
     # --- comparisons ------------------------------------------------------------------------
@@ -393,22 +409,42 @@ class Value:
     def __lt__(self, other: Value | float) -> bool:
         """``self.data < other`` (``other.data`` for a Value)."""
         value = _comparable(other)
-        return NotImplemented if value is None else self._data < value
+        if value is None:
+            return NotImplemented
+        result = self._data < value
+        if not AllThreads.record_unchecked:
+            _report("<", self, other, result)
+        return result
 
     def __le__(self, other: Value | float) -> bool:
         """``self.data <= other`` (``other.data`` for a Value)."""
         value = _comparable(other)
-        return NotImplemented if value is None else self._data <= value
+        if value is None:
+            return NotImplemented
+        result = self._data <= value
+        if not AllThreads.record_unchecked:
+            _report("<=", self, other, result)
+        return result
 
     def __gt__(self, other: Value | float) -> bool:
         """``self.data > other`` (``other.data`` for a Value)."""
         value = _comparable(other)
-        return NotImplemented if value is None else self._data > value
+        if value is None:
+            return NotImplemented
+        result = self._data > value
+        if not AllThreads.record_unchecked:
+            _report(">", self, other, result)
+        return result
 
     def __ge__(self, other: Value | float) -> bool:
         """``self.data >= other`` (``other.data`` for a Value)."""
         value = _comparable(other)
-        return NotImplemented if value is None else self._data >= value
+        if value is None:
+            return NotImplemented
+        result = self._data >= value
+        if not AllThreads.record_unchecked:
+            _report(">=", self, other, result)
+        return result
 
     def __hash__(self) -> int:
         return object.__hash__(self)
@@ -601,6 +637,8 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
+        if not AllThreads.record_unchecked:
+            _report("detach", self, None, self._data)
         return Value(self._data, self.label)
 
 
