@@ -26,9 +26,34 @@ from .engine.backward import backward_pass
 from .engine.define import define_op, remove_op
 from .engine.functional import backward, grad, gradients, hessian, value_and_grad
 from .engine.graph import local_partials, node_names, topological_order
+from .engine.maths import (
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    clamp_max,
+    clamp_min,
+    clip,
+    exp2,
+    expm1,
+    floor,
+    hypot,
+    log1p,
+    log2,
+    log10,
+    maximum,
+    minimum,
+    mod,
+    sign,
+    tan,
+    tanh,
+)
 from .engine.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .engine.ops import OPS, Op
-from .engine.rules import cos, exp, heaviside, log, sin
+from .engine.rules import cos, cosh, exp, heaviside, log, sin, sinh, sqrt
 from .engine.value import Value, as_float, as_int, call_op
 
 __version__ = "0.1.0"
@@ -38,7 +63,9 @@ COMPILED: bool = not (_value_module.__file__ or "").endswith(".py")
 
 __all__ = [
     "COMPILED", "Value", "OPS", "Op", "as_float", "as_int", "define_op", "remove_op", "call_op",
-    "log", "exp", "sin", "cos", "heaviside",
+    "log", "exp", "sqrt", "sin", "cos", "sinh", "cosh", "heaviside",
+    "tan", "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10", "log1p", "expm1",
+    "exp2", "sign", "floor", "mod", "atan2", "hypot", "maximum", "minimum", "clamp_min", "clamp_max", "clip",
     "backward", "gradients", "backward_pass", "grad", "value_and_grad", "hessian",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "explain", "Explanation",

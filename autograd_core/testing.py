@@ -257,7 +257,7 @@ def _draw_step(draw: st.DrawFn, pool: list[float], reused: list[int], margin: fl
         choices.append(st.sampled_from(reused))
     second = draw(st.one_of(*choices))
     literal_first = isinstance(second, float) and draw(st.booleans())
-    for name in draw(st.permutations(sorted(OPS))):
+    for name in _op_order(draw, pool):
         op = OPS[name]
         const = draw(_constants(op))
         refs: tuple[int | float, ...] = (first,) if op.arity == 1 else (first, second)
@@ -270,6 +270,26 @@ def _draw_step(draw: st.DrawFn, pool: list[float], reused: list[int], margin: fl
             if out is not None:  # _well_inside ran the forward rule, so always
                 return Step(op, refs, const), out
     return None
+
+
+def _op_order(draw: st.DrawFn, pool: Sequence[float]) -> list[str]:
+    """The names of the ops in the order a step tries them (the first that fits is taken).
+
+    Half the steps try the two-input ops first: in a table of mostly one-input functions, too few
+    steps would otherwise combine (and share) earlier results. Within each kind the sorted names
+    are turned round from a place picked by a hash of a drawn number and the values computed so
+    far: hypothesis draws small choices (a permutation, ``sampled_from``, a boolean) unevenly,
+    repeating the simplest ones, so that some ops of the table were seldom or never tried first;
+    the values vary far more. Both are fixed by the drawn data, so examples replay.
+    """
+    names = sorted(OPS)
+    binary = [name for name in names if OPS[name].arity == 2]
+    unary = [name for name in names if OPS[name].arity == 1]
+    mixed = hash((*pool, draw(st.integers(0, 2**16))))
+    binary_start, unary_start = mixed % len(binary), (mixed // len(binary)) % len(unary)
+    binary_order = binary[binary_start:] + binary[:binary_start]
+    unary_order = unary[unary_start:] + unary[:unary_start]
+    return binary_order + unary_order if (mixed // len(binary) // len(unary)) % 2 else unary_order + binary_order
 
 
 def _records(op: Op, refs: Sequence[int | float], inputs: Sequence[float], const: float | None) -> bool:
@@ -370,15 +390,17 @@ def edge_floats(allow_nan: bool = True, allow_infinity: bool = True) -> st.Searc
 
 def _records_anywhere(op: Op, refs: Sequence[int | float], const: float | None) -> bool:
     """True when the public surface records ``op`` itself for operands of these kinds (a node or a
-    literal number at each place; ``Value ** 2.0`` is ``pow_const``, not ``pow``), checked at 1.0,
-    where every op of the table is defined."""
-    operands = [Value(1.0) if isinstance(ref, int) else 1.0 for ref in refs]
-    try:
-        with enable_grad():
-            node = apply_op(op, operands, const)
-    except (ArithmeticError, ValueError):  # an op defined later that is not defined at 1.0
-        return False
-    return isinstance(node, Value) and node.op_record is op
+    literal number at each place; ``Value ** 2.0`` is ``pow_const``, not ``pow``), checked at the
+    first of a few points where the op is defined."""
+    for point in (0.5, 1.5, 1.0, 2.0):
+        operands = [Value(point) if isinstance(ref, int) else point for ref in refs]
+        try:
+            with enable_grad():
+                node = apply_op(op, operands, const)
+        except (ArithmeticError, ValueError):  # outside its domain there
+            continue
+        return isinstance(node, Value) and node.op_record is op
+    return False
 
 
 def edge_expressions(n_inputs: int | tuple[int, int] = (1, 3), max_ops: int = 8, allow_nan: bool = True,

@@ -95,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=7, help="fresh loads to time (median)")
     parser.add_argument("--png", type=Path, help="also save a screenshot there")
-    parser.add_argument("--step", type=int, default=22, help="backward step shown in the screenshot")
+    parser.add_argument("--step", type=int, default=16, help="backward step shown in the screenshot")
     parser.add_argument("--select", default="w1", help="value clicked in the screenshot")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:

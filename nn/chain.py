@@ -149,6 +149,14 @@ class Term:
     def __rtruediv__(self, other: Any) -> Term:
         return _as_term(other) / self
 
+    def __floordiv__(self, other: Any) -> Term:
+        other = _as_term(other)
+        (sa, na), (sb, nb) = self._grouped(), other._grouped()
+        return Term.atom(f"⌊{sa}/{sb}⌋", f"⌊{na}/{nb}⌋", self.value // other.value)
+
+    def __rfloordiv__(self, other: Any) -> Term:
+        return _as_term(other) // self
+
     def __pow__(self, k: Any) -> Term:
         if isinstance(k, (int, float)) and k == 1.0:
             return self
@@ -176,9 +184,21 @@ class Term:
         """e to the term."""
         return self._function("exp", math.exp(self.value))
 
+    def sqrt(self) -> Term:
+        """Square root of the term."""
+        return self._function("√", math.sqrt(self.value))
+
     def sin(self) -> Term:
         """Sine of the term."""
         return self._function("sin", math.sin(self.value))
+
+    def sinh(self) -> Term:
+        """Hyperbolic sine of the term."""
+        return self._function("sinh", math.sinh(self.value))
+
+    def cosh(self) -> Term:
+        """Hyperbolic cosine of the term."""
+        return self._function("cosh", math.cosh(self.value))
 
     def cos(self) -> Term:
         """Cosine of the term."""

@@ -353,7 +353,7 @@ def test_generated_eager_backward_equals_the_generic_rule_calls(expr):
 def test_symbolic_rules_evaluate_to_the_float_rule(op):
     # The source a Sym builds, evaluated on floats with each helper bound to its op's float rule
     # (as the compiler binds them), must be the rule's own float result.
-    inputs = [0.75, 1.25][:op.arity]
+    inputs = [0.75, 1.25][:op.arity] if op.name != "acosh" else [1.25]  # acosh needs a ≥ 1
     out = op.forward(*inputs)
     names = ["a", "b"][:op.arity]
     symbolic = op.vjp(Sym("g"), *[Sym(n) for n in names], Sym("out"))

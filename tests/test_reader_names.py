@@ -22,7 +22,9 @@ from nn.article import DEFAULT_INPUTS, DEFAULT_TARGET, article_network
 from nn.losses import squared_error
 
 # A name node_names makes up: c<k> for a leaf, <op><k> for an op result.
-COUNTER = re.compile(r"(?<![\w.])(?:c|" + "|".join(sorted(OPS, key=len, reverse=True)) + r")\d+(?![\w.])")
+# A counter is an op's name and a number (an underscore between when the name ends in a digit,
+# exp2_7); an op whose name ends in a digit called on something (exp2(x)) is not one.
+COUNTER = re.compile(r"(?<![\w.])(?:c|" + "|".join(sorted(OPS, key=len, reverse=True)) + r")_?\d+(?![\w.(])")
 
 
 def _article():

@@ -30,7 +30,7 @@ IMPLEMENTATIONS = {
 }
 
 OPERATORS = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
-             "__rtruediv__", "__pow__", "__rpow__", "__neg__"]
+             "__rtruediv__", "__floordiv__", "__rfloordiv__", "__pow__", "__rpow__", "__neg__"]
 
 
 def test_the_protocol_lists_the_operators_and_every_helper():
@@ -69,7 +69,7 @@ def test_each_helper_agrees_on_every_kind_of_number(name):
 
 @pytest.mark.parametrize("op", list(OPS.values()), ids=lambda op: op.name)
 def test_every_rule_runs_on_every_kind_of_number(op):
-    inputs = [0.75, 1.25][:op.arity]
+    inputs = [0.75, 1.25][:op.arity] if op.name != "acosh" else [1.25]  # acosh needs a ≥ 1
     const = 2.0 if op.has_const else None
     out = op.forward_at(inputs, const)
     on_floats = op.vjp_at(0.3, inputs, out, const)

@@ -21,6 +21,7 @@ import viz
 from autograd_core import Value, explain, topological_order
 from autograd_core.checks.names import reader_names
 from nn.article import DEFAULT_INPUTS, DEFAULT_TARGET, article_network
+from viz import graph as vg
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.get("CI"),
                                reason="Graphviz's dot is not installed")
@@ -79,10 +80,16 @@ def test_steps_are_backward_frames_steps_and_end_at_backwards_gradients():
     order = topological_order(z)
     names = reader_names(order)
     steps = data["steps"]
-    assert len(steps) == len(order) + 1  # step 0 (the seed) and one per node
+    assert len(steps) == 2 + 1  # step 0 (the seed) and one per op node: a leaf has no step
+    assert page.n_steps == 2
     assert steps[0]["node"] is None
-    assert [names[order[step["node"]]] for step in steps[1:]] == [names[n] for n in reversed(order)]
-    assert steps[1]["title"] == "backward step 1/4: x·y + x passes its gradient to its inputs"
+    frames = vg.replay_backward(order)
+    assert [order[step["node"]] for step in steps[1:]] == [step.node for step in frames]
+    assert [step["title"] for step in steps[1:]] == [
+        vg.step_title(k, step, 2, names) for k, step in enumerate(frames, start=1)]
+    assert steps[1]["title"] == "backward step 1/2: x·y + x passes its gradient to its inputs"
+    assert steps[2]["title"] == ("backward step 2/2: x·y passes its gradient to its inputs; "
+                                 "the gradients of x and y are now final")
     # Replaying the changes gives backward's gradients: dz/dx = y + 1 = 4, dz/dy = x = 2.
     grads: dict = {}
     for step in steps:
@@ -91,6 +98,27 @@ def test_steps_are_backward_frames_steps_and_end_at_backwards_gradients():
     assert {names[order[i]]: g for i, g in grads.items()} == {
         "x": "4", "y": "2", "x·y": "1", "x·y + x": "1"}
     assert x.grad == 4.0 and y.grad == 2.0
+
+
+@needs_dot
+def test_a_constant_is_drawn_as_one_and_never_takes_part_in_a_step():
+    _, loss = article_loss()
+    page = viz.explorer(loss)
+    data = page_data(page)
+    order = topological_order(loss)
+    half = order.index(next(iter(vg.constant_leaves(order))))  # the ½ of E = ½(t − a_o)²
+    assert data["nodes"][half]["name"] == "0.5"
+    assert [half, "k"] in data["steps"][0]["states"]
+    for step in data["steps"][1:]:
+        assert step["node"] != half
+        assert half not in [i for i, _ in step["grads"]] + [i for i, _ in step["states"]]
+    svg = page.html[page.html.index('<template id="view-0">'):]
+    record = svg[svg.index(f"<title>n{half}</title>"):]
+    assert re.findall(r">([^<>]+)</text>", record[:record.index("</g>")]) == ["0.5", "data 0.5", "constant"]
+    assert "constant: needs no gradient" in page.html
+    # A graph without constants says nothing of them.
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    assert "constant: needs no gradient" not in viz.explorer(x * y).html
 
 
 @needs_dot
@@ -228,7 +256,7 @@ def test_article_html_writes_the_article_networks_page(tmp_path, capsys):
     assert f"is in {path}" in capsys.readouterr().out
     page = viz.Explorer(path.read_text(encoding="utf-8"), 0, 0)
     data = page_data(page)
-    assert len(data["steps"]) == 47 + 1  # the training step's 47 values
+    assert len(data["steps"]) == 28 + 1  # the seed, then one step per op of the training step's 47 values
     names = [node["name"] for node in data["nodes"]]
     model = article_network()
     loss, _ = model.loss((0.5, 0.1), DEFAULT_TARGET)

@@ -10,6 +10,7 @@ installs both: scripts/setup.sh) a missing browser fails. The browser is started
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -98,6 +99,18 @@ class Page:
     def step(self) -> int:
         return int(self.driver.execute_script("return document.body.getAttribute('data-step')"))
 
+    def records(self) -> dict:
+        """n<i> -> what each value's colour says (as the flip-book's legend words it) and its grad cell."""
+        found = self.driver.execute_script(
+            "return Array.from(document.querySelectorAll('#graph g.value')).map(g => ["
+            "  g.getAttribute('data-index'), Array.from(g.classList).filter(c => c.startsWith('st-')),"
+            "  Array.from(g.querySelectorAll('text')).map(t => t.textContent).slice(-1)[0]])")
+        return {f"n{index}": {"state": EXPLORER_STATES[classes[0]], "grad": grad}
+                for index, classes, grad in found if len(classes) == 1}
+
+    def title(self) -> str:
+        return self.driver.execute_script("return document.getElementById('step-title').textContent")
+
     def current_names(self) -> list:
         """The names shown in the value records marked as passing their gradient now."""
         return self.driver.execute_script(
@@ -105,12 +118,13 @@ class Page:
             ".map(g => g.querySelector('text').textContent)")
 
     def shown_grads(self) -> dict:
-        """name -> the number after 'grad ' in each value's record, as the page shows it now."""
+        """name -> the number after 'grad ' in each value's record, as the page shows it now
+        ('constant' for a constant, which shows no gradient)."""
         pairs = self.driver.execute_script(
             "return Array.from(document.querySelectorAll('#graph g.value')).map(g => {"
             "  const texts = Array.from(g.querySelectorAll('text')).map(t => t.textContent);"
-            "  return [texts[0], texts.find(t => t.startsWith('grad '))]; })")
-        return {name: grad[len("grad "):] for name, grad in pairs}
+            "  return [texts[0], texts.find(t => t.startsWith('grad ')) || texts[texts.length - 1]]; })")
+        return {name: grad.removeprefix("grad ") for name, grad in pairs}
 
     def click_value(self, name: str) -> None:
         from selenium.webdriver.common.by import By
@@ -148,26 +162,55 @@ def test_the_article_page_loads_cleanly_and_requests_nothing(browser, article):
     assert page.requests() == []
 
 
-def backward_frames_current_names(loss, directory: Path) -> list:
-    """The node each backward_frames picture marks as passing its gradient on (the k-th of the
-    reversed topological order, as its title 'backward step k/N: NAME ...' says), by reader name."""
+# What a flip-book frame's fill says of a value, as the explorer's state classes say it.
+FLIP_BOOK_FILLS = {"#ffe8cc": "passing on", "#d3f9d8": "final", "#fff3bf": "partial", "white": "waiting",
+                   "#e7f5ff": "constant"}
+EXPLORER_STATES = {"st-c": "passing on", "st-d": "final", "st-f": "final", "st-p": "partial", "st-w": "waiting",
+                   "st-k": "constant"}
+FRAME_RECORD = re.compile(r'\t(n\d+)\t\[color="[^"]+",\s+label=<<TABLE [^>]*BGCOLOR="([^"]+)"><TR>'
+                          r'<TD><FONT [^>]*><B>(.*?)</B></FONT></TD><TD>.*?</TD><TD[^>]*><FONT [^>]*>([^<]*)</FONT>')
+
+
+def backward_frames_records(loss, directory: Path) -> list[dict]:
+    """Each backward_frames picture read back from its DOT text: its title, and per drawn value
+    (n<i>) its name, what its fill says and its grad cell's text."""
     paths = viz.backward_frames(loss, directory, format="canon")  # DOT text: no layout, quick
-    order = topological_order(loss)
-    names = reader_names(order)
-    for k, path in enumerate(paths, start=1):
-        assert re.search(rf"<B>backward step {k}/{len(order)}: ", path.read_text(encoding="utf-8"))
-    return [names[node] for node in reversed(order)][:len(paths)]
+    frames = []
+    for path in paths:
+        text = html.unescape(path.read_text(encoding="utf-8"))
+        records = {key: {"name": name, "state": FLIP_BOOK_FILLS[fill], "grad": grad}
+                   for key, fill, name, grad in FRAME_RECORD.findall(text)}
+        assert len(records) == len(topological_order(loss))
+        title = re.search(r"<B>(backward step .*?)</B>", text).group(1)
+        frames.append({"title": title, "records": records})
+    return frames
 
 
 def test_each_step_marks_the_node_that_backward_frames_marks(browser, article, tmp_path):
     _, loss, path = article
-    expected = backward_frames_current_names(loss, tmp_path)
+    frames = backward_frames_records(loss, tmp_path)
+    assert len(frames) == 28  # one step per op node: no step for a leaf
+    order = topological_order(loss)
+    names = reader_names(order)
+    for k, frame in enumerate(frames, start=1):
+        assert frame["title"].startswith(f"backward step {k}/28: ")
+        # The names the frame shows are the reader's, for the same nodes as the page's.
+        assert {key: record["name"] for key, record in frame["records"].items()} == {
+            f"n{i}": names[node] for i, node in enumerate(order)}
+    expected = [[record["name"] for record in frame["records"].values() if record["state"] == "passing on"]
+                for frame in frames]
+    assert all(len(marked) == 1 for marked in expected)
     page = Page(browser, path)
     assert page.step() == 0 and page.current_names() == []
-    for k, name in enumerate(expected, start=1):
+    for k, frame in enumerate(frames, start=1):
         page.press("\ue014")  # arrow right
         assert page.step() == k
-        assert page.current_names() == [name], f"step {k}"
+        assert page.current_names() == expected[k - 1], f"step {k}"
+        # Every value agrees with the frame: its colour, its gradient so far, and the caption.
+        assert page.records() == {key: {"state": record["state"], "grad": record["grad"]}
+                                  for key, record in frame["records"].items()}, f"step {k}"
+        assert page.title() == frame["title"]
+    expected = [marked[0] for marked in expected]
     page.press("\ue014")  # past the end: stays on the last step
     assert page.step() == len(expected)
     page.press("\ue012", 3)  # arrow left
@@ -181,11 +224,15 @@ def test_after_the_last_step_every_shown_gradient_is_backwards(browser, article)
     loss.backward()
     names = reader_names(topological_order(loss))
     page = Page(browser, path)
-    assert Counter(page.shown_grads().values()) == Counter({"·": len(names) - 1, "1": 1})  # the seed
+    # The seed, and the ½ of E = ½(t − a_o)², a constant, whose gradient nobody asks for.
+    assert Counter(page.shown_grads().values()) == Counter({"·": len(names) - 2, "1": 1, "constant": 1})
     page.press("\ue010")  # End
     shown = page.shown_grads()
     assert sorted(shown) == sorted(names.values())
+    assert shown["0.5"] == "constant"
     for node, name in names.items():
+        if name == "0.5":
+            continue
         digits = shown[name]
         assert float(digits) == pytest.approx(node.grad, rel=5e-4, abs=1e-12), name
         significant = len(re.sub(r"[^0-9]", "", digits.split("e")[0]).lstrip("0"))
@@ -259,7 +306,8 @@ def test_buttons_and_play_walk_to_the_end(browser, tmp_path):
     from selenium.webdriver.support.ui import WebDriverWait
 
     x = Value(0.5, label="x")
-    page = Page(browser, viz.explorer(x.exp() * x, tmp_path / "small.html").save(tmp_path / "small.html"))
+    # Three ops, so three steps after step 0 (a leaf has none).
+    page = Page(browser, viz.explorer(x.exp() * x + x, tmp_path / "small.html").save(tmp_path / "small.html"))
     browser.find_element(By.ID, "next").click()
     browser.find_element(By.ID, "next").click()
     assert page.step() == 2
@@ -291,7 +339,7 @@ def test_the_jupyter_frame_runs_the_page(browser, tmp_path):
         WebDriverWait(browser, 20).until(lambda d: d.execute_script(
             "return document.body && document.body.getAttribute('data-ready') === '1'"))
         browser.find_element(By.ID, "last").click()
-        assert browser.execute_script("return document.body.getAttribute('data-step')") == "3"
+        assert browser.execute_script("return document.body.getAttribute('data-step')") == "2"  # exp, then *
     finally:
         browser.switch_to.default_content()
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
@@ -397,7 +445,7 @@ def test_at_400_px_the_panel_goes_under_a_full_width_readable_drawing(browser, a
         assert shape["aside"]["top"] >= shape["graph"]["bottom"] - 1  # the panel is under the drawing
         assert shape["page"][0] <= 400  # nothing sticks out sideways
         assert shape["label_px"] >= READABLE
-        assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 47
+        assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 28
 
 
 def test_in_a_notebook_frame_980_px_wide_the_page_is_usable(browser, article, tmp_path):
@@ -423,7 +471,7 @@ def test_in_a_notebook_frame_980_px_wide_the_page_is_usable(browser, article, tm
             assert shape["graph"]["width"] >= 600
             assert shape["aside"]["left"] >= shape["graph"]["right"] - 1  # the panel beside the drawing
             assert shape["label_px"] >= READABLE  # was about 4 px, shrunk to fit the width
-            assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 47
+            assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 28
         finally:
             browser.switch_to.default_content()
 
@@ -436,7 +484,7 @@ def test_at_desktop_width_the_drawing_is_readable_and_follows_the_steps(browser,
         assert shape["graph"]["width"] >= 1000
         assert shape["aside"]["left"] >= shape["graph"]["right"] - 1
         assert shape["label_px"] >= READABLE
-        assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 47
+        assert assert_the_active_value_stays_in_view(browser, len(topological_order(loss)) - 1) == 28
 
 
 def test_zoom_buttons_and_fit_keep_or_give_up_the_readable_size_as_asked(browser, article):
@@ -470,6 +518,7 @@ def test_a_300_value_mlp_opens_folded_into_neurons_and_unfolds(browser, mlp):
 
     _, loss, path = mlp
     n_values = len(topological_order(loss))
+    n_steps = sum(1 for node in topological_order(loss) if node.parents)  # one per op node
     assert n_values >= 300
     with Viewport(browser, 1400, 900):
         page = Page(browser, path)
@@ -479,14 +528,14 @@ def test_a_300_value_mlp_opens_folded_into_neurons_and_unfolds(browser, mlp):
         assert folded["drawn"] == 24
         assert len(browser.find_elements(By.CSS_SELECTOR, "#graph g.box")) == 17
         assert folded["label_px"] >= READABLE
-        assert assert_the_active_value_stays_in_view(browser, n_values - 1) == n_values
+        assert assert_the_active_value_stays_in_view(browser, n_values - 1) == n_steps
         assert page.console_errors() == []
         # Unfolded: every value drawn, still at a readable size, still followed step by step.
         browser.find_element(By.ID, "fold").click()
         assert geometry(browser)["drawn"] == n_values
         assert geometry(browser)["label_px"] >= READABLE
         browser.find_element(By.ID, "first").click()
-        assert assert_the_active_value_stays_in_view(browser, n_values - 1) == n_values
+        assert assert_the_active_value_stays_in_view(browser, n_values - 1) == n_steps
         browser.find_element(By.ID, "fold").click()
         assert geometry(browser)["drawn"] == 24
 

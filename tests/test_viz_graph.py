@@ -355,6 +355,54 @@ def test_missing_dot_says_how_to_install_graphviz_and_keeps_the_source(tmp_path,
 
 # --- the flip-book -----------------------------------------------------------------------------------
 
+def users_by_hand(root: Value) -> dict[int, list[Value]]:
+    """id(node) -> the nodes that take it as an input (once per input slot), by a recursive walk."""
+    users: dict[int, list[Value]] = {}
+    seen: set[int] = set()
+
+    def visit(node: Value) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        users.setdefault(id(node), [])
+        for parent in node.parents:
+            users.setdefault(id(parent), []).append(node)
+            visit(parent)
+
+    visit(root)
+    return users
+
+
+def final_step_by_hand(root: Value, step_nodes: list[Value], node: Value) -> int:
+    """The step after which no later step adds to ``node``'s gradient: the step of its last user
+    (0 for the output, whose seed is its whole gradient)."""
+    step_of = {id(op): k for k, op in enumerate(step_nodes, start=1)}
+    return max((step_of[id(user)] for user in users_by_hand(root)[id(node)]), default=0)
+
+
+def first_step_in(frames, node: Value, states: set[str]) -> int:
+    """The first step (1-based) after which ``node``'s state is one of ``states``; 0 if never."""
+    return next((k for k, step in enumerate(frames, start=1) if step.states[node] in states), 0)
+
+
+def svg_size(svg: bytes) -> tuple[str, str, str]:
+    root = ET.fromstring(svg)
+    return root.get("width"), root.get("height"), root.get("viewBox")
+
+
+def svg_shapes(svg: bytes) -> list[str]:
+    """Every point of every polygon, path and ellipse, in order: the layout without its words."""
+    return [" ".join(f"{k}={element.get(k)}" for k in ("points", "d", "cx", "cy", "rx", "ry") if element.get(k))
+            for element in ET.fromstring(svg).iter()
+            if element.tag in (f"{SVG}polygon", f"{SVG}path", f"{SVG}ellipse")]
+
+
+def frame_title(svg: bytes) -> str:
+    """The frame's caption: the graph label's bold text."""
+    graph = next(g for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("class") == "graph")
+    return next(t.text for t in graph.findall(f"{SVG}text") if t.get("font-weight") == "bold")
+
+
 @needs_dot
 def test_backward_frames_fill_gradients_one_step_at_a_time(tmp_path):
     x, y = Value(2.0, label="x"), Value(3.0, label="y")
@@ -362,7 +410,8 @@ def test_backward_frames_fill_gradients_one_step_at_a_time(tmp_path):
     z.label = "z"
     x.grad = 7.0  # a user's stale gradient must survive
     paths = viz.backward_frames(z, tmp_path / "frames")
-    assert [p.name for p in paths] == ["step_001.svg", "step_002.svg", "step_003.svg", "step_004.svg"]
+    # One step per op node (z's add, then x * y); the leaves x and y have none of their own.
+    assert [p.name for p in paths] == ["step_001.svg", "step_002.svg"]
     assert x.grad == 7.0 and y.grad == 0.0 and z.grad == 0.0
 
     def grad_text(path, title):
@@ -375,7 +424,9 @@ def test_backward_frames_fill_gradients_one_step_at_a_time(tmp_path):
     # Step 2: x*y passes y=3 to x and x=2 to y: x is complete, dz/dx = y + 1 = 4, dz/dy = x = 2.
     assert grad_text(paths[1], "n0") == "grad 4"
     assert grad_text(paths[1], "n1") == "grad 2"
-    assert grad_text(paths[-1], "n0") == "grad 4"
+    assert frame_title(paths[0].read_bytes()) == "backward step 1/2: z passes its gradient to its inputs"
+    assert frame_title(paths[1].read_bytes()) == (
+        "backward step 2/2: x·y passes its gradient to its inputs; the gradients of x and y are now final")
 
 
 def test_flip_book_marks_a_gradient_final_once_every_user_has_passed_its_share():
@@ -385,13 +436,150 @@ def test_flip_book_marks_a_gradient_final_once_every_user_has_passed_its_share()
     order = vg.topological_order(z)
     assert order == [x, y, product, z]
     frames = vg.replay_backward(order)
+    assert [step.node for step in frames] == [z, product]
     # Step 1: z passed 1 to product and to x. product is used only by z: its gradient is final.
     # x is also used by product, which has not passed its share yet: x is partial.
-    _, states = frames[0]
+    states = frames[0].states
     assert (states[z], states[product], states[x], states[y]) == ("current", "complete", "partial", "waiting")
-    # Step 2: product passed its share: x and y are final though not yet "passed on".
-    _, states = frames[1]
+    assert frames[0].now_final == (product,)
+    # Step 2: product passed its share: x and y are final, for good (a leaf passes nothing on).
+    states = frames[1].states
     assert (states[z], states[product], states[x], states[y]) == ("done", "current", "complete", "complete")
+    assert frames[1].now_final == (x, y)
+
+
+def test_constants_are_the_unlabelled_leaves_of_a_graph_that_labels_some():
+    x = Value(2.0, label="x")
+    half, one = Value(0.5), Value(1.0)
+    order = vg.topological_order(half * x + one)
+    assert vg.constant_leaves(order) == {half, one}
+    # Numbers written into the expression become unlabelled leaves too.
+    assert {node.data for node in vg.constant_leaves(vg.topological_order((x - 3.0) ** 2 * 0.5))} == {3.0, 0.5}
+    # A graph that labels none of its leaves has no constants: they are its inputs.
+    a, b = Value(3.0), Value(4.0)
+    assert vg.constant_leaves(vg.topological_order(a * b + a)) == set()
+    frames = vg.replay_backward(vg.topological_order(a * b + a))
+    assert frames[-1].states[a] == frames[-1].states[b] == "complete"
+
+
+def test_a_graph_without_an_op_has_no_frame(tmp_path):
+    assert viz.backward_frames(Value(3.0, label="x"), tmp_path / "f") == []
+    assert vg.replay_backward([Value(3.0)]) == []
+
+
+@pytest.fixture(scope="module")
+def article_loss():
+    from nn.article import article_network
+
+    loss, _ = article_network().loss()
+    return loss
+
+
+def test_the_article_flip_book_has_one_step_per_op_in_the_engines_order(article_loss):
+    order = vg.topological_order(article_loss)
+    frames = vg.replay_backward(order)
+    ops = [node for node in order if node.parents]
+    assert (len(order), len(ops), len(frames)) == (47, 28, 28)  # was 47 steps: one per value
+    assert sorted(map(id, (step.node for step in frames))) == sorted(map(id, ops))
+    # The order of autograd-core's own pass, watched from outside...
+    visited = []
+    vg.backward_pass(article_loss, 1.0, observe=lambda node, g, received: visited.append(node))
+    assert [step.node for step in frames] == [node for node in visited if node.parents]
+    # ...in which every node comes after each node that uses it (computed from the graph by hand).
+    users = users_by_hand(article_loss)
+    position = {id(step.node): k for k, step in enumerate(frames)}
+    for step in frames:
+        assert all(position[id(user)] < position[id(step.node)] for user in users[id(step.node)])
+
+
+def test_each_value_of_the_article_is_final_in_the_frame_its_last_user_passes_on(article_loss):
+    order = vg.topological_order(article_loss)
+    frames = vg.replay_backward(order)
+    step_nodes = [step.node for step in frames]
+    constants = vg.constant_leaves(order)
+    assert [node.data for node in constants] == [0.5]  # the ½ of E = ½(t − a_o)²
+    leaves = [node for node in order if not node.parents and node not in constants]
+    assert len(leaves) == 18  # x1, x2, t and the 15 parameters
+    w9 = next(node for node in leaves if node.label == "w9")
+    assert first_step_in(frames, w9, {"complete"}) == 8  # it was "step 45/47: w9 has its final gradient"
+    for node in order:
+        if node in constants:
+            assert {step.states[node] for step in frames} == {"constant"}
+            continue
+        final = final_step_by_hand(article_loss, step_nodes, node)
+        became_final = first_step_in(frames, node, {"complete", "current", "done"}) if final else 0
+        assert became_final == final, node
+        for k, step in enumerate(frames, start=1):
+            is_final = step.states[node] in ("complete", "current", "done")
+            assert is_final == (k >= final), (node, k)
+            assert (node in step.now_final) == (k == final), (node, k)
+            assert (step.states[node] == "current") == (step.node is node)
+        if not node.parents:  # a leaf is never "passing its gradient on"
+            assert all(step.states[node] in ("waiting", "partial", "complete") for step in frames)
+
+
+def test_the_article_flip_books_gradients_are_torchs(article_loss):
+    torch = pytest.importorskip("torch")
+    order = vg.topological_order(article_loss)
+    last = vg.replay_backward(order)[-1]
+    leaves = [node for node in order if not node.parents]
+    tensors = {node: torch.tensor(node.data, dtype=torch.float64, requires_grad=True) for node in leaves}
+    value: dict = dict(tensors)
+    for node in order:
+        if node.parents:
+            inputs = [value[parent] for parent in node.parents]
+            if node.op == "pow_const":
+                value[node] = inputs[0] ** node.const
+            else:
+                value[node] = {"add": torch.add, "sub": torch.sub, "mul": torch.mul,
+                               "sigmoid": torch.sigmoid}[node.op](*inputs)
+    value[order[-1]].backward()
+    for node, tensor in tensors.items():
+        assert last.grads[node] == pytest.approx(tensor.grad.item(), rel=1e-12, abs=1e-15), node.label
+
+
+@needs_dot
+def test_the_article_flip_book_frames_share_one_size_and_name_values_as_a_reader_does(article_loss, tmp_path):
+    from autograd_core.checks.names import reader_names
+
+    paths = viz.backward_frames(article_loss, tmp_path)
+    assert len(paths) == 28
+    svgs = [path.read_bytes() for path in paths]
+    assert {svg_size(svg) for svg in svgs} == {svg_size(svgs[0])}  # width, height and viewBox: was 7 widths
+    assert all(svg_shapes(svg) == svg_shapes(svgs[0]) for svg in svgs)  # every box and edge in place
+    order = vg.topological_order(article_loss)
+    names = reader_names(order)
+    frames = vg.replay_backward(order)
+    machine_names = {name for node, name in vg.node_names(order).items() if not node.label}  # mul6, c0...
+    for k, (svg, step) in enumerate(zip(svgs, frames, strict=True), start=1):
+        title = frame_title(svg)
+        assert title.startswith(f"backward step {k}/28: {names[step.node]} passes its gradient to its inputs")
+        nodes = svg_groups(svg, "node")
+        shown = {texts(group)[0] for title_, group in nodes.items() if not title_.endswith("op")}
+        assert shown == set(names.values()) and not shown & machine_names
+        assert not any(name in title.split() for name in machine_names)
+        # The constant ½ says "constant" and is never outlined as passing its gradient on.
+        half = nodes[f"n{order.index(next(iter(vg.constant_leaves(order))))}"]
+        assert texts(half) == ["0.5", "data 0.5", "constant"]
+        assert vg._HIGHLIGHT.lower() not in strokes(half)
+        # The one value outlined in orange is the step's node (its record and its op).
+        outlined = {title_ for title_, group in nodes.items() if vg._HIGHLIGHT.lower() in strokes(group)}
+        i = order.index(step.node)
+        assert outlined == {f"n{i}", f"n{i}op"}
+    assert frame_title(svgs[7]).endswith("; w9's gradient is now final")
+    assert frame_title(svgs[-1]).endswith("; the gradients of w1 and x1 are now final")
+
+
+@needs_dot
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_flip_book_frames_of_random_graphs_share_one_size(tmp_path_factory, data):
+    _, root, order = draw_random_graph(data)
+    paths = viz.backward_frames(root, tmp_path_factory.mktemp("frames"))
+    assert len(paths) == sum(1 for node in order if node.parents)
+    svgs = [path.read_bytes() for path in paths]
+    assert {svg_size(svg) for svg in svgs} == {svg_size(svgs[0])}
+    assert all(svg_shapes(svg) == svg_shapes(svgs[0]) for svg in svgs)
 
 
 def test_backward_frames_refuse_big_graphs_before_writing(tmp_path):
@@ -437,15 +625,24 @@ def test_the_flip_books_last_page_holds_backwards_gradients(data):
 
     _, root, order = draw_random_graph(data)
     frames = vg.replay_backward(order)
-    assert len(frames) == len(order)
-    final_grads, final_states = frames[-1]
+    assert len(frames) == sum(1 for node in order if node.parents)
+    if not frames:
+        return
+    final_grads, final_states = frames[-1].grads, frames[-1].states
     expected = gradients(root, order)
     for node, grad in zip(order, expected, strict=True):
         assert final_grads[node] == pytest.approx(grad, rel=1e-9, abs=1e-12)
-    assert set(final_states.values()) <= {"done", "current"}
-    # Page k has exactly k final nodes (current included): one more each step.
-    for k, (_, states) in enumerate(frames, start=1):
-        assert sum(state in ("done", "current") for state in states.values()) == k
+    # At the end every op node has passed its gradient on, every leaf has its final one.
+    assert {final_states[node] for node in order if node.parents} <= {"done", "current"}
+    assert {final_states[node] for node in order if not node.parents} <= {"complete", "constant"}
+    # Page k has exactly k op nodes that have passed their gradient on (current included).
+    step_nodes = [step.node for step in frames]
+    for k, step in enumerate(frames, start=1):
+        assert sum(state in ("done", "current") for state in step.states.values()) == k
+        for node in order:  # final exactly from the step of the node's last user on
+            if step.states[node] != "constant":
+                final = final_step_by_hand(root, step_nodes, node)
+                assert (step.states[node] in ("complete", "current", "done")) == (k >= final)
 
 
 @needs_dot

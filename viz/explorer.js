@@ -11,7 +11,7 @@
   var lastStep = data.steps.length - 1;
   var groups = data.groups || [];
   var views = data.views;
-  var STATE_CLASSES = ["st-c", "st-d", "st-f", "st-p", "st-w"];
+  var STATE_CLASSES = ["st-c", "st-d", "st-f", "st-p", "st-w", "st-k"];
   // A value's name is never drawn smaller than this (in CSS pixels) unless the reader zooms
   // out: below it a big graph is a grey smudge. Graphviz writes sizes in points (4/3 px).
   var MIN_LABEL_PX = 10;
@@ -118,12 +118,13 @@
     });
   })();
 
-  // A folded neuron's state, from its members': passing on while one is, done when all are,
-  // complete when all are done or complete, partial once any has received something.
+  // A folded neuron's state, from its members' (constants left out): passing on while one is,
+  // done when all are, complete when all are done or complete, partial once any has received
+  // something.
   function boxState(k, states) {
-    var all = { c: 0, d: 0, f: 0, p: 0, w: 0 };
+    var all = { c: 0, d: 0, f: 0, p: 0, w: 0, k: 0 };
     groups[k].members.forEach(function (i) { all[states[i]]++; });
-    var n = groups[k].members.length;
+    var n = groups[k].members.length - all.k;
     if (all.c) { return "c"; }
     if (all.d === n) { return "d"; }
     if (all.d + all.f === n) { return "f"; }
@@ -484,12 +485,14 @@
     var node = data.nodes[index];
     var spelled = data.explanations[index];
     var grad = snapshots[current].grads[index];
+    var constant = snapshots[current].states[index] === "k";
     var parts = [element("div", "value-name", node.name)];
     var table = element("table", "numbers");
     var rows = [["data", node.data],
-      ["grad at this step", grad === null ? "· (nothing received yet)" : grad],
+      ["grad at this step", constant ? "not shown: a constant needs no gradient" :
+        grad === null ? "· (nothing received yet)" : grad],
       ["grad after backward", spelled.gradient === null ? "see below" : spelled.gradient],
-      ["made by", node.leaf ? "a leaf (input, parameter or constant)" : node.op]];
+      ["made by", constant ? "a constant" : node.leaf ? "a leaf (input or parameter)" : node.op]];
     if (node.group) { rows.push(["in neuron", node.group]); }
     rows.forEach(function (row) {
       var tr = document.createElement("tr");

@@ -45,12 +45,14 @@ from .graph import (
     DEFAULT_MAX_NODES,
     auto_rankdir,
     check_size,
+    constant_leaves,
     fold_groups,
     group_handed_on,
     render,
     replay_backward,
     resolve_nodes,
     short_number,
+    step_title,
 )
 
 __all__ = ["Explorer", "explorer", "DEFAULT_MAX_PATHS", "FOLD_ABOVE", "MAX_OPEN_VIEWS"]
@@ -67,7 +69,7 @@ MAX_OPEN_VIEWS = 40
 Graphviz layout); in a graph with more, clicking a folded neuron shows all the values."""
 
 #: The state codes the script reads, one per :func:`viz.graph.replay_backward` state.
-_STATE_CODES = {"current": "c", "done": "d", "complete": "f", "partial": "p", "waiting": "w"}
+_STATE_CODES = {"current": "c", "done": "d", "complete": "f", "partial": "p", "waiting": "w", "constant": "k"}
 
 
 class Explorer:
@@ -80,7 +82,7 @@ class Explorer:
     >>> x = Value(2.0, label="x")
     >>> page = explorer(x * x + x)
     >>> page
-    Explorer(values=3, steps=3, bytes=...)
+    Explorer(values=3, steps=2, bytes=...)
     >>> page.html.startswith("<!DOCTYPE html>")
     True
     """
@@ -131,7 +133,7 @@ def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any 
     >>> loss = (w * 3.0 - 1.0) ** 2
     >>> page = explorer(loss, highlight="w", title="one weight")
     >>> page.n_steps, "one weight" in page.html
-    (6, True)
+    (3, True)
     """
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
@@ -144,24 +146,25 @@ def explorer(root: Value, path: str | os.PathLike | None = None, highlight: Any 
     check_size(order, max_nodes)
     frames = replay_backward(order)
     names = reader_names(order)
+    constants = constant_leaves(order)
     groups = fold_groups(order) if fold is not False else []
     views = _views(groups)
-    draw = {"show_partials": show_partials, "max_nodes": max_nodes, "grads": _widest_grads(frames),
-            "timeout": timeout, "names": names}
+    draw = {"show_partials": show_partials, "max_nodes": max_nodes, "grads": _widest_grads(frames, constants),
+            "timeout": timeout, "names": names, "constants": constants}
     svgs = [_svg(root, rankdir=_view_rankdir(rankdir, order, view),
                  fold=[groups[k][0] for k in view["folded"]],
                  outline=None if view["open"] is None else [groups[view["open"]][0]], **draw)
             for view in views]
     selected = [] if highlight is None else sorted(
         order.index(node) for node in resolve_nodes(highlight, order, node_names(order)))
-    data = _page_data(order, frames, names, max_paths, selected, title)
+    data = _page_data(order, frames, names, constants, max_paths, selected, title)
     index = {node: i for i, node in enumerate(order)}
     data["groups"] = [{"name": name, "output": index[group_handed_on(order, members)],
                        "members": [index[node] for node in members]} for name, members in groups]
     data["views"] = views
     data["view"] = 1 if groups and (fold is True or len(order) > FOLD_ABOVE) else 0
-    page = Explorer(_document(svgs, data, title or f"Backpropagation through {names[root]}"),
-                    len(order), len(order))
+    page = Explorer(_document(svgs, data, title or f"Backpropagation through {names[root]}", bool(constants)),
+                    len(order), len(frames))
     if path is not None:
         page.save(path)
     return page
@@ -200,17 +203,20 @@ def _svg(root: Value, **draw_options: Any) -> str:
     return text.replace(' font-family="Helvetica,sans-Serif"', "")
 
 
-def _widest_grads(frames: list) -> dict:
-    """Each value's widest gradient over the steps, so that the drawing's grad cell holds every one."""
+def _widest_grads(frames: list, constants: set) -> dict:
+    """Each value's widest gradient over the steps, so that the drawing's grad cell holds every one
+    (a constant's cell says "constant" throughout)."""
     widest: dict = {}
-    for grads, _states in frames:
-        for node, grad in grads.items():
+    for step in frames:
+        for node, grad in step.grads.items():
+            if node in constants:
+                continue
             if grad is not None and len(short_number(grad)) >= len(short_number(widest.get(node, 0.0))):
                 widest[node] = grad
     return widest
 
 
-def _page_data(order: list, frames: list, names: ReaderNames, max_paths: int, selected: list,
+def _page_data(order: list, frames: list, names: ReaderNames, constants: set, max_paths: int, selected: list,
                title: str | None) -> dict:
     """Everything the script needs, by node index (node ``n<i>`` of the drawing is ``order[i]``)."""
     index = {node: i for i, node in enumerate(order)}
@@ -220,39 +226,38 @@ def _page_data(order: list, frames: list, names: ReaderNames, max_paths: int, se
     return {
         "title": title,
         "nodes": nodes,
-        "steps": _steps(order, frames, names, index),
+        "steps": _steps(order, frames, names, constants, index),
         "explanations": [_explanation(order[-1], node, factors, max_paths) for node in order],
         "factors": factors.table,
         "selected": selected,
     }
 
 
-def _steps(order: list, frames: list, names: Mapping, index: dict) -> list:
+def _steps(order: list, frames: list, names: Mapping, constants: set, index: dict) -> list:
     """Step 0 (only the output's seed gradient) and then one entry per step of
-    :func:`replay_backward`, each listing only what changed: the gradients, written
-    as the drawing writes them, and the states."""
+    :func:`replay_backward` (one per op node), each with its caption and only what changed:
+    the gradients, written as the drawing writes them (a constant's never: its record says
+    "constant"), and the states."""
     root = order[-1]
     grads: dict[Value, float | None] = {node: None for node in order}
     grads[root] = 1.0
-    states = {node: "waiting" for node in order}
-    states[root] = "complete"  # the seed is its whole gradient
+    states = {node: "constant" if node in constants else "waiting" for node in order}
+    states[root] = "complete"  # the seed is its whole gradient (a root is never a constant)
     seed = "before backward: the output's gradient is 1"
     if len(names[root]) <= 12:
         seed = f"before backward: the output {names[root]} has gradient 1 (∂{bracketed(names[root])}/∂{bracketed(names[root])})"
     steps = [{"node": None, "title": seed,
               "grads": [[index[root], short_number(1.0)]],
               "states": [[index[node], _STATE_CODES[state]] for node, state in states.items()]}]
-    for number, (node, (new_grads, new_states)) in enumerate(
-            zip(reversed(order), frames, strict=True), start=1):
-        action = "passes its gradient to its inputs" if node.parents else "has its final gradient"
+    for number, step in enumerate(frames, start=1):
         steps.append({
-            "node": index[node],
-            "title": f"backward step {number}/{len(order)}: {names[node]} {action}",
-            "grads": [[index[n], short_number(g)] for n, g in new_grads.items()
-                      if g is not None and g != grads[n]],
-            "states": [[index[n], _STATE_CODES[s]] for n, s in new_states.items() if s != states[n]],
+            "node": index[step.node],
+            "title": step_title(number, step, len(frames), names),
+            "grads": [[index[n], short_number(g)] for n, g in step.grads.items()
+                      if g is not None and g != grads[n] and n not in constants],
+            "states": [[index[n], _STATE_CODES[s]] for n, s in step.states.items() if s != states[n]],
         })
-        grads, states = new_grads, new_states
+        grads, states = step.grads, step.states
     return steps
 
 
@@ -329,7 +334,7 @@ def _sha256(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def _document(svgs: list[str], data: dict, title: str) -> str:
+def _document(svgs: list[str], data: dict, title: str, constants: bool) -> str:
     """The whole page: one inert <template> per drawing, which the script puts in view. Only
     the script with the hash named in the policy may run; nothing may load."""
     script = _asset("explorer.js")
@@ -340,7 +345,11 @@ def _document(svgs: list[str], data: dict, title: str) -> str:
     return _TEMPLATE.format(
         policy=html.escape(policy, quote=True), title=html.escape(_visible_surrogates(title)), css=_asset("explorer.css"),
         views="\n".join(f'<template id="view-{k}">{svg}</template>' for k, svg in enumerate(svgs)),
+        constant_item=_CONSTANT_ITEM if constants else "",
         data=_json_for_script(data), script=script)
+
+
+_CONSTANT_ITEM = '\n        <li><span class="swatch constant"></span>constant: needs no gradient</li>'
 
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -388,7 +397,7 @@ _TEMPLATE = """<!DOCTYPE html>
         <li><span class="swatch current"></span>passing its gradient to its inputs now</li>
         <li><span class="swatch final"></span>gradient final</li>
         <li><span class="swatch partial"></span>part of its gradient received</li>
-        <li><span class="swatch waiting"></span>nothing received yet (grad ·)</li>
+        <li><span class="swatch waiting"></span>nothing received yet (grad ·)</li>{constant_item}
         <li><span class="swatch flowed"></span>edge the gradient has flowed down</li>
         <li><span class="swatch path"></span>path of the selected value</li>
       </ul>

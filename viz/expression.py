@@ -1,11 +1,11 @@
 """Safe arithmetic expressions for the ``graph`` command: parsed with ``ast``, never ``eval``.
 
-Only names, numbers, ``+ - * / **``, unary minus (and plus), parentheses and calls
-of the engine's one-input functions are accepted; anything else (attributes,
+Only names, numbers, ``+ - * / // % **``, unary minus (and plus), parentheses and calls
+of the engine's functions are accepted; anything else (attributes,
 subscripts, lambdas, keyword arguments, strings, comparisons...) is refused with an
-:class:`ExpressionError` naming what was found. The functions are the unary ops of
-the op table that ``Value`` has a method for, so a new op becomes callable here
-without editing this file.
+:class:`ExpressionError` naming what was found. The functions are the ops of the op
+table without a constant that ``Value`` has a method for (``sin(x)``, ``atan2(y, x)``), so
+a new op becomes callable here without editing this file.
 
 >>> from autograd_core import Value
 >>> root, leaves = build_expression("x * y + sigmoid(x)", {"x": 1.5, "y": -2.0})
@@ -34,15 +34,17 @@ MAX_NODES = 400
 
 FUNCTIONS: tuple[str, ...] = tuple(sorted(
     op.name for op in OPS.values()
-    if op.arity == 1 and not op.has_const and callable(getattr(Value, op.name, None))))
-"""The callable names: the op table's one-input ops that ``Value`` exposes as methods."""
+    if op.infix is None and op.prefix is None and not op.has_const and callable(getattr(Value, op.name, None))))
+"""The callable names: the op table's ops written as methods (no operator, no constant), such as
+``sin`` and ``atan2``; a call takes the op's number of inputs."""
 
 
 class ExpressionError(ValueError):
     """An expression that is not allowed, or that cannot be evaluated as given."""
 
 
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+           ast.Pow: "**"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
 
 
@@ -94,8 +96,10 @@ def _check_call(node: ast.Call) -> None:
             f"only these functions can be called, by name: {allowed} (found a call of {_describe(node.func)})")
     if node.func.id not in FUNCTIONS:
         raise ExpressionError(f"unknown function {node.func.id!r}: the functions are {allowed}")
-    if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-        raise ExpressionError(f"{node.func.id}() takes exactly one argument, without keywords")
+    arity = OPS[node.func.id].arity
+    if node.keywords or len(node.args) != arity or any(isinstance(a, ast.Starred) for a in node.args):
+        takes = "one argument" if arity == 1 else f"{arity} arguments"
+        raise ExpressionError(f"{node.func.id}() takes exactly {takes}, without keywords")
 
 
 def parse_expression(text: str) -> ast.Expression:
@@ -104,7 +108,7 @@ def parse_expression(text: str) -> ast.Expression:
     >>> parse_expression("__import__('os')")
     Traceback (most recent call last):
     ...
-    viz.expression.ExpressionError: unknown function '__import__': the functions are abs, cos, exp, heaviside, log, relu, sigmoid, sin, sqrt, tanh
+    viz.expression.ExpressionError: unknown function '__import__': the functions are abs, acos, ..., tan, tanh
     """
     if not isinstance(text, str):
         raise TypeError(f"the expression must be a str, got {type(text).__name__}")
@@ -143,10 +147,10 @@ def _evaluate(node: ast.AST, leaves: Mapping[str, Value]) -> Value | float:
         operand = _evaluate(node.operand, leaves)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        argument = _evaluate(node.args[0], leaves)
-        if not isinstance(argument, Value):
-            argument = Value(argument)
-        result: Value = getattr(argument, node.func.id)()
+        first, *others = [_evaluate(argument, leaves) for argument in node.args]
+        if not isinstance(first, Value):
+            first = Value(first)
+        result: Value = getattr(first, node.func.id)(*others)
         return result
     if not isinstance(node, ast.BinOp):  # _check_node lets nothing else through
         raise ExpressionError(f"cannot evaluate {type(node).__name__}")
@@ -184,6 +188,10 @@ def _apply(op: type, left: Value | float, right: Value | float) -> Value | float
         return left * right
     if op is ast.Div:
         return left / right
+    if op is ast.FloorDiv:
+        return left // right
+    if op is ast.Mod:
+        return left % right
     return left ** right
 
 

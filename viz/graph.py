@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import html
+import json
 import math
 import os
 import shutil
@@ -33,18 +34,19 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import graphviz
 
 from autograd_core import OPS, Value, as_int, backward_pass, local_partials, node_names, topological_order
-from autograd_core.checks.names import node_groups
+from autograd_core.checks.names import node_groups, reader_names
 from autograd_core.helpers.files import write_atomically
 
 __all__ = [
     "DEFAULT_MAX_NODES", "DOT_TIMEOUT", "RANKDIRS", "AUTO_LR_MAX_DEPTH", "DotNotFoundError", "auto_rankdir",
     "draw_graph", "render", "backward_frames", "escape_label", "highlighted_nodes",
-    "short_number", "resolve_nodes", "replay_backward", "check_size", "fold_groups", "group_handed_on",
+    "short_number", "resolve_nodes", "replay_backward", "BackwardStep", "STATES", "constant_leaves",
+    "step_title", "check_size", "fold_groups", "group_handed_on",
 ]
 
 DEFAULT_MAX_NODES = 500
@@ -151,11 +153,11 @@ def _node_list(values: Any, what: str) -> list:
     raise TypeError(f"{what} must be a Value, a name, or a list of them, got {type(values).__name__}")
 
 
-def resolve_nodes(items: Any, order: list, names: Mapping) -> set:
+def resolve_nodes(items: Any, order: list, names: Mapping, what: str = "highlight") -> set:
     """The graph nodes named by ``items``: a Value, a name from :func:`node_names`, or a list of them.
 
     A name given to several nodes selects them all; a Value outside ``order`` or an unknown
-    name is a ValueError listing the names there are.
+    name is a ValueError listing the names there are (``what`` names the option in messages).
 
     >>> from autograd_core import Value
     >>> x = Value(2.0, label="x")
@@ -163,7 +165,7 @@ def resolve_nodes(items: Any, order: list, names: Mapping) -> set:
     >>> resolve_nodes("x", order, node_names(order)) == {x}
     True
     """
-    items = _node_list(items, "highlight")
+    items = _node_list(items, what)
     by_name: dict[str, list] = {}
     for node in order:
         by_name.setdefault(names[node], []).append(node)
@@ -172,15 +174,15 @@ def resolve_nodes(items: Any, order: list, names: Mapping) -> set:
     for item in items:
         if isinstance(item, Value):
             if item not in members:
-                raise ValueError(f"highlight: {item!r} is not part of this graph")
+                raise ValueError(f"{what}: {item!r} is not part of this graph")
             chosen.add(item)
         elif isinstance(item, str):
             if item not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise ValueError(f"highlight: no node named {item!r} in this graph (names: {known})")
+                raise ValueError(f"{what}: no node named {item!r} in this graph (names: {known})")
             chosen.update(by_name[item])
         else:
-            raise TypeError(f"highlight entries must be Values or names, got {type(item).__name__}")
+            raise TypeError(f"{what} entries must be Values or names, got {type(item).__name__}")
     return chosen
 
 
@@ -236,12 +238,22 @@ def _is_bad(node: Value, grad: float | None) -> bool:
     return not math.isfinite(node.data) or (grad is not None and not math.isfinite(grad))
 
 
-def _record_label(name: str, data: float, grad: float | None, border: str, fill: str, text: str) -> str:
-    grad_text = "grad ·" if grad is None else f"grad {short_number(grad)}"
-    cells = [f"<B>{escape_label(name)}</B>", f"data {short_number(data)}", grad_text]
-    row = "".join(f'<TD><FONT COLOR="{text}">{cell}</FONT></TD>' for cell in cells)
+_CONSTANT_TEXT = "constant"
+"""What a constant's record shows where a value's gradient would be."""
+
+
+def _grad_text(grad: float | None) -> str:
+    return "grad ·" if grad is None else f"grad {short_number(grad)}"
+
+
+def _record_label(name: str, data: float, grad_text: str, style: _Style, grad_width: int | None = None) -> str:
+    """A value's record, name | data | grad; ``grad_width`` (points) fixes the grad cell's width
+    (its text then starts at the left, so that "grad" stays put as the number changes)."""
+    cells = [("", f"<B>{escape_label(name)}</B>"), ("", f"data {short_number(data)}"),
+             ("" if grad_width is None else f' WIDTH="{grad_width}" ALIGN="LEFT"', grad_text)]
+    row = "".join(f'<TD{width}><FONT COLOR="{style.text}">{cell}</FONT></TD>' for width, cell in cells)
     return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
-            f'COLOR="{border}" BGCOLOR="{fill}"><TR>{row}</TR></TABLE>>')
+            f'COLOR="{style.colour}" BGCOLOR="{style.fill}"><TR>{row}</TR></TABLE>>')
 
 
 def _op_text(node: Value) -> str:
@@ -274,7 +286,7 @@ def _node_style(node: Value, grad: float | None, on_path: set | None, state: str
         return _Style(_INK, _PARTIAL_FILL)
     if state == "waiting":
         return _Style(_GREY, "white", _GREY_TEXT)
-    return _Style(_INK, _LEAF_FILL if not node.op else "white")
+    return _Style(_INK, _LEAF_FILL if not node.op else "white")  # a constant, or no flip-book state
 
 
 def fold_groups(order: list) -> list[tuple[str, list]]:
@@ -356,8 +368,12 @@ def _chosen_groups(groups: list, chosen: Any, what: str) -> set:
 
 def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials: bool, rankdir: str,
            max_nodes: int, states: Mapping | None = None, title: str | None = None,
-           names: Mapping | None = None, fold: Any = None, outline: Any = None) -> graphviz.Digraph:
-    """The Digraph for ``root``; ``grads`` overrides ``node.grad`` (None in it means "not yet")."""
+           names: Mapping | None = None, fold: Any = None, outline: Any = None, constants: Any = None,
+           widths: _FrameWidths | None = None) -> graphviz.Digraph:
+    """The Digraph for ``root``; ``grads`` overrides ``node.grad`` (None in it means "not yet").
+
+    A flip-book frame passes ``states`` (a legend goes under the title) and ``widths``, which
+    fix the width of the title and of every grad cell so that all frames share one layout."""
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
     _check_rankdir(rankdir)
@@ -371,6 +387,7 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
     on_path = None
     if highlight is not None:
         on_path = highlighted_nodes(order, resolve_nodes(highlight, order, node_names(order)))
+    constant = set() if constants is None else resolve_nodes(constants, order, node_names(order), "constants")
     groups = fold_groups(order) if (fold or outline) else []
     folded, outlined = _chosen_groups(groups, fold, "fold"), _chosen_groups(groups, outline, "outline")
     box_of = {node: k for k in folded for node in groups[k][1]}
@@ -382,8 +399,9 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
     if title is not None:
         label = f"<B>{escape_label(title)}</B>"
         if states is not None:  # a flip-book frame: the title over a legend of its colours
-            label = (f'<TABLE BORDER="0" CELLSPACING="0"><TR><TD>{label}</TD></TR>'
-                     f"<TR><TD>{_FLIP_BOOK_LEGEND}</TD></TR></TABLE>")
+            width = "" if widths is None else f' WIDTH="{widths.title}"'
+            label = (f'<TABLE BORDER="0" CELLSPACING="0"><TR><TD{width}>{label}</TD></TR>'
+                     f"<TR><TD>{_flip_book_legend(bool(constant))}</TD></TR></TABLE>")
         dot.attr(label=f"<{label}>", labelloc="t", fontname="Helvetica")
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", fontname="Helvetica", fontsize="10", arrowsize="0.6")
@@ -408,7 +426,9 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
         state = states.get(node) if states is not None else None
         style = _node_style(node, grad, on_path, state)
         graph = cluster_of.get(node, dot)
-        graph.node(f"n{i}", _record_label(names[node], node.data, grad, style.colour, style.fill, style.text),
+        grad_text = _CONSTANT_TEXT if node in constant else _grad_text(grad)
+        grad_width = None if widths is None else widths.grads[node]
+        graph.node(f"n{i}", _record_label(names[node], node.data, grad_text, style, grad_width),
                    shape="plain", color=style.colour)
         if not node.op:
             continue
@@ -454,7 +474,7 @@ def _folded_box(dot: graphviz.Digraph, k: int, group: tuple[str, list], order: l
     state = _group_state(states, members) if states is not None else None
     box_path = None if on_path is None else ({out} if on_path & set(members) else set())
     style = _node_style(out, grad, box_path, state)
-    grad_text = "grad ·" if grad is None else f"grad {short_number(grad)}"
+    grad_text = _grad_text(grad)
     font = f'<FONT COLOR="{style.text}">'
     rows = (f'<TR><TD COLSPAN="2">{font}<B>{escape_label(name)}</B></FONT></TD></TR>'
             f'<TR><TD>{font}data {short_number(out.data)}</FONT></TD><TD>{font}{grad_text}</FONT></TD></TR>'
@@ -503,7 +523,7 @@ def _input_edges(dot: graphviz.Digraph, node: Value, i: int, unit: Any, show_par
 
 def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True, rankdir: str = "auto",
                max_nodes: int = DEFAULT_MAX_NODES, grads: Mapping | None = None, names: Mapping | None = None,
-               fold: Any = None, outline: Any = None) -> graphviz.Digraph:
+               fold: Any = None, outline: Any = None, constants: Any = None) -> graphviz.Digraph:
     """The computation graph of ``root`` as a :class:`graphviz.Digraph` (shows inline in Jupyter).
 
     A record per value (name, data, grad), a node per op (its symbol from the op table),
@@ -522,6 +542,9 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     the names a reader knows). ``fold`` draws groups of :func:`fold_groups` (the neurons of
     an ``nn`` model, found from their parameters' dotted labels) as one box each: True for
     all, or a list of group names; ``outline`` draws the listed groups inside a dashed frame.
+    ``constants`` (values or names, as ``highlight``) are drawn as constants: their record
+    says ``constant`` where a gradient would be (the flip-book and the explorer pass
+    :func:`constant_leaves`).
 
     >>> from autograd_core import Value
     >>> w = Value(0.5, label="w")
@@ -533,7 +556,7 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     if grads is not None and not isinstance(grads, Mapping):
         raise TypeError(f"grads must be a mapping from Values to numbers, got {type(grads).__name__}")
     return _build(root, grads=grads, highlight=highlight, show_partials=show_partials, rankdir=rankdir,
-                  max_nodes=max_nodes, names=names, fold=fold, outline=outline)
+                  max_nodes=max_nodes, names=names, fold=fold, outline=outline, constants=constants)
 
 
 def _formats() -> set:
@@ -647,37 +670,88 @@ def _swatch(fill: str, border: str, text: str, words: str) -> str:
 
 
 # The flip-book's colours, explained under each frame's title.
-_FLIP_BOOK_LEGEND = (
-    '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="4" CELLPADDING="2"><TR>'
-    + _swatch(_HIGHLIGHT_FILL, _HIGHLIGHT, _INK, "passing its gradient on now")
-    + _swatch(_DONE_FILL, _INK, _INK, "gradient final")
-    + _swatch(_PARTIAL_FILL, _INK, _INK, "part of its gradient")
-    + _swatch("white", _GREY, _GREY_TEXT, "no gradient yet (grad ·)")
-    + f'<TD BORDER="0"><FONT COLOR="{_HIGHLIGHT}" POINT-SIZE="10">orange edge: gradient has flowed</FONT></TD>'
-    + "</TR></TABLE>")
+def _flip_book_legend(with_constants: bool) -> str:
+    constant = _swatch(_LEAF_FILL, _INK, _INK, "constant: needs no gradient") if with_constants else ""
+    return ('<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="4" CELLPADDING="2"><TR>'
+            + _swatch(_HIGHLIGHT_FILL, _HIGHLIGHT, _INK, "passing its gradient on now")
+            + _swatch(_DONE_FILL, _INK, _INK, "gradient final")
+            + _swatch(_PARTIAL_FILL, _INK, _INK, "part of its gradient")
+            + _swatch("white", _GREY, _GREY_TEXT, "no gradient yet (grad ·)")
+            + constant
+            + f'<TD BORDER="0"><FONT COLOR="{_HIGHLIGHT}" POINT-SIZE="10">orange edge: gradient has flowed</FONT></TD>'
+            + "</TR></TABLE>")
 
 
-def replay_backward(order: list) -> list:
-    """The backward pass replayed one node at a time, from what the engine's own pass passes on.
+STATES = ("current", "done", "complete", "partial", "waiting", "constant")
+"""A value's state at a step of :func:`replay_backward`, as the flip-book and the explorer colour it."""
 
-    Returns, per step k, (grads, states): the gradient accumulated so far in every node
-    (None where nothing has arrived) and each node's state: "current" (just passed its
-    gradient to its inputs), "done" (final and passed on), "complete" (final: every node
-    using it has passed its share, but it has not passed it on yet), "partial" (received
-    some but not all) or "waiting". The user's ``.grad`` fields are never touched. Step k
-    is the k-th picture of :func:`backward_frames` and the k-th step of :func:`viz.explorer`.
+
+def constant_leaves(order: Iterable[Value]) -> set:
+    """The constants of a graph: its leaves without a label, unless none of its leaves has one.
+
+    A number in an expression (the ½ of ``0.5 * (t - a) ** 2``, the 1 of ``x + 1``) becomes
+    an unlabelled leaf; inputs and parameters are labelled (``nn`` labels every parameter).
+    Nobody asks for a constant's gradient, as in PyTorch, where a constant does not require
+    one: the flip-book and the explorer show it as ``constant``. A graph none of whose leaves
+    is labelled (``Value(3.0) * Value(4.0)``) has no constants: every leaf is an input.
+
+    >>> from autograd_core import Value, topological_order
+    >>> x = Value(2.0, label="x")
+    >>> sorted(node.data for node in constant_leaves(topological_order(0.5 * x + 1)))
+    [0.5, 1.0]
+    >>> constant_leaves(topological_order(Value(3.0) * Value(4.0)))
+    set()
+    """
+    leaves = [node for node in order if not node.parents]
+    if not any(node.label for node in leaves):
+        return set()
+    return {node for node in leaves if not node.label}
+
+
+class BackwardStep(NamedTuple):
+    """One step of the backward pass, as :func:`replay_backward` replays it."""
+
+    node: Value
+    """The op node that passes its gradient to its inputs at this step."""
+    grads: dict
+    """Every value's gradient so far: the sum of what it has received (None: nothing yet)."""
+    states: dict
+    """Every value's state (one of :data:`STATES`) after this step."""
+    now_final: tuple
+    """The values whose gradient became final at this step (constants left out), in input order."""
+
+
+def replay_backward(order: list) -> list[BackwardStep]:
+    """The backward pass replayed one op node at a time, as autograd-core's own pass runs it.
+
+    One :class:`BackwardStep` per op node of ``order`` (a topological order), in the order
+    :func:`autograd_core.backward_pass` visits them, with what that pass passes on (read by
+    its observer): at step k the k-th op node passes its gradient to its inputs. A leaf has
+    no step, since it passes nothing on: its gradient becomes final at the step of the last
+    node that uses it. Each value's state after a step is "current" (the node passing its
+    gradient on now), "done" (final and passed on), "complete" (final: every node using it
+    has passed its share; for a leaf, for good), "partial" (received some but not all),
+    "waiting" (nothing yet) or "constant" (one of :func:`constant_leaves`: never coloured
+    by the pass, whose gradient nobody asks for). The user's ``.grad`` fields are never
+    touched. Step k is the k-th picture of :func:`backward_frames` and step k of
+    :func:`viz.explorer`; a graph without op nodes has no step.
 
     >>> from autograd_core import Value
     >>> x = Value(3.0, label="x")
     >>> y = x * x
-    >>> grads, states = replay_backward(topological_order(y))[0]
-    >>> grads[x], states[y], states[x]
-    (6.0, 'current', 'complete')
+    >>> step = replay_backward(topological_order(y))[0]
+    >>> step.node is y, step.grads[x], step.states[y], step.states[x], step.now_final == (x,)
+    (True, 6.0, 'current', 'complete', True)
     """
     root = order[-1]
-    # What each node passes to each of its inputs, watched from autograd-core's backward pass.
-    passed: dict = {}
-    backward_pass(root, 1.0, observe=lambda node, g, received: passed.__setitem__(node, received))
+    constants = constant_leaves(order)
+    visited: list = []  # the op nodes, in the pass's order, with what each of their inputs receives
+
+    def watch(node: Value, g: Any, received: tuple) -> None:
+        if node.parents:  # a leaf passes nothing on: it has no step
+            visited.append((node, received))
+
+    backward_pass(root, 1.0, observe=watch)
     grads: dict = {node: None for node in order}
     grads[root] = 1.0
     # How many input slots still owe each node a share of its gradient (x * x owes x two).
@@ -685,64 +759,126 @@ def replay_backward(order: list) -> list:
     for node in order:
         for parent in node.parents:
             owed[parent] += 1
-    frames = []
-    finished: set = set()
-    for node in reversed(order):
-        for parent, received in zip(node.parents, passed[node], strict=True):
-            previous = grads[parent] or 0.0
-            grads[parent] = previous + float(received)
-        for parent in node.parents:
+    passed_on: set = set()
+    steps = []
+    for node, received in visited:
+        for parent, amount in zip(node.parents, received, strict=True):
+            grads[parent] = (grads[parent] or 0.0) + float(amount)
             owed[parent] -= 1
-        finished.add(node)
-        states = {}
-        for other in order:
-            if other is node:
-                states[other] = "current"
-            elif other in finished:
-                states[other] = "done"
-            elif owed[other] == 0:
-                states[other] = "complete"
-            elif grads[other] is not None:
-                states[other] = "partial"
-            else:
-                states[other] = "waiting"
-        frames.append((dict(grads), states))
-    return frames
+        passed_on.add(node)
+        now_final = tuple(dict.fromkeys(
+            parent for parent in node.parents if owed[parent] == 0 and parent not in constants))
+        states = {other: _state(other, node, passed_on, owed, grads, constants) for other in order}
+        steps.append(BackwardStep(node, dict(grads), states, now_final))
+    return steps
+
+
+def _state(value: Value, current: Value, passed_on: set, owed: Mapping, grads: Mapping, constants: set) -> str:
+    if value in constants:
+        return "constant"
+    if value is current:
+        return "current"
+    if value in passed_on:
+        return "done"
+    if owed[value] == 0:
+        return "complete"
+    return "partial" if grads[value] is not None else "waiting"
+
+
+def step_title(number: int, step: BackwardStep, n_steps: int, names: Mapping) -> str:
+    """The caption of step ``number`` of ``n_steps``, in ``names`` (the reader's names): which
+    value passes its gradient on, and which inputs or parameters have their final gradient now.
+
+    >>> from autograd_core import Value
+    >>> w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    >>> order = topological_order(w * x)
+    >>> step_title(1, replay_backward(order)[0], 1, reader_names(order))
+    'backward step 1/1: w·x passes its gradient to its inputs; the gradients of w and x are now final'
+    """
+    title = f"backward step {number}/{n_steps}: {names[step.node]} passes its gradient to its inputs"
+    leaves = [names[value] for value in step.now_final if not value.parents]
+    if len(leaves) == 1:
+        return f"{title}; {leaves[0]}'s gradient is now final"
+    if leaves:
+        listed = ", ".join(leaves[:-1]) + f" and {leaves[-1]}"
+        return f"{title}; the gradients of {listed} are now final"
+    return title
+
+
+class _FrameWidths(NamedTuple):
+    """Widths in points that every frame of a flip-book shares: its title's and each grad cell's."""
+
+    title: int
+    grads: dict
+
+
+def _frame_widths(order: list, steps: list, titles: list, constants: set, timeout: float | None) -> _FrameWidths:
+    """The widest title and, per value, the widest text its grad cell shows in any frame, as
+    Graphviz measures them (one ``dot -Tjson`` run over one table per value): drawn at these
+    widths, every frame has the same layout and size."""
+    shown: dict = {node: {"grad ·"} for node in order}
+    for step in steps:
+        for node, grad in step.grads.items():
+            if grad is not None:
+                shown[node].add(_grad_text(grad))
+    dot = graphviz.Digraph("widths")
+    dot.attr("node", shape="plain", fontname="Helvetica")
+    for i, node in enumerate(order):
+        texts = [_CONSTANT_TEXT] if node in constants else sorted(shown[node])
+        rows = "".join(f"<TR><TD>{text}</TD></TR>" for text in texts)
+        dot.node(f"n{i}", f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>',
+                 fontsize="11")
+    rows = "".join(f"<TR><TD><B>{escape_label(title)}</B></TD></TR>" for title in titles)
+    dot.node("title", f'<<TABLE BORDER="0" CELLSPACING="0">{rows}</TABLE>>', fontsize="14")
+    layout = json.loads(_pipe(dot, "json", timeout, f"the widths of {len(order)} values"))
+    # Graphviz gives sizes in inches; one point more than measured leaves room for rounding.
+    widths = {item["name"]: math.ceil(float(item["width"]) * 72) + 1 for item in layout.get("objects", [])}
+    return _FrameWidths(widths["title"], {node: widths[f"n{i}"] for i, node in enumerate(order)})
 
 
 def backward_frames(root: Value, out_dir: str | os.PathLike, *, format: str = "svg", rankdir: str = "auto",
                     show_partials: bool = True, max_nodes: int = DEFAULT_MAX_NODES,
                     timeout: float | None = None) -> list[Path]:
-    """Backpropagation as a flip-book: one picture per step of backward, in reverse topological order.
+    """Backpropagation as a flip-book: one picture per step of backward, one step per op node.
 
-    Step k shows the gradient filled so far in every value: the node that has just
-    passed its gradient to its inputs (orange), the ones whose gradient is final (green:
-    every node using them has passed its share back), the ones that have received only
-    part of their gradient (yellow) and the rest (grey, ``grad ·``). Orange edges are
-    those the gradient has already flowed down. The gradients are replayed from the op
-    table's local partials; the ``.grad`` fields of the graph are left untouched. Each
-    frame's title carries a legend of these colours. Files
-    are ``step_001.svg``, ``step_002.svg``... in ``out_dir`` (created if missing);
-    returns their paths. ``timeout`` bounds each picture's ``dot`` run as in :func:`render`.
+    Step k is the k-th node of autograd-core's backward pass passing its gradient to its
+    inputs (:func:`replay_backward`). Each picture shows the gradient filled so far in every
+    value: the node passing its gradient on now (orange), the ones whose gradient is final
+    (green: every node using them has passed its share back), the ones that have received
+    only part of it (yellow) and the rest (grey, ``grad ·``). Orange edges are those the
+    gradient has already flowed down. A leaf has no step of its own: it turns green in the
+    frame in which its last user passes its gradient on, and the title says so. Constants
+    (:func:`constant_leaves`, such as the ½ of ½(t − a)²) say ``constant`` and are never
+    coloured. Values are named as a reader knows them
+    (:func:`autograd_core.checks.names.reader_names`), and every frame has the same size:
+    each grad cell and the title are drawn as wide as their widest text in any frame.
+    Each frame's title carries a legend of the colours. The ``.grad`` fields of the graph
+    are left untouched. Files are ``step_001.svg``, ``step_002.svg``... in ``out_dir``
+    (created if missing); returns their paths (none for a graph without an op). ``timeout``
+    bounds each ``dot`` run as in :func:`render`.
     """
     _check_format(format)
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    _check_rankdir(rankdir)
     order = topological_order(root)
     check_size(order, max_nodes)
-    names = node_names(order)
+    names = reader_names(order)
+    constants = constant_leaves(order)
+    steps = replay_backward(order)
+    titles = [step_title(number, step, len(steps), names) for number, step in enumerate(steps, start=1)]
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    frames = replay_backward(order)
-    width = max(3, len(str(len(frames))))
+    if not steps:
+        return []
+    widths = _frame_widths(order, steps, titles, constants, timeout)
+    digits = max(3, len(str(len(steps))))
     paths = []
-    for step, ((grads, states), node) in enumerate(zip(frames, reversed(order), strict=True), start=1):
-        title = f"backward step {step}/{len(frames)}: {names[node]} passes its gradient to its inputs"
-        if not node.parents:
-            title = f"backward step {step}/{len(frames)}: {names[node]} has its final gradient"
-        dot = _build(root, grads=grads, highlight=None, show_partials=show_partials, rankdir=rankdir,
-                     max_nodes=max_nodes, states=states, title=title)
-        target = directory / f"step_{step:0{width}d}.{format}"
+    for number, (step, title) in enumerate(zip(steps, titles, strict=True), start=1):
+        dot = _build(root, grads=step.grads, highlight=None, show_partials=show_partials, rankdir=rankdir,
+                     max_nodes=max_nodes, states=step.states, title=title, names=names, constants=constants,
+                     widths=widths)
+        target = directory / f"step_{number:0{digits}d}.{format}"
         write_atomically(target, _pipe(dot, format, timeout, _size_text(order)))
         paths.append(target)
     return paths

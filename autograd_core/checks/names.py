@@ -259,6 +259,11 @@ def _write(node: Value, names: dict[Value, str], levels: dict[Value, int]) -> tu
         return f"{_operand(parents[0], names, levels, _ATOM)}{_exponent(float(node.const or 0.0))}", _POWER
     if node.op == "pow":
         return f"{_operand(parents[0], names, levels, _ATOM)}^{_operand(parents[1], names, levels, _ATOM)}", _POWER
+    if op.infix is not None and len(parents) == 2:
+        # % and //: products and sums on either side are bracketed, and so is the result inside
+        # a product ((x % 3)·y), since a reader cannot be expected to know their precedence.
+        return (f"{_operand(parents[0], names, levels, _POWER)} {op.infix} "
+                f"{_operand(parents[1], names, levels, _POWER)}"), _SUM
     arguments = [names[parent] for parent in parents]
     if node.const is not None:
         arguments.append(_number(node.const))

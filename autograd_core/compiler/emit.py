@@ -63,6 +63,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..engine.graph import numbered
 from ..engine.ops import HELPERS, OPS, Op
 from .symbols import Sym, identifier, literal
 from .trace import COMPARISONS, TracedGraph
@@ -219,8 +220,9 @@ class Program:
     # --- names -----------------------------------------------------------------------------
     def _name_nodes(self, namer: _Namer) -> list[str]:
         """Inputs and slots by their names; labelled op nodes and the root by their label (or
-        ``loss``), unique through the namer; every other op node ``<op><position>``, unique by
-        position, checked only against the names already taken."""
+        ``loss``), unique through the namer; every other op node ``<op><position>`` (``exp2_7``
+        for an op whose name ends in a digit), unique by position, checked only against the names
+        already taken."""
         graph = self.graph
         names = [""] * len(graph.order)
         unnamed = []
@@ -233,7 +235,7 @@ class Program:
                 continue
             label = graph.labels[index]
             if label:
-                names[index] = namer.name(label, f"{op.name}{index}")
+                names[index] = namer.name(label, numbered(op.name, index))
             elif index == graph.root:
                 names[index] = namer.name("loss", "loss")
             else:
@@ -245,7 +247,7 @@ class Program:
         used, op_names, ops = namer.used, self.op_names, graph.ops
         for index in unnamed:
             # A generated name never starts with grad_/acc_/param_, so only the name itself can clash.
-            name = f"{op_names[id(ops[index])]}{index}"
+            name = numbered(op_names[id(ops[index])], index)
             names[index] = namer.name("", name) if name in used else name
         return names
 

@@ -31,7 +31,8 @@ __all__ = ["Sym", "literal", "identifier", "combine"]
 
 # Python's operator precedences, low to high, for the operators a rule may use.
 _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 1, 2, 3, 4, 5
-_BINARY_PRECEDENCE = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
+_BINARY_PRECEDENCE = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "//": _PRODUCT, "%": _PRODUCT,
+                      "**": _POWER}
 
 
 def literal(x: float) -> Sym:
@@ -125,6 +126,8 @@ class Sym:
     def __rsub__(self, other: Any) -> Sym: return combine(other, "-", self)  # other - self
     def __truediv__(self, other: Any) -> Sym: return combine(self, "/", other)
     def __rtruediv__(self, other: Any) -> Sym: return combine(other, "/", self)  # other / self
+    def __floordiv__(self, other: Any) -> Sym: return combine(self, "//", other)
+    def __rfloordiv__(self, other: Any) -> Sym: return combine(other, "//", self)  # other // self
     def __pow__(self, other: Any) -> Sym: return combine(self, "**", other)
     def __rpow__(self, other: Any) -> Sym: return combine(other, "**", self)  # other ** self
 
@@ -164,9 +167,21 @@ class Sym:
         """``exp(self)``: the name ``exp`` must be bound to the exp op's float rule."""
         return Sym(f"exp({self.text})", _ATOM)
 
+    def sqrt(self) -> Sym:
+        """``sqrt(self)``: the name ``sqrt`` must be bound to the sqrt op's float rule."""
+        return Sym(f"sqrt({self.text})", _ATOM)
+
     def sin(self) -> Sym:
         """``sin(self)``: the name ``sin`` must be bound to the sin op's float rule."""
         return Sym(f"sin({self.text})", _ATOM)
+
+    def sinh(self) -> Sym:
+        """``sinh(self)``: the name ``sinh`` must be bound to the sinh op's float rule."""
+        return Sym(f"sinh({self.text})", _ATOM)
+
+    def cosh(self) -> Sym:
+        """``cosh(self)``: the name ``cosh`` must be bound to the cosh op's float rule."""
+        return Sym(f"cosh({self.text})", _ATOM)
 
     def cos(self) -> Sym:
         """``cos(self)``: the name ``cos`` must be bound to the cos op's float rule."""

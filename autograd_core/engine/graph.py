@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
 
-__all__ = ["topological_order", "node_names", "local_partials"]
+__all__ = ["topological_order", "node_names", "numbered", "local_partials"]
 
 
 def topological_order(*roots: Value) -> list[Value]:
@@ -66,6 +66,16 @@ def topological_order(*roots: Value) -> list[Value]:
     return order
 
 
+def numbered(name: str, index: int) -> str:
+    """``name`` with the number ``index`` after it, an underscore between when ``name`` ends in a
+    digit, so that no two such names are the same text (``exp2_7`` is not ``exp27``).
+
+    >>> numbered("exp", 27), numbered("exp2", 7)
+    ('exp27', 'exp2_7')
+    """
+    return f"{name}_{index}" if name[-1:].isdigit() else f"{name}{index}"
+
+
 def node_names(order: Iterable[Value]) -> dict[Value, str]:
     """A readable, deterministic name for every node of a topological order.
 
@@ -85,7 +95,7 @@ def node_names(order: Iterable[Value]) -> dict[Value, str]:
         elif node._op is None:
             names[node] = f"c{index}"
         else:
-            names[node] = f"{node._op.name}{index}"
+            names[node] = numbered(node._op.name, index)
     return names
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from .ops import HELPERS, Op
 
-__all__ = ["IEEE", "divide", "power", "ieee_vjp", "ieee_forward"]
+__all__ = ["IEEE", "divide", "floor_divide", "power", "ieee_vjp", "ieee_forward"]
 
 
 def divide(a: float, b: float) -> float:
@@ -72,8 +72,23 @@ def _unary_ieee(function: Callable[[float], float], at_edge: Callable[[float], f
     return ieee
 
 
+def floor_divide(a: float, b: float) -> float:
+    """``a // b`` with the IEEE result ``a / b`` (±inf, or NaN) for b = 0, as torch's floor division.
+
+    >>> floor_divide(7.0, 2.0), floor_divide(-1.0, 0.0)
+    (3.0, -inf)
+    """
+    if b == 0.0:
+        return divide(a, b)
+    quotient: float = a // b
+    return quotient
+
+
 _log = _unary_ieee(math.log, lambda a: -math.inf if a == 0.0 else math.nan)
 _exp = _unary_ieee(math.exp, lambda a: math.inf)  # only overflow can fail
+_sqrt = _unary_ieee(math.sqrt, lambda a: math.nan)  # a < 0
+_sinh = _unary_ieee(math.sinh, lambda a: math.copysign(math.inf, a))  # only overflow can fail
+_cosh = _unary_ieee(math.cosh, lambda a: math.inf)
 _sin = _unary_ieee(math.sin, lambda a: math.nan)  # sin(±inf)
 _cos = _unary_ieee(math.cos, lambda a: math.nan)
 
@@ -109,6 +124,8 @@ class IEEE:
     def __rmul__(self, other: Any) -> IEEE: return IEEE(_value(other) * self.value)  # other * self
     def __truediv__(self, other: Any) -> IEEE: return IEEE(divide(self.value, _value(other)))
     def __rtruediv__(self, other: Any) -> IEEE: return IEEE(divide(_value(other), self.value))
+    def __floordiv__(self, other: Any) -> IEEE: return IEEE(floor_divide(self.value, _value(other)))
+    def __rfloordiv__(self, other: Any) -> IEEE: return IEEE(floor_divide(_value(other), self.value))
     def __pow__(self, other: Any) -> IEEE: return IEEE(power(self.value, _value(other)))
     def __rpow__(self, other: Any) -> IEEE: return IEEE(power(_value(other), self.value))
     def __neg__(self) -> IEEE: return IEEE(-self.value)
@@ -125,6 +142,18 @@ class IEEE:
         """e^x, inf on overflow."""
         return IEEE(_exp(self.value))
 
+    def sqrt(self) -> IEEE:
+        """√x, NaN below 0."""
+        return IEEE(_sqrt(self.value))
+
+    def sinh(self) -> IEEE:
+        """Hyperbolic sine, ±inf on overflow."""
+        return IEEE(_sinh(self.value))
+
+    def cosh(self) -> IEEE:
+        """Hyperbolic cosine, inf on overflow."""
+        return IEEE(_cosh(self.value))
+
     def sin(self) -> IEEE:
         """Sine, NaN at ±inf."""
         return IEEE(_sin(self.value))
@@ -135,7 +164,8 @@ class IEEE:
 
 
 _INFIX: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+    "//": operator.floordiv}
 
 
 def ieee_vjp(op: Op, g: float, inputs: Sequence[float], out: float, const: float | None) -> tuple[float, ...]:

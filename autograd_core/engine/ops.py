@@ -16,8 +16,9 @@ would overflow, as in PyTorch's derivative formulas. The local derivatives thems
 ∂out/∂input (shown on the graph drawer's edges and by ``explain``), are the rule at ``g = 1``:
 :meth:`Op.partials_at`.
 
-Rules use plain arithmetic and the helpers of :mod:`.rules` only (``log``, ``exp``, ``sin``,
-``cos``, ``heaviside``), never ``math`` or an ``if`` on their inputs, so one rule works on
+Rules use plain arithmetic (``+ - * / // **``) and the helpers of :mod:`.rules` only (``log``,
+``exp``, ``sqrt``, ``sin``, ``cos``, ``sinh``, ``cosh``, ``heaviside``), never ``math`` or an ``if``
+on their inputs, so one rule works on
 floats (backward), on ``Value`` nodes (recording a graph for higher-order gradients), on
 IEEE floats (:mod:`.ieee`), on the compiler's symbols and on the textbook's terms. A rule may
 give the number ``0.0`` for an input that the output does not depend on (``heaviside``,
@@ -41,13 +42,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .rules import cos, exp, heaviside, log, sin
+from .rules import cos, cosh, exp, heaviside, log, sin, sinh, sqrt
 
 __all__ = ["Op", "OPS", "BUILT_IN_OPS", "HELPERS", "op_named", "stable_sigmoid"]
 
 
 HELPERS: dict[str, Callable[[Any], Any]] = {
-    "log": log, "exp": exp, "sin": sin, "cos": cos, "heaviside": heaviside}
+    "log": log, "exp": exp, "sqrt": sqrt, "sin": sin, "cos": cos, "sinh": sinh, "cosh": cosh,
+    "heaviside": heaviside}
 """The helpers a rule may call besides arithmetic (:data:`.rules.HELPER_NAMES`), by name. Each is
 also an op of the table with the same name, so the compiler writes ``exp(x)`` and binds ``exp``
 to that op's forward rule."""
@@ -130,6 +132,112 @@ def _log(a: float) -> float:
     if a <= 0.0:
         raise ValueError("log needs a positive input")
     return math.log(a)
+
+
+# --- forward rules and derivative rules of the maths library ------------------------------------
+
+_LN2 = math.log(2.0)  # 0.6931471805599453, the constant of torch's log2 and exp2 derivatives
+_LN10 = math.log(10.0)  # 2.302585092994046, the constant of torch's log10 derivative
+
+
+def _exp2(a: float) -> float:
+    power: float = 2.0**a  # raises OverflowError from a = 1024 on
+    return power
+
+
+def _sign(a: float) -> float:
+    # NOTE: sign(NaN) is NaN, as numpy.sign (torch.sign gives 0): a NaN must not turn into a
+    # number that hides it from detect_anomaly. sign(±0) is 0.
+    if a > 0.0:
+        return 1.0
+    if a < 0.0:
+        return -1.0
+    return a if a != a else 0.0
+
+
+def _floor(a: float) -> float:
+    # math.floor returns an int: keep -0.0, the infinities and NaN as they are (torch.floor does).
+    if not math.isfinite(a) or a.is_integer():
+        return a
+    return float(math.floor(a))
+
+
+def _distance_to_integer(a: float) -> float:
+    return abs(a - round(a))
+
+
+def _mod(a: float, b: float) -> float:
+    remainder: float = a % b  # Python's %: the sign of b; ZeroDivisionError for b = 0
+    return remainder
+
+
+def _floordiv(a: float, b: float) -> float:
+    quotient: float = a // b  # floor(a / b) as Python and torch round it; ZeroDivisionError for b = 0
+    return quotient
+
+
+def _distance_to_a_jump(a: float, b: float) -> float:
+    """How far (a, b) is from the points where a % b and a // b jump (a/b an integer), in the
+    smaller of the two directions: moving a, or moving b (which moves a/b by a·δ/b²)."""
+    r = abs(math.fmod(a, b))
+    along_a = min(r, abs(b) - r)
+    return along_a if a == 0.0 else min(along_a, along_a * abs(b) / abs(a))
+
+
+def _atan2_vjp(g: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    # NOTE: where a² + b² is 0 (the origin, or squares too small for a float) both inputs
+    # receive 0, as torch.atan2, which masks the infinite reciprocal there; `nonzero` is 0 there
+    # and the denominator is then 1 instead of 0.
+    squares = a * a + b * b
+    nonzero = heaviside(squares)
+    denominator = squares + (1.0 - nonzero)
+    return (g * b * nonzero / denominator, -g * a * nonzero / denominator)
+
+
+def _distance_to_the_cut(a: float, b: float) -> float:
+    """atan2 jumps from π to -π across a = 0 for b < 0, and has no derivative at the origin."""
+    return abs(a) if b < 0.0 else math.hypot(a, b)
+
+
+def _maximum(a: float, b: float) -> float:
+    if a > b:
+        return a
+    if b > a:
+        return b
+    return a if a == b else math.nan  # NaN if either is NaN, as torch.maximum
+
+
+def _minimum(a: float, b: float) -> float:
+    if a < b:
+        return a
+    if b < a:
+        return b
+    return a if a == b else math.nan  # NaN if either is NaN, as torch.minimum
+
+
+def _maximum_vjp(g: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    # NOTE: at a tie each input receives half the gradient, as torch.maximum (the sum is the
+    # derivative along a = b). above = [a > b], below = [a < b]; a tie is neither.
+    above, below = heaviside(a - b), heaviside(b - a)
+    return (g * ((1.0 + above - below) * 0.5), g * ((1.0 - above + below) * 0.5))
+
+
+def _minimum_vjp(g: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    # NOTE: half each at a tie, as torch.minimum.
+    above, below = heaviside(a - b), heaviside(b - a)
+    return (g * ((1.0 - above + below) * 0.5), g * ((1.0 + above - below) * 0.5))
+
+
+def _clamp_min(a: float, low: float) -> float:
+    return low if a < low else a  # a NaN a stays NaN
+
+
+def _clamp_max(a: float, high: float) -> float:
+    return high if a > high else a
+
+
+def _tie_distance(a: float, b: float) -> float:
+    return abs(a - b)
 
 
 @dataclass(frozen=True)
@@ -271,7 +379,8 @@ def op_named(name: str) -> Op:
 
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+    "%": operator.mod, "//": operator.floordiv}
 _PREFIX_OPERATORS: dict[str, Callable[[Any], Any]] = {"-": operator.neg}
 
 
@@ -326,6 +435,77 @@ OPS: dict[str, Op] = _table(
     # H(a) - H(-a) so that the rule uses the helpers only.
     Op("abs", "abs", 1, abs, lambda g, a, out: (g * (heaviside(a) - heaviside(-a)),),
        "|a|;  ∂/∂a = sign(a) (0 at a = 0)", kink_distance=abs),
+    # --- the maths library: every rule is PyTorch's derivative formula, in the g-form ---------
+    # --- trigonometric and hyperbolic functions -------------------------------------------------
+    # NOTE: tan's derivative reuses the output, as torch's does: 1 + out² (no cos of a pole).
+    Op("tan", "tan", 1, math.tan, lambda g, a, out: (g * (1.0 + out * out),),
+       "tan a;  ∂/∂a = 1 + tan² a = 1 + out²", domain="finite a"),
+    Op("sinh", "sinh", 1, math.sinh, lambda g, a, out: (g * cosh(a),),
+       "sinh a;  ∂/∂a = cosh a", domain="|a| ≤ 710.47 (larger overflows a float)"),
+    Op("cosh", "cosh", 1, math.cosh, lambda g, a, out: (g * sinh(a),),
+       "cosh a;  ∂/∂a = sinh a", domain="|a| ≤ 710.47 (larger overflows a float)"),
+    # --- inverse trigonometric and hyperbolic functions -------------------------------------
+    # NOTE: at a domain edge (asin and acos at ±1, acosh at 1) the derivative is inf, as torch's.
+    Op("asin", "asin", 1, math.asin, lambda g, a, out: (g / sqrt(1.0 - a * a),),
+       "arcsin a;  ∂/∂a = 1/√(1 - a²)", domain="-1 ≤ a ≤ 1 (the derivative needs |a| < 1)"),
+    Op("acos", "acos", 1, math.acos, lambda g, a, out: (-g / sqrt(1.0 - a * a),),
+       "arccos a;  ∂/∂a = -1/√(1 - a²)", domain="-1 ≤ a ≤ 1 (the derivative needs |a| < 1)"),
+    Op("atan", "atan", 1, math.atan, lambda g, a, out: (g / (1.0 + a * a),),
+       "arctan a;  ∂/∂a = 1/(1 + a²)"),
+    Op("asinh", "asinh", 1, math.asinh, lambda g, a, out: (g / sqrt(a * a + 1.0),),
+       "arsinh a;  ∂/∂a = 1/√(a² + 1)"),
+    Op("acosh", "acosh", 1, math.acosh, lambda g, a, out: (g / sqrt(a * a - 1.0),),
+       "arcosh a;  ∂/∂a = 1/√(a² - 1)", domain="a ≥ 1 (the derivative needs a > 1)"),
+    Op("atanh", "atanh", 1, math.atanh, lambda g, a, out: (g / (1.0 - a * a),),
+       "artanh a;  ∂/∂a = 1/(1 - a²)", domain="-1 < a < 1"),
+    # --- logarithms and exponentials ----------------------------------------------------------
+    Op("log2", "log₂", 1, math.log2, lambda g, a, out: (g / (a * _LN2),),
+       "log₂ a;  ∂/∂a = 1/(a ln 2)", domain="a > 0"),
+    Op("log10", "log₁₀", 1, math.log10, lambda g, a, out: (g / (a * _LN10),),
+       "log₁₀ a;  ∂/∂a = 1/(a ln 10)", domain="a > 0"),
+    # NOTE: log1p and expm1 are exact near 0, where log(1 + a) and e^a - 1 lose every digit.
+    Op("log1p", "log1p", 1, math.log1p, lambda g, a, out: (g / (a + 1.0),),
+       "ln(1 + a);  ∂/∂a = 1/(1 + a)", domain="a > -1"),
+    Op("expm1", "expm1", 1, math.expm1, lambda g, a, out: (g * (out + 1.0),),
+       "e^a - 1;  ∂/∂a = e^a = out + 1", domain="a ≤ 709.78 (larger overflows a float)"),
+    Op("exp2", "exp₂", 1, _exp2, lambda g, a, out: (g * out * _LN2,),
+       "2^a;  ∂/∂a = 2^a ln 2 = out·ln 2", domain="a < 1024 (larger overflows a float)"),
+    # --- sign, rounding and remainders ----------------------------------------------------------
+    # NOTE: sign, floor and // are flat between their jumps: their derivative is 0 everywhere,
+    # the jumps included (as torch's, which gives 0 there too).
+    Op("sign", "sign", 1, _sign, lambda g, a, out: (0.0,),
+       "sign a (-1, 0 or 1);  ∂/∂a = 0 (undefined at a = 0; taken as 0)", kink_distance=abs),
+    Op("floor", "floor", 1, _floor, lambda g, a, out: (0.0,),
+       "⌊a⌋;  ∂/∂a = 0 (undefined at the integers; taken as 0)", kink_distance=_distance_to_integer),
+    # NOTE: % is torch.remainder (and Python's %, numpy.mod): the result has the sign of b.
+    # torch.fmod's would have the sign of a. a = b·(a // b) + a % b, so ∂/∂b = -(a // b).
+    Op("mod", "%", 2, _mod, lambda g, a, b, out: (g, -g * (a // b)),
+       "a mod b = a - b·⌊a/b⌋;  ∂/∂a = 1,  ∂/∂b = -⌊a/b⌋", domain="b ≠ 0", kink_distance=_distance_to_a_jump,
+       infix="%"),
+    Op("floordiv", "//", 2, _floordiv, lambda g, a, b, out: (0.0, 0.0),
+       "⌊a/b⌋;  ∂/∂a = 0,  ∂/∂b = 0 (undefined where a/b is an integer; taken as 0)", domain="b ≠ 0",
+       kink_distance=_distance_to_a_jump, infix="//"),
+    # --- functions of two inputs --------------------------------------------------------------
+    Op("atan2", "atan2", 2, math.atan2, _atan2_vjp,
+       "atan2(a, b), the angle of the point (b, a);  ∂/∂a = b/(a² + b²),  ∂/∂b = -a/(a² + b²) (0 where a² + b² = 0)",
+       kink_distance=_distance_to_the_cut),
+    # NOTE: hypot's derivatives divide by the output: NaN at the origin, as torch.hypot's.
+    Op("hypot", "hypot", 2, math.hypot, lambda g, a, b, out: (g * a / out, g * b / out),
+       "√(a² + b²);  ∂/∂a = a/out,  ∂/∂b = b/out", kink_distance=math.hypot),
+    Op("maximum", "max", 2, _maximum, _maximum_vjp,
+       "max(a, b);  ∂/∂a = 1 if a > b, ½ if a = b, else 0 (∂/∂b likewise)", kink_distance=_tie_distance),
+    Op("minimum", "min", 2, _minimum, _minimum_vjp,
+       "min(a, b);  ∂/∂a = 1 if a < b, ½ if a = b, else 0 (∂/∂b likewise)", kink_distance=_tie_distance),
+    # NOTE: clamp_min and clamp_max are clip's halves, as torch.clamp_min and torch.clamp_max:
+    # unlike maximum and minimum, at a tie the clipped input receives the whole gradient and the
+    # bound none, so clip(x, 0, 1) has derivative 1 at x = 0 and at x = 1, as torch.clamp's.
+    Op("clamp_min", "clamp_min", 2, _clamp_min,
+       lambda g, a, low, out: (g * (1.0 - heaviside(low - a)), g * heaviside(low - a)),
+       "max(a, low);  ∂/∂a = 1 if a ≥ low else 0,  ∂/∂low = 1 if a < low else 0", kink_distance=_tie_distance),
+    Op("clamp_max", "clamp_max", 2, _clamp_max,
+       lambda g, a, high, out: (g * (1.0 - heaviside(a - high)), g * heaviside(a - high)),
+       "min(a, high);  ∂/∂a = 1 if a ≤ high else 0,  ∂/∂high = 1 if a > high else 0",
+       kink_distance=_tie_distance),
 )
 
 BUILT_IN_OPS: frozenset[str] = frozenset(OPS)

@@ -31,9 +31,9 @@ from __future__ import annotations
 import math
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["RuleNumber", "HELPER_NAMES", "log", "exp", "sin", "cos", "heaviside"]
+__all__ = ["RuleNumber", "HELPER_NAMES", "log", "exp", "sqrt", "sin", "cos", "sinh", "cosh", "heaviside"]
 
-HELPER_NAMES: tuple[str, ...] = ("log", "exp", "sin", "cos", "heaviside")
+HELPER_NAMES: tuple[str, ...] = ("log", "exp", "sqrt", "sin", "cos", "sinh", "cosh", "heaviside")
 """The helpers a rule may call besides arithmetic. Each is also an op of the table with the same
 name, so a rule recorded on ``Value`` s records that op, and the compiler binds the name to that
 op's forward rule."""
@@ -42,7 +42,7 @@ op's forward rule."""
 @runtime_checkable
 class RuleNumber(Protocol):
     """What a derivative rule may do with the numbers it is given (the incoming gradient, the op's
-    inputs and output): ``+ - * / **`` with another such number or a float, either way round,
+    inputs and output): ``+ - * / // **`` with another such number or a float, either way round,
     unary minus, and the helpers of :data:`HELPER_NAMES` as methods.
 
     >>> from autograd_core import Value
@@ -58,13 +58,18 @@ class RuleNumber(Protocol):
     def __rmul__(self, other: Any, /) -> Any: ...
     def __truediv__(self, other: Any, /) -> Any: ...
     def __rtruediv__(self, other: Any, /) -> Any: ...
+    def __floordiv__(self, other: Any, /) -> Any: ...
+    def __rfloordiv__(self, other: Any, /) -> Any: ...
     def __pow__(self, other: Any, /) -> Any: ...
     def __rpow__(self, other: Any, /) -> Any: ...
     def __neg__(self) -> Any: ...
     def log(self) -> Any: ...
     def exp(self) -> Any: ...
+    def sqrt(self) -> Any: ...
     def sin(self) -> Any: ...
     def cos(self) -> Any: ...
+    def sinh(self) -> Any: ...
+    def cosh(self) -> Any: ...
     def heaviside(self) -> Any: ...
 
 
@@ -96,6 +101,18 @@ def exp(x: Any) -> Any:
     return x.exp()
 
 
+def sqrt(x: Any) -> Any:
+    """Square root of a float (x ≥ 0), or ``x.sqrt()`` of any other rule number.
+
+    >>> from autograd_core import Value
+    >>> sqrt(4.0), sqrt(Value(4.0)).op
+    (2.0, 'sqrt')
+    """
+    if _is_plain_number(x):
+        return math.sqrt(x)
+    return x.sqrt()
+
+
 def sin(x: Any) -> Any:
     """Sine of a float, or ``x.sin()`` of any other rule number.
 
@@ -118,6 +135,30 @@ def cos(x: Any) -> Any:
     if _is_plain_number(x):
         return math.cos(x)
     return x.cos()
+
+
+def sinh(x: Any) -> Any:
+    """Hyperbolic sine of a float, or ``x.sinh()`` of any other rule number.
+
+    >>> from autograd_core import Value
+    >>> sinh(0.0), sinh(Value(0.0)).op
+    (0.0, 'sinh')
+    """
+    if _is_plain_number(x):
+        return math.sinh(x)
+    return x.sinh()
+
+
+def cosh(x: Any) -> Any:
+    """Hyperbolic cosine of a float, or ``x.cosh()`` of any other rule number.
+
+    >>> from autograd_core import Value
+    >>> cosh(0.0), cosh(Value(0.0)).op
+    (1.0, 'cosh')
+    """
+    if _is_plain_number(x):
+        return math.cosh(x)
+    return x.cosh()
 
 
 def heaviside(x: Any) -> Any:

@@ -37,6 +37,13 @@ _POW, _POW_CONST = OPS["pow"], OPS["pow_const"]
 _EXP, _LOG, _SIGMOID, _TANH = OPS["exp"], OPS["log"], OPS["sigmoid"], OPS["tanh"]
 _RELU, _HEAVISIDE, _ABS = OPS["relu"], OPS["heaviside"], OPS["abs"]
 _SQRT, _SIN, _COS = OPS["sqrt"], OPS["sin"], OPS["cos"]
+_TAN, _SINH, _COSH = OPS["tan"], OPS["sinh"], OPS["cosh"]
+_ASIN, _ACOS, _ATAN, _ASINH, _ACOSH, _ATANH = (
+    OPS["asin"], OPS["acos"], OPS["atan"], OPS["asinh"], OPS["acosh"], OPS["atanh"])
+_LOG2, _LOG10, _LOG1P, _EXPM1, _EXP2 = OPS["log2"], OPS["log10"], OPS["log1p"], OPS["expm1"], OPS["exp2"]
+_SIGN, _FLOOR, _MOD, _FLOORDIV = OPS["sign"], OPS["floor"], OPS["mod"], OPS["floordiv"]
+_ATAN2, _HYPOT, _MAXIMUM, _MINIMUM = OPS["atan2"], OPS["hypot"], OPS["maximum"], OPS["minimum"]
+_CLAMP_MIN, _CLAMP_MAX = OPS["clamp_min"], OPS["clamp_max"]
 
 # Creation numbers: unique across threads, since one next() on a count is atomic.
 _creation_numbers = itertools.count()
@@ -107,6 +114,15 @@ def _operand(x: Any, op: Op) -> Value | None:
     if isinstance(x, (float, int)):
         return Value(x)
     return None
+
+
+def _second_input(x: Any, op: Op) -> Value:
+    """The second input of a two-input op written as a method (``a.atan2(b)``): a Value or a
+    number (a constant leaf); anything else is a TypeError naming the op."""
+    operand = _operand(x, op)
+    if operand is None:
+        raise TypeError(f"{op.name} needs a Value or a number as its second input, got {type(x).__name__}")
+    return operand
 
 
 def _node(op: Op, data: float, a: Value, b: Value | None = None, const: float | None = None) -> Value:
@@ -514,6 +530,36 @@ class Value:
         operand = _operand(other, _DIV)
         return NotImplemented if operand is None else _binary(_DIV, operand, self)
 
+    def __mod__(self, other: Value | float) -> Value:
+        """``self % other``, for other ≠ 0: the remainder with the sign of ``other``, as Python's
+        ``%``, ``torch.remainder`` and ``numpy.mod`` (not ``torch.fmod``).
+
+        >>> (Value(-7.0) % 3).data, (Value(7.0) % -3).data
+        (2.0, -2.0)
+        """
+        operand = _operand(other, _MOD)
+        return NotImplemented if operand is None else _binary(_MOD, self, operand)
+
+    def __rmod__(self, other: Value | float) -> Value:
+        """``other % self``, for self ≠ 0."""
+        operand = _operand(other, _MOD)
+        return NotImplemented if operand is None else _binary(_MOD, operand, self)
+
+    def __floordiv__(self, other: Value | float) -> Value:
+        """``self // other``, for other ≠ 0: ⌊self/other⌋ as Python and ``torch.div(...,
+        rounding_mode="floor")`` round it; its derivative is 0.
+
+        >>> (Value(-7.0) // 2).data
+        -4.0
+        """
+        operand = _operand(other, _FLOORDIV)
+        return NotImplemented if operand is None else _binary(_FLOORDIV, self, operand)
+
+    def __rfloordiv__(self, other: Value | float) -> Value:
+        """``other // self``, for self ≠ 0."""
+        operand = _operand(other, _FLOORDIV)
+        return NotImplemented if operand is None else _binary(_FLOORDIV, operand, self)
+
     def __neg__(self) -> Value:
         """``-self``."""
         return _unary(_NEG, self)
@@ -619,6 +665,199 @@ class Value:
         1.0
         """
         return _unary(_COS, self)
+
+    # --- the maths library: each applies the op of its name ------------------------------------
+    def tan(self) -> Value:
+        """Tangent (radians).
+
+        >>> Value(0.0).tan().data
+        0.0
+        """
+        return _unary(_TAN, self)
+
+    def sinh(self) -> Value:
+        """Hyperbolic sine.
+
+        >>> Value(0.0).sinh().data
+        0.0
+        """
+        return _unary(_SINH, self)
+
+    def cosh(self) -> Value:
+        """Hyperbolic cosine.
+
+        >>> Value(0.0).cosh().data
+        1.0
+        """
+        return _unary(_COSH, self)
+
+    def asin(self) -> Value:
+        """arcsin x, for -1 ≤ x ≤ 1 (numpy's ``arcsin``).
+
+        >>> Value(1.0).asin().data
+        1.5707963267948966
+        """
+        return _unary(_ASIN, self)
+
+    def acos(self) -> Value:
+        """arccos x, for -1 ≤ x ≤ 1 (numpy's ``arccos``).
+
+        >>> Value(1.0).acos().data
+        0.0
+        """
+        return _unary(_ACOS, self)
+
+    def atan(self) -> Value:
+        """arctan x (numpy's ``arctan``).
+
+        >>> Value(1.0).atan().data
+        0.7853981633974483
+        """
+        return _unary(_ATAN, self)
+
+    def asinh(self) -> Value:
+        """Inverse hyperbolic sine (numpy's ``arcsinh``).
+
+        >>> Value(0.0).asinh().data
+        0.0
+        """
+        return _unary(_ASINH, self)
+
+    def acosh(self) -> Value:
+        """Inverse hyperbolic cosine, for x ≥ 1 (numpy's ``arccosh``).
+
+        >>> Value(1.0).acosh().data
+        0.0
+        """
+        return _unary(_ACOSH, self)
+
+    def atanh(self) -> Value:
+        """Inverse hyperbolic tangent, for -1 < x < 1 (numpy's ``arctanh``).
+
+        >>> Value(0.0).atanh().data
+        0.0
+        """
+        return _unary(_ATANH, self)
+
+    def log2(self) -> Value:
+        """Base-2 logarithm, for x > 0.
+
+        >>> Value(8.0).log2().data
+        3.0
+        """
+        return _unary(_LOG2, self)
+
+    def log10(self) -> Value:
+        """Base-10 logarithm, for x > 0.
+
+        >>> Value(1000.0).log10().data
+        3.0
+        """
+        return _unary(_LOG10, self)
+
+    def log1p(self) -> Value:
+        """ln(1 + x), for x > -1, exact for tiny x.
+
+        >>> Value(1e-20).log1p().data
+        1e-20
+        """
+        return _unary(_LOG1P, self)
+
+    def expm1(self) -> Value:
+        """e^x - 1, exact for tiny x.
+
+        >>> Value(1e-20).expm1().data
+        1e-20
+        """
+        return _unary(_EXPM1, self)
+
+    def exp2(self) -> Value:
+        """2^x.
+
+        >>> Value(10.0).exp2().data
+        1024.0
+        """
+        return _unary(_EXP2, self)
+
+    def sign(self) -> Value:
+        """-1, 0 or 1 by the sign of x (NaN for NaN); its derivative is 0.
+
+        >>> Value(-2.5).sign().data, Value(0.0).sign().data
+        (-1.0, 0.0)
+        """
+        return _unary(_SIGN, self)
+
+    def floor(self) -> Value:
+        """The largest integer ≤ x, as a float; its derivative is 0.
+
+        >>> Value(-2.5).floor().data
+        -3.0
+        """
+        return _unary(_FLOOR, self)
+
+    def atan2(self, other: Value | float) -> Value:
+        """atan2(self, other): the angle of the point (other, self), in (-π, π], as ``math.atan2``.
+
+        >>> Value(1.0).atan2(-1.0).data
+        2.356194490192345
+        """
+        return _binary(_ATAN2, self, _second_input(other, _ATAN2))
+
+    def hypot(self, other: Value | float) -> Value:
+        """√(self² + other²) without overflow or underflow, as ``math.hypot``.
+
+        >>> Value(3.0).hypot(4.0).data
+        5.0
+        """
+        return _binary(_HYPOT, self, _second_input(other, _HYPOT))
+
+    def maximum(self, other: Value | float) -> Value:
+        """The larger of self and other; at a tie each receives half the gradient (torch.maximum).
+
+        >>> Value(2.0).maximum(3.0).data
+        3.0
+        """
+        return _binary(_MAXIMUM, self, _second_input(other, _MAXIMUM))
+
+    def minimum(self, other: Value | float) -> Value:
+        """The smaller of self and other; at a tie each receives half the gradient (torch.minimum).
+
+        >>> Value(2.0).minimum(3.0).data
+        2.0
+        """
+        return _binary(_MINIMUM, self, _second_input(other, _MINIMUM))
+
+    def clamp_min(self, low: Value | float) -> Value:
+        """max(self, low), where self keeps the whole gradient at a tie (torch.clamp_min).
+
+        >>> Value(-1.0).clamp_min(0.0).data
+        0.0
+        """
+        return _binary(_CLAMP_MIN, self, _second_input(low, _CLAMP_MIN))
+
+    def clamp_max(self, high: Value | float) -> Value:
+        """min(self, high), where self keeps the whole gradient at a tie (torch.clamp_max).
+
+        >>> Value(2.0).clamp_max(1.0).data
+        1.0
+        """
+        return _binary(_CLAMP_MAX, self, _second_input(high, _CLAMP_MAX))
+
+    def clip(self, min: Value | float | None = None, max: Value | float | None = None) -> Value:
+        """self limited to [min, max] (either bound may be left out): ``clamp_min`` then
+        ``clamp_max``, so its derivative is 1 at the bounds, as ``torch.clamp``'s (numpy's and
+        JAX's name; ``min > max`` gives ``max``, as they do).
+
+        >>> x = Value(1.5)
+        >>> y = x.clip(0.0, 1.0)
+        >>> y.backward()
+        >>> y.data, x.grad
+        (1.0, 0.0)
+        """
+        if min is None and max is None:
+            raise ValueError("clip needs a lower bound (min), an upper bound (max) or both")
+        clipped = self if min is None else self.clamp_min(min)
+        return clipped if max is None else clipped.clamp_max(max)
 
     # --- gradients -------------------------------------------------------------------------
     def backward(self, grad: RealNumber = 1.0) -> None:
