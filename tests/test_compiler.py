@@ -168,10 +168,11 @@ def test_source_is_straight_line_with_a_forward_line_per_value_backward_reads():
     assert len(guards) == 2 and all(isinstance(guard, ast.If) for guard in guards)
     assert ast.unparse(unpack) == "param_weight, = params"
     assert isinstance(body, ast.Try)
-    assert {type(node).__name__ for node in body.body} <= {"Assign", "With", "Return"}
-    (lock,) = [node for node in body.body if isinstance(node, ast.With)]
-    assert ast.unparse(lock.items[0]) == "_grad_lock"
+    assert {type(node).__name__ for node in body.body} <= {"Assign", "Expr", "Try", "Return"}
+    (lock,) = [node for node in body.body if isinstance(node, ast.Try)]  # the lock held while adding
+    assert [ast.unparse(node) for node in body.body if isinstance(node, ast.Expr)] == ["_lock()"]
     assert {type(node).__name__ for node in lock.body} == {"AugAssign"}
+    assert [ast.unparse(node) for node in lock.finalbody] == ["_unlock()"]
     forward = [line.strip() for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
                and "grad_" not in line and ".data" not in line]
     # relu's rule reads its input (heaviside(mul2)), exp's its output (exp5): they get lines; the

@@ -40,10 +40,13 @@ def compiled(params, x, t):
         grad_add4 = grad_sub7 * (sigmoid5 * (1.0 - sigmoid5))
         grad_b = grad_add4
         grad_w = grad_add4 * x
-        # accumulate into .grad, as backward() does
-        with _grad_lock:
+        # accumulate into .grad, as backward() does, under its lock
+        _lock()
+        try:
             param_b.grad += grad_b
             param_w.grad += grad_w
+        finally:
+            _unlock()
         return loss
     except (ArithmeticError, ValueError, TypeError):
         return _eager(params, x, t)  # raises the eager engine's own error for the failing op
@@ -329,11 +332,14 @@ class CompiledLoss:
         """The loss at ``args`` and the parameters' current ``.data``; adds d loss/d p into
         ``p.grad`` for every parameter, exactly as ``loss.backward()`` on a fresh graph would.
         ``params``: other Values to read and add into instead, position by position."""
-        if len(args) != len(self.arg_names):
+        try:
+            return self._compiled(self.params if params is None else self._params(params), *args)
+        except TypeError:
             n = len(self.arg_names)
-            raise TypeError(f"the compiled loss takes {n} argument{'s' * (n != 1)} "
-                            f"({', '.join(self.arg_names)}), got {len(args)}")
-        return self._compiled(self.params if params is None else self._params(params), *args)
+            if len(args) != n:  # the generated function's own message would count `params` too
+                raise TypeError(f"the compiled loss takes {n} argument{'s' * (n != 1)} "
+                                f"({', '.join(self.arg_names)}), got {len(args)}") from None
+            raise
 
     def many(self, rows: Iterable[Sequence[float]], params: Sequence[Value] | None = None) -> list[float]:
         """``[loss(*row) for row in rows]`` in one generated loop: the same losses and the same

@@ -49,9 +49,12 @@ def compiled(params, x):
         # backward: grad_<node> = d loss / d <node>
         grad_mul2 = 1.0 - loss * loss
         grad_w = grad_mul2 * x
-        # accumulate into .grad, as backward() does
-        with _grad_lock:
+        # accumulate into .grad, as backward() does, under its lock
+        _lock()
+        try:
             param_w.grad += grad_w
+        finally:
+            _unlock()
         return loss
     except (ArithmeticError, ValueError, TypeError):
         return _eager(params, x)  # raises the eager engine's own error for the failing op
@@ -511,7 +514,9 @@ class Program:
     # --- the functions ----------------------------------------------------------------------------
     def step_source(self) -> str:
         """``compiled(params, *inputs)``: the loss, each gradient added into ``params[k].grad``
-        under ``_grad_lock``; a failing guard returns ``_guard_failed`` before anything is added.
+        under the gradient lock (``_lock()``, ``_unlock()``: its ``acquire`` and ``release``, which
+        cost half a ``with`` statement); a failing guard returns ``_guard_failed`` before anything
+        is added.
         ``_all_threads``, ``_this_thread`` and ``_eager`` (names no node can take: node names never
         start with ``_``) route anomaly mode and errors to the eager engine."""
         backward = self.backward()
@@ -520,8 +525,9 @@ class Program:
         if backward.lines:
             work += [f"# backward: grad_<node> = d {self.names[self.graph.root]} / d <node>", *backward.lines]
         if backward.accumulated:
-            work += ["# accumulate into .grad, as backward() does", "with _grad_lock:",
-                     *(f"    param_{self.slot_names[slot]}.grad += {grad}" for slot, grad in backward.accumulated)]
+            work += ["# accumulate into .grad, as backward() does, under its lock", "_lock()", "try:",
+                     *(f"    param_{self.slot_names[slot]}.grad += {grad}" for slot, grad in backward.accumulated),
+                     "finally:", "    _unlock()"]
         work.append(f"return {self.names[self.graph.root]}")
         arguments = f"params{', ' if self.input_names else ''}{self.call}"
         return self._guarded(f"def compiled({arguments}):", f"_eager({arguments})", work,
@@ -532,7 +538,7 @@ class Program:
         row of inputs, its loss into ``losses``, its gradients into running sums that start from
         each ``.grad`` and are written back once, after the last row, or when a guard fails at a
         row (then the function returns ``(losses, index of that row)``; else ``(losses, -1)``).
-        The caller holds ``_grad_lock``. ``compiled_many`` adds each row's gradient as a call of
+        The caller holds the gradient lock. ``compiled_many`` adds each row's gradient as a call of
         ``compiled`` would; ``compiled_mean`` seeds every row's backward with ``seed`` and adds
         each contribution straight into the running sum, as the eager pass over the rows' joint
         graph does (given the rows newest first)."""
@@ -592,13 +598,14 @@ class Program:
 
     def sgd_source(self) -> str:
         """``sgd(params, lr)``: ``p.data -= lr * p.grad; p.grad = 0.0`` for every slot, a line each,
-        under ``_grad_lock`` (``lr`` is a checked float by then)."""
+        under the gradient lock (``lr`` is a checked float by then)."""
         lines = ["def sgd(params, lr):", *_indent(self._unpack()),
-                 "    # for every parameter p: p.data -= lr * p.grad; p.grad = 0.0", "    with _grad_lock:"]
+                 "    # for every parameter p: p.data -= lr * p.grad; p.grad = 0.0", "    _lock()", "    try:"]
         for name in self.slot_names:
             lines += [f"        param_{name}.data -= lr * param_{name}.grad", f"        param_{name}.grad = 0.0"]
         if not self.slot_names:
             lines.append("        pass")
+        lines += ["    finally:", "        _unlock()"]
         return "\n".join(lines) + "\n"
 
     @staticmethod

@@ -58,7 +58,8 @@ def namespace(bound: dict[str, Any], ops: Iterable[Op] | None = None) -> dict[st
     names: dict[str, Any] = {identifier(op.name, "op"): op.forward for op in chosen}
     # The partial rules' helpers (log, heaviside, exp...) are the float rules of the ops of that name.
     names.update({name: OPS[name].forward for name in HELPERS})
-    names.update(_all_threads=AllThreads, _this_thread=THIS_THREAD, _grad_lock=GRAD_LOCK, copysign=math.copysign,
+    names.update(_all_threads=AllThreads, _this_thread=THIS_THREAD, _lock=GRAD_LOCK.acquire, _unlock=GRAD_LOCK.release,
+                 copysign=math.copysign,
                  __builtins__={name: getattr(builtins, name) for name in BUILTINS})
     names[GUARD_FAILED_NAME] = GUARD_FAILED
     names.update(bound)
