@@ -58,12 +58,14 @@ def positions(tokens: list[int], config: GPTConfig) -> int:
     return min(config.block_size, len(tokens) - 1)
 
 
-def jit_training(steps: int = STEPS, config: GPTConfig | None = None) -> JitRun:
-    """``nn.gpt.train(model, names(), steps, jit=True)``, written out to time each first call."""
+def jit_training(steps: int = STEPS, config: GPTConfig | None = None, use_jit: bool = True,
+                 total_steps: int = STEPS) -> JitRun:
+    """``nn.gpt.train(model, names(), total_steps, jit=True)`` written out, to time each first call,
+    stopped after ``steps`` steps (``use_jit=False``: the same loop, eager)."""
     config = config or GPTConfig()
     model = GPT(config, seed=SEED)
     optimizer = Adam(model.parameters(), lr=LR, betas=BETAS)
-    schedule = LinearDecay(LR, total_steps=max(steps, 1))
+    schedule = LinearDecay(LR, total_steps=max(total_steps, 1))
     compiled = jit(model.loss_from, params=dict(model.named_parameters()))
     run = JitRun([], 0.0, 0.0)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -71,7 +73,12 @@ def jit_training(steps: int = STEPS, config: GPTConfig | None = None) -> JitRun:
         n = positions(tokens, config)
         first = n not in run.first_call_cpu
         started = time.process_time()
-        loss = compiled(*model.inputs(tokens))
+        if use_jit:
+            loss = compiled(*model.inputs(tokens))
+        else:
+            graph = model.loss(tokens)
+            graph.backward()
+            loss = graph.data
         if first:
             run.first_call_cpu[n] = time.process_time() - started
         run.lengths[n] += 1
@@ -85,16 +92,10 @@ def jit_training(steps: int = STEPS, config: GPTConfig | None = None) -> JitRun:
     return run
 
 
-def eager_losses(steps: int, config: GPTConfig | None = None) -> list[float]:
-    """The first ``steps`` losses of eager training (``nn.gpt.train`` without jit)."""
-    from nn.gpt import train
-
-    return train(GPT(config or GPTConfig(), seed=SEED), names(), steps, lr=LR, seed=SEED)
-
-
 def check_jit_agreement(run: JitRun, steps: int = 30) -> str:
-    """The jitted run's first ``steps`` losses equal eager training's, bit for bit (else AssertionError)."""
-    eager = eager_losses(steps)
+    """The jitted run's first ``steps`` losses equal the same training run eagerly, bit for bit
+    (else AssertionError)."""
+    eager = jit_training(steps, use_jit=False, total_steps=len(run.losses)).losses
     if run.losses[:steps] != eager:
         worst = max(abs(a - b) for a, b in zip(run.losses, eager, strict=False))
         raise AssertionError(f"W6 jit: the jitted losses differ from eager training's by up to {worst:.3g}")

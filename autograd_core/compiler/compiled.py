@@ -87,7 +87,15 @@ __all__ = ["CompiledForward", "CompiledLoss", "CompiledStep", "FrozenReadWarning
 class FrozenReadWarning(UserWarning):
     """:func:`compile` traced a function that read a number depending on its inputs or parameters
     (``if x.data > 0``, ``max`` over Values...): the compiled code follows the path taken while
-    tracing, whatever the number is later. ``autograd_core.jit`` guards such reads instead."""
+    tracing, whatever the number is later. ``autograd_core.jit`` guards such reads instead.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     loss = compile(lambda x: x if x > 0 else -x, [1.0], [])
+    >>> caught[0].category.__name__, loss(-2.0)       # frozen on the path x > 0
+    ('FrozenReadWarning', -2.0)
+    """
 
 
 def param_pairs(params: Any) -> list[tuple[str, Value]]:
@@ -146,6 +154,12 @@ def collector_paused() -> Iterator[None]:
     none of them in a reference cycle (reference counting frees them all), and every full
     collection they trigger walks every object alive, the traced graph first. Resumed only if
     it was on, so a caller's ``gc.disable()`` stands.
+
+    >>> with collector_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -157,7 +171,15 @@ def collector_paused() -> Iterator[None]:
 
 
 def check_params_list(params: Any, n: int) -> list[Value]:
-    """``params`` as a list of ``n`` Values, or a TypeError/ValueError naming what is wrong."""
+    """``params`` as a list of ``n`` Values, or a TypeError/ValueError naming what is wrong.
+
+    >>> check_params_list((Value(1.0),), 1)
+    [Value(data=1, grad=0)]
+    >>> check_params_list([Value(1.0)], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: params must hold the 2 parameter(s) the loss was compiled for, got 1
+    """
     if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
         raise TypeError(f"params must be a list of {n} Values, got {type(params).__name__}")
     if len(params) != n:
@@ -417,7 +439,14 @@ def _unpickled(state: dict[str, Any]) -> CompiledLoss:
 
 def replay(graph: TracedGraph, params: Sequence[Value], args: Sequence[Any], accumulate: bool = True) -> float:
     """Run the traced graph with the eager engine, slot ``k`` being ``params[k]``: its checks, its
-    errors. With ``accumulate``, backward adds into the slots' ``.grad`` (and the constants')."""
+    errors. With ``accumulate``, backward adds into the slots' ``.grad`` (and the constants').
+
+    >>> w, x = Value(2.0), Value(3.0)
+    >>> graph = record(lambda x: w * x, [x], [w])
+    >>> other = Value(5.0)
+    >>> replay(graph, [other], [4.0]), other.grad
+    (20.0, 4.0)
+    """
     if len(args) != graph.n_inputs:
         raise TypeError(f"the compiled loss takes {graph.n_inputs} arguments, got {len(args)}")
     replayed: list[Value | None] = [None] * len(graph.order)

@@ -63,7 +63,18 @@ __all__ = ["jit", "JitFunction", "JitCacheInfo", "JitCheck", "JitMismatchError",
 
 class JitWarning(UserWarning):
     """A jit function keeps tracing one structure again (its guards keep failing): the compiled
-    code is not reused there, and ``fn`` runs eagerly for that structure from then on."""
+    code is not reused there, and ``fn`` runs eagerly for that structure from then on.
+
+    >>> import warnings
+    >>> from autograd_core import Value, jit
+    >>> f = jit(lambda x: x * x.data, max_variants=2)       # a new number read at every call
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     [f(float(x)) for x in range(4)]
+    [0.0, 1.0, 4.0, 9.0]
+    >>> caught[0].category.__name__, f.cache_info().eager_calls
+    ('JitWarning', 2)
+    """
 
 
 class JitCacheInfo(NamedTuple):
@@ -95,7 +106,19 @@ class JitCacheInfo(NamedTuple):
 
 
 class JitMismatchError(AssertionError):
-    """:meth:`JitFunction.check` found the compiled code and the eager engine disagreeing."""
+    """:meth:`JitFunction.check` found the compiled code and the eager engine disagreeing.
+
+    >>> from autograd_core import jit
+    >>> scale = [2.0]
+    >>> f = jit(lambda x: x * scale[0])    # a Python number read from elsewhere: a constant
+    >>> f(1.0)
+    2.0
+    >>> scale[0] = 3.0
+    >>> f.check(1.0)
+    Traceback (most recent call last):
+    ...
+    autograd_core.compiler.jit.JitMismatchError: the compiled code differs from the eager engine in 1 place(s): loss 2.0 compiled, 3.0 eager
+    """
 
 
 class JitCheck(NamedTuple):
@@ -212,6 +235,13 @@ def _same_float(a: float, b: float, rtol: float) -> bool:
 
 class JitFunction:
     """A loss function compiled per structure of its arguments: made by :func:`jit`.
+
+    >>> from autograd_core import Value, jit
+    >>> w = Value(3.0)
+    >>> f = jit(lambda x: w * x, params=[w])
+    >>> f, f(2.0), w.grad
+    (JitFunction(<lambda>, 1 structure cached), 6.0, 2.0)
+
 
     ``f(*args, **kwargs)`` returns the loss and adds the gradients into the parameters' and the
     ``Value`` arguments' ``.grad``, as ``fn(*args, **kwargs).backward()`` would. ``f.many(rows)``
@@ -732,7 +762,14 @@ class JitFunction:
         return JitCheck(loss, root.data, len(unique), worst)
 
     def cache_info(self) -> JitCacheInfo:
-        """The cache's counters and size (see :class:`JitCacheInfo`)."""
+        """The cache's counters and size (see :class:`JitCacheInfo`).
+
+        >>> from autograd_core import jit
+        >>> f = jit(lambda x: x * 2.0)
+        >>> _ = f(1.0), f(3.0), f([1.0][0])
+        >>> f.cache_info()[:5]       # hits, misses, retraces, maxsize, currsize
+        (2, 1, 0, 32, 1)
+        """
         with self._lock:
             entries = [entry for variants in self._cache.values() for entry in variants]
             for entry in entries:
@@ -742,7 +779,16 @@ class JitFunction:
                                 sum(entry.memory for entry in entries), self._compile_seconds, self._eager_calls)
 
     def cache_clear(self) -> None:
-        """Forget every compiled variant and reset the counters (as ``functools.lru_cache``)."""
+        """Forget every compiled variant and reset the counters (as ``functools.lru_cache``).
+
+        >>> from autograd_core import jit
+        >>> f = jit(lambda x: x * 2.0)
+        >>> f(1.0), f.cache_info().currsize
+        (2.0, 1)
+        >>> f.cache_clear()
+        >>> f.cache_info().currsize, f.cache_info().misses
+        (0, 0)
+        """
         with self._lock:
             self._cache.clear()
             self._gave_up.clear()

@@ -53,7 +53,12 @@ GUARD_FAILED = _GuardFailed()
 
 def namespace(bound: dict[str, Any], ops: Iterable[Op] | None = None) -> dict[str, Any]:
     """The globals of generated code: the forward rule of each op of ``ops`` (default: the whole
-    table) under its name, the helpers, the engine's flags and lock, and ``bound``."""
+    table) under its name, the helpers, the engine's flags and lock, and ``bound``.
+
+    >>> names = namespace({"_eager": print})
+    >>> names["exp"] is OPS["exp"].forward, names["_eager"] is print, sorted(names["__builtins__"])[:3]
+    (True, True, ['ArithmeticError', 'TypeError', 'ValueError'])
+    """
     chosen = OPS.values() if ops is None else ops
     names: dict[str, Any] = {identifier(op.name, "op"): op.forward for op in chosen}
     # The partial rules' helpers (log, heaviside, exp...) are the float rules of the ops of that name.
@@ -76,7 +81,11 @@ _LOCK = threading.Lock()
 
 
 def bytecode(source: str, name: str) -> CodeType:
-    """``source`` compiled, from the cache when this process compiled it recently."""
+    """``source`` compiled, from the cache when this process compiled it recently.
+
+    >>> bytecode("x = 1\\n", "example") is bytecode("x = 1\\n", "example")
+    True
+    """
     with _LOCK:
         code = _BYTECODE.pop(source, None)
     if code is None:
@@ -90,7 +99,13 @@ def bytecode(source: str, name: str) -> CodeType:
 
 def remember_bytecode(source: str, written: tuple[bytes, bytes] | None) -> None:
     """Keep ``written`` (``(MAGIC, marshal.dumps(code))``, as pickles carry it) as the bytecode of
-    ``source`` when it was made by this Python version; else nothing (it is compiled on use)."""
+    ``source`` when it was made by this Python version; else nothing (it is compiled on use).
+
+    >>> source = "y = 2\\n"
+    >>> remember_bytecode(source, (MAGIC, marshal.dumps(builtins.compile(source, "<y>", "exec"))))
+    >>> bytecode(source, "y").co_filename
+    '<y>'
+    """
     if written is None or written[0] != MAGIC:
         return
     with _LOCK:
@@ -105,7 +120,12 @@ def remember_bytecode(source: str, written: tuple[bytes, bytes] | None) -> None:
 
 def define(source: str, name: str, globals_: dict[str, Any]) -> Any:
     """The function ``name`` that ``source`` defines, with ``globals_`` as its globals (untyped: it is
-    generated code). Its lines stay in :mod:`linecache` while it is alive."""
+    generated code). Its lines stay in :mod:`linecache` while it is alive.
+
+    >>> double = define("def double(x):\\n    return 2.0 * x\\n", "double", namespace({}))
+    >>> double(4.0), linecache.getline(double.__code__.co_filename, 2).strip()
+    (8.0, 'return 2.0 * x')
+    """
     code = bytecode(source, name)
     filename = code.co_filename
     with _LOCK:

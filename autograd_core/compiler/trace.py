@@ -94,7 +94,11 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 def user_line() -> str:
     """``file:line`` of the innermost frame outside autograd_core's files (and contextlib's): the
     line of the traced function (or of the library code it calls, such as ``nn``) that made the
-    read."""
+    read.
+
+    >>> user_line()
+    '<doctest autograd_core.compiler.trace.user_line[0]>:1'
+    """
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
@@ -192,6 +196,11 @@ class TracedGraph:
     input or slot it is (-1 for neither: a constant, whose number ``values[i]`` the code
     holds). ``root`` is the loss's position, ``in_root[i]`` whether node ``i`` is in its graph,
     ``reads`` the guards with their nodes' positions.
+
+    >>> x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    >>> graph = TracedGraph(w * x + 1.0, [x], [w])
+    >>> [node.label or node.op for node in graph.order], graph.input_of, graph.slot_of, graph.root
+    (['w', 'x', 'mul', '', 'add'], [-1, 0, -1, -1, -1], [0, -1, -1, -1, -1], 4)
     """
 
     def __init__(self, root: Value, inputs: Sequence[Value], slots: Sequence[Value],
