@@ -1,13 +1,14 @@
-"""autograd-core: a scalar reverse-mode automatic-differentiation engine.
+"""autograd-core: a scalar automatic-differentiation engine, reverse mode (``backward``, ``grad``)
+and forward mode (``jvp``, ``jacfwd``) over one op table.
 
->>> from autograd_core import Value, grad
+>>> from autograd_core import Value, grad, jvp
 >>> x = Value(2.0, label="x")
 >>> y = (x * x).sigmoid()
 >>> y.backward()
 >>> round(x.grad, 6)
 0.070651
->>> grad(lambda x: x.tanh())(0.0)
-1.0
+>>> grad(lambda x: x.tanh())(0.0), jvp(lambda x: x.tanh(), (0.0,), (1.0,))
+(1.0, (0.0, 1.0))
 """
 
 from .checks.explain import Explanation, explain
@@ -24,7 +25,7 @@ from .compiler.trace import Guard, TracedReadError
 from .engine import value as _value_module
 from .engine.backward import backward_pass
 from .engine.define import define_op, remove_op
-from .engine.functional import backward, grad, gradients, hessian, value_and_grad
+from .engine.functional import backward, grad, gradients, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad
 from .engine.graph import local_partials, node_names, topological_order
 from .engine.maths import (
     acos,
@@ -54,6 +55,7 @@ from .engine.maths import (
 from .engine.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .engine.ops import OPS, Op
 from .engine.rules import cos, cosh, exp, heaviside, log, sin, sinh, sqrt
+from .engine.tangents import tangent_pass
 from .engine.value import Value, as_float, as_int, call_op
 
 __version__ = "0.1.0"
@@ -67,6 +69,7 @@ __all__ = [
     "tan", "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "log2", "log10", "log1p", "expm1",
     "exp2", "sign", "floor", "mod", "atan2", "hypot", "maximum", "minimum", "clamp_min", "clamp_max", "clip",
     "backward", "gradients", "backward_pass", "grad", "value_and_grad", "hessian",
+    "jvp", "jacfwd", "jacrev", "hvp", "tangent_pass",
     "no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "explain", "Explanation",
     "gradcheck", "GradcheckReport", "GradcheckError",

@@ -15,6 +15,6 @@ That was one step of backpropagation, every number computed by the engine.
 Next, from this folder (or run `source .venv/bin/activate` once and drop the `.venv/bin/`):
   .venv/bin/autograd-core article --html out/article.html   the explorer page: open it in a browser
   .venv/bin/autograd-core landscape optimizers              a picture: five optimizers on one valley
-  bash scripts/notebooks.sh                                 the five notebooks, in JupyterLab
+  bash scripts/notebooks.sh                                 the six notebooks, in JupyterLab
   bash scripts/docs.sh serve                                the documentation at http://127.0.0.1:8000
 NEXT

@@ -1,10 +1,13 @@
 """The maths library against PyTorch float64: values, first and second derivatives, inside each
-function's domain and at its edges (a domain's end, an overflow, a tie, a kink, a pole).
+function's domain and at its edges (a domain's end, an overflow, a tie, a kink, a pole), in
+reverse mode (``grad``, ``hessian`` against ``torch.autograd.grad``) and in forward mode (``jvp``
+and ``jvp`` of ``jvp`` against ``torch.func.jvp``).
 
 Every point is differentiated by both engines; where ours is not PyTorch's, :data:`NOT_PYTORCH`
-says what ours is and why, and a test checks that PyTorch really differs there. Outside a domain
-PyTorch computes NaN or inf; the engine refuses with its domain error, and a test checks that too.
-Closed forms that need no PyTorch (the choices: remainder, ties, clip at its bounds) run always.
+and :data:`NOT_TORCH_FORWARD` say what ours is and why, and a test checks that PyTorch really
+differs there. Outside a domain PyTorch computes NaN or inf; the engine refuses with its domain
+error, and a test checks that too. Closed forms that need no PyTorch (the choices: remainder,
+ties, clip at its bounds) run always.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ import math
 import pytest
 
 import autograd_core
-from autograd_core import OPS, Value, grad, hessian
+from autograd_core import OPS, Value, grad, hessian, jvp
 
 INF, NAN = math.inf, math.nan
+
+# torch.func warns, on first use, that torch.jit.script (which it imports) is deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 # Each function of one input, with points inside its domain and at its edges.
 UNARY_POINTS = {
@@ -174,6 +180,94 @@ def test_clip_with_equal_value_bounds_gives_the_bound_its_gradient():
     # torch.clamp with tensor bounds min = max gives no input any gradient below the bound (its
     # min receives only where min < max); the output there is min, so ours gives min the 1.
     assert grad(lambda v, lo, hi: v.clip(lo, hi), argnums=(0, 1, 2))(0.0, 0.5, 0.5) == (0.0, 1.0, 0.0)
+
+
+# --- forward mode: jvp, and jvp of jvp ---------------------------------------------------------
+
+def _tensor(x):
+    torch = _torch()
+    return torch.tensor(x, dtype=torch.float64)
+
+
+def _torch_forward(name):
+    """The function called ``name`` on tensors, for torch's forward mode."""
+    torch = _torch()
+    if name == "mod":  # torch.remainder has no forward mode: a - b·⌊a/b⌋ (the floor has derivative 0) is it
+        return lambda a, b: a - b * torch.div(a, b, rounding_mode="floor")
+    return _torch_binary(name) if name in BINARY_TORCH else getattr(torch, name)
+
+
+def _torch_jvp(f, xs, ts):
+    torch = _torch()
+    value, tangent = torch.func.jvp(f, tuple(_tensor(x) for x in xs), tuple(_tensor(t) for t in ts))
+    return value.item(), tangent.item()
+
+
+def _torch_second(f, xs, ts):
+    """The second derivative of f along ts, by torch's forward mode over itself."""
+    torch = _torch()
+
+    def along(*points):
+        return torch.func.jvp(f, points, tuple(_tensor(t) for t in ts))[1]
+
+    return torch.func.jvp(along, tuple(_tensor(x) for x in xs), tuple(_tensor(t) for t in ts))[1].item()
+
+
+def _second(f, xs, ts):
+    return jvp(lambda *points: jvp(f, points, ts)[1], xs, ts)[1]
+
+
+# Where torch.func.jvp is not what PyTorch's reverse mode (and ours) gives: (op, point, tangents) ->
+# (first, second) of ours.
+NOT_TORCH_FORWARD = {
+    # atan2's forward formula in torch is not masked at the origin: 0/0 = nan. Its backward is
+    # masked (0), and our one rule serves both modes, so ours is 0 there, as torch's gradient.
+    ("atan2", (0.0, 0.0), (1.0, 0.0)): (0.0, 0.0),
+    ("atan2", (0.0, 0.0), (0.0, 1.0)): (0.0, 0.0),
+    ("atan2", (0.0, 0.0), (0.3, -0.7)): (0.0, 0.0),
+    ("atan2", (1e-200, 0.0), (1.0, 0.0)): (0.0, 0.0),
+    ("atan2", (1e-200, 0.0), (0.0, 1.0)): (-0.0, 0.0),
+    ("atan2", (1e-200, 0.0), (0.3, -0.7)): (0.0, 0.0),
+    ("atan2", (1e-170, 1e-170), (1.0, 0.0)): (0.0, 0.0),
+    ("atan2", (1e-170, 1e-170), (0.0, 1.0)): (-0.0, 0.0),
+    ("atan2", (1e-170, 1e-170), (0.3, -0.7)): (0.0, 0.0),
+}
+
+UNARY_CASES = [(name, (x,), (1.0,)) for name, points in UNARY_POINTS.items() for x in points]
+BINARY_CASES = [(name, (a, b), ts) for name in sorted(BINARY_TORCH)
+                for a, b in BINARY_POINTS if not (name in ("mod", "floordiv") and b == 0.0)
+                for ts in ((1.0, 0.0), (0.0, 1.0), (0.3, -0.7))]
+
+
+@pytest.mark.parametrize("name, xs, ts", UNARY_CASES + BINARY_CASES)
+def test_jvp_of_every_function_is_torch_func_jvp_to_second_order(name, xs, ts):
+    op = OPS[name]
+    ours = lambda *v: op.apply(list(v))  # noqa: E731
+    theirs = _torch_forward(name)
+    value, first = jvp(ours, xs, ts)
+    expected_value, expected_first = _torch_jvp(theirs, xs, ts)
+    expected_second = _torch_second(theirs, xs, ts)
+    if (name, xs, ts) in NOT_TORCH_FORWARD:
+        expected_first, expected_second = NOT_TORCH_FORWARD[(name, xs, ts)]
+    assert _same(value, expected_value)
+    assert _same(first, expected_first), (first, expected_first)
+    assert _same(_second(ours, xs, ts), expected_second), (_second(ours, xs, ts), expected_second)
+
+
+def test_the_points_listed_as_not_torch_forward_really_differ():
+    for (name, xs, ts), (first, second) in NOT_TORCH_FORWARD.items():
+        theirs = _torch_forward(name)
+        assert not (_same(first, _torch_jvp(theirs, xs, ts)[1]) and _same(second, _torch_second(theirs, xs, ts)))
+
+
+@pytest.mark.parametrize("name, xs, ts", UNARY_CASES + BINARY_CASES)
+def test_jvp_is_the_gradient_along_the_tangent(name, xs, ts):
+    # One op: forward and reverse mode evaluate the same rule on the same numbers, so the tangent
+    # is the gradient times the tangent, summed over the inputs that have a nonzero one.
+    f = lambda *v: OPS[name].apply(list(v))  # noqa: E731
+    gradient = grad(f, argnums=tuple(range(len(xs))))(*xs)
+    along = math.fsum(g * t for g, t in zip(gradient, ts, strict=True) if t != 0.0)
+    assert _same(jvp(f, xs, ts)[1], along)
 
 
 # --- the choices, as closed forms (no PyTorch needed) -------------------------------------------

@@ -34,10 +34,10 @@ def code_cells(notebook: nbformat.NotebookNode) -> list:
     return [cell for cell in notebook.cells if cell.cell_type == "code"]
 
 
-def test_there_are_five_notebooks():
+def test_there_are_six_notebooks():
     assert [path.name for path in NOTEBOOKS] == [
         "01_backpropagation.ipynb", "02_gradient_descent.ipynb", "03_landscapes_and_optimizers.ipynb",
-        "04_train_a_classifier.ipynb", "05_test_your_own_gradients.ipynb"]
+        "04_train_a_classifier.ipynb", "05_test_your_own_gradients.ipynb", "06_forward_and_reverse_mode.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])

@@ -1,4 +1,5 @@
-"""Gradients at the edges of floating point against PyTorch float64, first and second order.
+"""Gradients at the edges of floating point against PyTorch float64, first and second order, in
+reverse mode (``torch.autograd.grad``) and forward mode (``torch.func.jvp``).
 
 The points are the ones where a formula's rounding, a zero or an infinity decides the answer:
 0, the smallest subnormal 5e-324, a subnormal 1e-310, the smallest normal float and tiny
@@ -15,9 +16,12 @@ import math
 
 import pytest
 
-from autograd_core import grad, hessian
+from autograd_core import grad, hessian, jvp
 
 torch = pytest.importorskip("torch")
+
+# torch.func warns, on first use, that torch.jit.script (which it imports) is deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 POINTS = [0.0, 5e-324, 1e-310, 2.2250738585072014e-308, 1e-300, 0.5, 1.0, 2.0]
 
@@ -145,3 +149,39 @@ def test_the_exponent_zero_and_zero_base_first_derivatives_of_the_issue():
     assert grad(lambda p, q: p ** q, argnums=(0, 1))(0.0, 0.0) == (0.0, 0.0)
     da, db = grad(lambda p, q: p ** q, argnums=(0, 1))(5e-324, 0.0)
     assert da == 0.0 and db == math.log(5e-324)
+
+
+# --- forward mode at the same points: jvp and jvp of jvp against torch.func.jvp ----------------------
+
+def _torch_forward_first_and_second(f, xs, ts):
+    points, tangents = (tuple(torch.tensor(v, dtype=torch.float64) for v in vs) for vs in (xs, ts))
+    first = torch.func.jvp(f, points, tangents)[1].item()
+    second = torch.func.jvp(lambda *p: torch.func.jvp(f, p, tangents)[1], points, tangents)[1].item()
+    return first, second
+
+
+def _forward_first_and_second(f, xs, ts):
+    return jvp(f, xs, ts)[1], jvp(lambda *p: jvp(f, p, ts)[1], xs, ts)[1]
+
+
+@pytest.mark.parametrize("x", POINTS)
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_forward_mode_first_and_second_derivatives_are_torch_func_jvps(name, x):
+    f = UNARY[name]
+    try:
+        ours = _forward_first_and_second(f, (x,), (1.0,))
+    except (ArithmeticError, ValueError):
+        assert not math.isfinite(f(torch.tensor(x, dtype=torch.float64)).item())  # log 0: only there
+        return
+    theirs = _torch_forward_first_and_second(f, (x,), (1.0,))
+    assert _same(ours[0], theirs[0]) and _same(ours[1], theirs[1]), (ours, theirs)
+
+
+@pytest.mark.parametrize("tangents", [(1.0, 0.0), (0.0, 1.0)])
+@pytest.mark.parametrize("b", EXPONENTS)
+@pytest.mark.parametrize("a", BASES)
+def test_forward_mode_of_a_power_b_is_torch_func_jvps_at_every_edge(a, b, tangents):
+    # Torch's forward formulas for pow are masked like ours at a = 0 and b = 0: every point agrees.
+    ours = _forward_first_and_second(lambda p, q: p ** q, (a, b), tangents)
+    theirs = _torch_forward_first_and_second(lambda p, q: p ** q, (a, b), tangents)
+    assert _same(ours[0], theirs[0]) and _same(ours[1], theirs[1]), (ours, theirs)

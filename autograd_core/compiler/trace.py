@@ -146,8 +146,8 @@ class _Observer:
     def __call__(self, what: str, node: Value, other: Any, result: Any) -> None:
         if what == "backward":
             raise TracedReadError(
-                f"the traced function runs a backward pass of numbers (backward(), gradients() or grad() "
-                f"without create_graph=True) at {user_line()}: compiled code cannot repeat it; "
+                f"the traced function runs a backward or tangent pass of numbers (backward(), gradients(), "
+                f"grad() or jvp() without create_graph=True) at {user_line()}: compiled code cannot repeat it; "
                 f"differentiate with create_graph=True, or outside the traced function")
         if what == "no_grad":
             op, a, b, const = other

@@ -49,7 +49,7 @@ from .modes import THIS_THREAD, AllThreads
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
 
-__all__ = ["backward_pass", "PassGradients", "Observer", "add_into_grads", "GRAD_LOCK"]
+__all__ = ["backward_pass", "apply_rule", "PassGradients", "Observer", "add_into_grads", "GRAD_LOCK"]
 
 Observer = Callable[["Value", Any, tuple[Any, ...]], None]
 """``observe(node, g, received)``: called by :func:`backward_pass` at every node, newest first,
@@ -85,7 +85,7 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
             if observe is not None:
                 observe(node, g, ())
             continue
-        received = _apply_rule(node, g, create_graph)
+        received = apply_rule(node, g, create_graph)
         if check_finite:
             _check_finite(node, received)
         if observe is not None:
@@ -100,9 +100,17 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     return grads
 
 
-def _apply_rule(node: Value, g: Any, create_graph: bool) -> tuple[Any, ...]:
+def apply_rule(node: Value, g: Any, create_graph: bool) -> tuple[Any, ...]:
     """What each input of the op node ``node`` receives from its gradient ``g``: its op's rule
-    on its inputs and output (their floats, or with ``create_graph`` the nodes themselves)."""
+    on its inputs and output (their floats, or with ``create_graph`` the nodes themselves), with
+    IEEE results where floats raise. The tangent pass (:mod:`.tangents`) applies it too, with a
+    tangent in place of ``g``.
+
+    >>> from autograd_core import Value
+    >>> x = Value(3.0)
+    >>> apply_rule(x * 4.0, 2.0, create_graph=False)
+    (8.0, 6.0)
+    """
     op = node._op
     a = node._a
     b = node._b

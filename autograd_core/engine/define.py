@@ -8,8 +8,8 @@ arithmetic and the helpers of :mod:`~autograd_core.engine.rules`, a symbol, one 
 the domain), adds it to :data:`~autograd_core.OPS` and makes it a ``Value`` method (an
 attribute set on the class, which works in the mypyc-compiled build as in the pure one).
 Everything else reads the record: ``backward()``, ``create_graph`` and ``hessian``
-to any order, ``compile``, ``explain``, ``draw_graph``'s edge labels, ``gradcheck``
-and the strategies of :mod:`autograd_core.testing`.
+to any order, forward mode (``jvp``, ``jacfwd``), ``compile``, ``explain``, ``draw_graph``'s
+edge labels, ``gradcheck`` and the strategies of :mod:`autograd_core.testing`.
 
 >>> import math
 >>> from autograd_core import Value, define_op, grad, remove_op
@@ -104,10 +104,11 @@ def define_op(name: str, forward: Callable[..., float], partials: Callable[..., 
     ``forward(a[, b])`` computes the op on floats and raises ``ValueError`` (or an
     ``ArithmeticError``) outside its domain. ``partials(a[, b], out)`` returns the tuple
     of local derivatives ∂out/∂a (, ∂out/∂b) given the inputs and the output; write it
-    with arithmetic and the helpers ``log``, ``exp``, ``sin``, ``cos``, ``heaviside`` of
-    :mod:`autograd_core` (never ``math`` or an ``if`` on the inputs), so the same
-    rule runs on floats, on ``Value`` s (higher-order gradients) and on the compiler's
-    symbols. The op record's derivative rule multiplies each partial by the incoming
+    with arithmetic (``+ - * / // **``) and the helpers ``log``, ``exp``, ``sqrt``, ``sin``,
+    ``cos``, ``sinh``, ``cosh``, ``heaviside`` of :mod:`autograd_core` (never ``math`` or an
+    ``if`` on the inputs), so the same rule runs on floats, on ``Value`` s (higher-order
+    gradients and forward mode's ``jvp``) and on the compiler's symbols. The op record's
+    derivative rule multiplies each partial by the incoming
     gradient (:func:`vjp_from_partials`); a partial that is the number 0 passes nothing. ``maths`` is one line stating the op and its derivative; ``symbol`` labels
     graph nodes (default: the name); ``domain`` describes, in words, the inputs where the
     op is defined (``None``: every real input, so ``forward`` never raises);

@@ -1,5 +1,6 @@
 """Gradients as functions: ``backward`` and ``gradients`` (as ``torch.autograd.grad``), and the
-function transformations that nest to any order, ``grad``, ``value_and_grad``, ``hessian``.
+function transformations that nest to any order, ``grad``, ``value_and_grad``, ``hessian``, and
+forward mode's ``jvp``, ``jacfwd`` and ``hvp``, beside reverse mode's ``jacrev`` (JAX's names).
 
 At the top level (called with plain numbers) they return floats. Called inside
 another transformation's function, or with ``Value`` arguments, they record the
@@ -20,9 +21,10 @@ from typing import Any
 from .backward import add_into_grads, backward_pass
 from .graph import topological_order
 from .modes import enable_grad, ieee_results
+from .tangents import tangent_pass
 from .value import RealNumber, Value, as_float, as_value
 
-__all__ = ["backward", "gradients", "grad", "value_and_grad", "hessian"]
+__all__ = ["backward", "gradients", "grad", "value_and_grad", "hessian", "jvp", "jacfwd", "jacrev", "hvp"]
 
 
 def backward(root: Value, grad: RealNumber = 1.0) -> None:
@@ -275,3 +277,176 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] | None = None) -
         return rows[0][0] if single else rows
 
     return _named_after(f, transformed, "Hessian", chosen[0] if chosen is not None else None)
+
+
+# --- forward mode: tangents pushed through the recorded graph ------------------------------------
+# f may return one number or a tuple or list of them (its outputs); results keep that shape.
+
+def _outputs(result: Any) -> tuple[list[Value], type | None]:
+    """``f``'s result as a list of nodes, and its container type (None for a single output)."""
+    if isinstance(result, (tuple, list)):
+        if not result:
+            raise ValueError(f"the function returned an empty {type(result).__name__}: it needs an output")
+        return ([as_value(item, f"output {index} of the function") for index, item in enumerate(result)],
+                tuple if isinstance(result, tuple) else list)
+    return [as_value(result, "the function's result (a number, or a tuple or list of numbers)")], None
+
+
+def _shaped(items: list[Any], kind: type | None) -> Any:
+    """``items`` in the shape of ``f``'s result: the one item, or a tuple or list of them."""
+    if kind is None:
+        return items[0]
+    return tuple(items) if kind is tuple else list(items)
+
+
+def _evaluate_outputs(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, ...],
+                      kwargs: dict[str, Any], transform: str) -> tuple[list[Value], type | None, list[Value], bool]:
+    """Like :func:`_evaluate` for a function of one or several outputs: (outputs, their container
+    type, variables, nested); warns when no output depends on the variables."""
+    n = len(args)
+    for i in argnums:
+        if not -n <= i < n:
+            raise ValueError(f"argnums entry {i} is out of range for {n} positional arguments")
+    if len({i % n for i in argnums}) < len(argnums):
+        raise ValueError(f"argnums {argnums!r} names the same argument more than once")
+    nested = _is_nested(args)
+    call_args = list(args)
+    variables: list[Value] = []
+    with enable_grad():
+        for i in argnums:
+            variables.append(_variable(args[i], i % n))
+            call_args[i] = variables[-1]
+        evaluations = _NESTING.evaluations
+        result = _call(f, call_args, kwargs)
+        outputs, kind = _outputs(result)
+    if not any(node in variables for node in topological_order(*outputs)):
+        first = result[0] if kind is not None else result
+        _warn_if_independent(transform, f, first, outputs[0], variables, _NESTING.evaluations > evaluations + 1)
+    return outputs, kind, variables, nested
+
+
+def _push_tangents(outputs: list[Value], seeds: dict[Value, Any], nested: bool) -> list[Any]:
+    """Each output's tangent, given the variables' tangents: floats, or when ``nested`` nodes
+    recorded in the graph (so they can be differentiated again)."""
+    if not nested:
+        pushed = tangent_pass(outputs, seeds)
+        return [float(pushed.get(output)) for output in outputs]
+    with enable_grad(), ieee_results():
+        pushed = tangent_pass(outputs, seeds, create_graph=True)
+        return [as_value(pushed.get(output), "a tangent") for output in outputs]
+
+
+def _arguments(values: Any, what: str) -> tuple[Any, ...]:
+    """``values`` as a tuple, from a tuple or a list (as JAX's ``jvp`` takes them)."""
+    if not isinstance(values, (tuple, list)):
+        raise TypeError(f"{what} must be a tuple or a list (one entry per argument of the function), "
+                        f"got {type(values).__name__}")
+    return tuple(values)
+
+
+def _primals_and_tangents(primals: Any, tangents: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The checked ``primals`` and ``tangents`` of ``jvp`` and ``hvp``: as many of each, at least one,
+    each a number or a Value."""
+    primals, tangents = _arguments(primals, "primals"), _arguments(tangents, "tangents")
+    if len(primals) != len(tangents):
+        raise ValueError(f"there must be one tangent per primal: got {len(primals)} primals and "
+                         f"{len(tangents)} tangents")
+    if not primals:
+        raise ValueError("there must be at least one primal (the point to differentiate at)")
+    for what, values in (("primals", primals), ("tangents", tangents)):
+        for index, value in enumerate(values):
+            if not isinstance(value, Value):
+                as_float(value, f"{what}[{index}]")
+    return primals, tangents
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """``(f(*primals), the derivative of f at primals along tangents)``: a Jacobian-vector
+    product, by forward mode (JAX's ``jvp``, HIPS's ``make_jvp``, ``torch.func.jvp``).
+
+    ``primals`` and ``tangents`` are tuples (or lists) with one number per argument of ``f``;
+    the result's second entry is Σᵢ ∂f/∂xᵢ · tangentᵢ. ``f`` may return a number or a tuple or
+    list of numbers, and both entries have that shape. One evaluation of ``f`` and one tangent
+    pass through its graph, whatever the number of outputs. Called with numbers it gives floats;
+    with ``Value`` s, or inside another transformation, ``Value`` s that can be differentiated
+    again, so it nests: ``jvp`` of ``grad`` is a Hessian-vector product (:func:`hvp`), ``grad``
+    of ``jvp`` and ``jvp`` of ``jvp`` are second derivatives.
+
+    >>> jvp(lambda x, y: x * y + x.sin(), (0.0, 2.0), (1.0, 0.0))  # ∂/∂x = y + cos x
+    (0.0, 3.0)
+    >>> jvp(lambda t: (t.cos(), t.sin()), (0.0,), (2.0,))      # a curve: its velocity
+    ((1.0, 0.0), (-0.0, 2.0))
+    >>> jvp(lambda x: jvp(lambda y: y ** 3, (x,), (1.0,))[1], (2.0,), (1.0,))[1]  # (x³)'' = 6x
+    12.0
+    """
+    if not callable(f):
+        raise TypeError(f"jvp needs a function, got {type(f).__name__}")
+    primals, tangents = _primals_and_tangents(primals, tangents)
+    outputs, kind, variables, nested = _evaluate_outputs(f, primals, tuple(range(len(primals))), {}, "jvp")
+    nested = nested or any(isinstance(t, Value) for t in tangents)
+    seeds = {variable: (t if isinstance(t, Value) else float(t)) for variable, t in zip(variables, tangents, strict=True)}
+    pushed = _push_tangents(outputs, seeds, nested)
+    values: list[Any] = list(outputs) if nested else [output.data for output in outputs]
+    return _shaped(values, kind), _shaped(pushed, kind)
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """``f`` transformed to return its Jacobian by forward mode (JAX's ``jacfwd``): one tangent
+    pass per differentiated argument, all through one recording of ``f``.
+
+    For a function of one output, the derivative (an int ``argnums``) or a tuple of them (a
+    tuple); for a tuple or list of outputs, one such entry per output, in that shape. It costs
+    one pass per input, so it suits functions with few inputs and many outputs; :func:`jacrev`
+    costs one pass per output.
+
+    >>> jacfwd(lambda t: (t.cos(), t.sin(), t * t))(0.0)
+    (-0.0, 1.0, 0.0)
+    >>> jacfwd(lambda x, y: [x * y, x + y], argnums=(0, 1))(3.0, 4.0)
+    [(4.0, 3.0), (1.0, 1.0)]
+    """
+    indices, single = _normalise_argnums(argnums)
+
+    def transformed(*args: Any, **kwargs: Any) -> Any:
+        outputs, kind, variables, nested = _evaluate_outputs(f, args, indices, kwargs, "jacfwd")
+        columns = [_push_tangents(outputs, {variable: 1.0}, nested) for variable in variables]
+        rows = [[column[row] for column in columns] for row in range(len(outputs))]
+        return _shaped([row[0] if single else tuple(row) for row in rows], kind)
+
+    return _named_after(f, transformed, "Jacobian (forward mode)", indices)
+
+
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """``f`` transformed to return its Jacobian by reverse mode (JAX's ``jacrev``): one backward
+    pass per output, all through one recording of ``f``. The same shapes as :func:`jacfwd`.
+
+    >>> jacrev(lambda x, y: [x * y, x + y], argnums=(0, 1))(3.0, 4.0)
+    [(4.0, 3.0), (1.0, 1.0)]
+    """
+    indices, single = _normalise_argnums(argnums)
+
+    def transformed(*args: Any, **kwargs: Any) -> Any:
+        outputs, kind, variables, nested = _evaluate_outputs(f, args, indices, kwargs, "jacrev")
+        rows = [gradients(output, variables, create_graph=nested) for output in outputs]
+        return _shaped([row[0] if single else tuple(row) for row in rows], kind)
+
+    return _named_after(f, transformed, "Jacobian (reverse mode)", indices)
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
+    """The Hessian of ``f`` at ``primals`` times the vector ``tangents``, by forward mode over
+    reverse mode (``jvp`` of ``grad``), without forming the Hessian: one backward pass recorded,
+    one tangent pass through it.
+
+    A number when ``f`` takes one argument, else a tuple with one entry per argument.
+
+    >>> hvp(lambda x, y: x * x * y, (3.0, 2.0), (1.0, 0.0))  # the first column of [[2y, 2x], [2x, 0]]
+    (4.0, 6.0)
+    >>> hvp(lambda x: x ** 3, (2.0,), (1.0,))
+    12.0
+    """
+    if not callable(f):
+        raise TypeError(f"hvp needs a function, got {type(f).__name__}")
+    primals, tangents = _primals_and_tangents(primals, tangents)
+    gradient = grad(f, argnums=tuple(range(len(primals))))
+    _, product = jvp(gradient, primals, tangents)
+    return product[0] if len(primals) == 1 else product

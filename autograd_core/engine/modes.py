@@ -33,7 +33,8 @@ number in its thread: ``what`` is ``"data"``, ``"float"``, ``"item"`` or ``"deta
 is the number read), a comparison ``"<"``, ``"<="``, ``">"``, ``">="`` (``other`` is the Value
 or number compared with, ``result`` the bool), ``"no_grad"`` (an op under ``no_grad``: ``node`` is
 its unrecorded result, ``other`` the tuple ``(op, a, b, const)``, ``result`` its number) or
-``"backward"`` (a backward pass of floats from ``node``). It may raise to refuse the read."""
+``"backward"`` (a backward or tangent pass of floats from ``node``). It may raise to refuse the
+read."""
 
 
 class _ThreadModes(threading.local):

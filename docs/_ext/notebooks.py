@@ -1,4 +1,4 @@
-"""MkDocs hook: the five notebooks under ``notebooks/`` become pages of the site.
+"""MkDocs hook: the notebooks under ``notebooks/`` become pages of the site.
 
 They live beside the code (where Jupyter opens them and CI runs them), not under ``docs/``;
 this hook adds each one to the site's files as ``notebooks/NAME.ipynb`` before mkdocs-jupyter
