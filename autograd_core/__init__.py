@@ -9,8 +9,16 @@ and forward mode (``jvp``, ``jacfwd``) over one op table.
 0.070651
 >>> grad(lambda x: x.tanh())(0.0), jvp(lambda x: x.tanh(), (0.0,), (1.0,))
 (1.0, (0.0, 1.0))
+
+The engine runs compiled by mypyc where the package was built with a C compiler, else as the
+same Python source (``COMPILED`` says which; ``AUTOGRAD_CORE_PURE=1`` picks the Python source,
+see :mod:`autograd_core.build`).
 """
 
+import sys
+
+# First: it decides, before the engine is imported, which build of it is imported.
+from . import build  # isort: skip
 from .checks.explain import Explanation, explain
 from .checks.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from .compiler.compiled import (  # noqa: A004 - the contract's name: autograd_core.compile
@@ -22,7 +30,6 @@ from .compiler.compiled import (  # noqa: A004 - the contract's name: autograd_c
 )
 from .compiler.jit import JitCacheInfo, JitCheck, JitFunction, JitMismatchError, JitWarning, jit
 from .compiler.trace import Guard, TracedReadError
-from .engine import value as _value_module
 from .engine.backward import backward_pass
 from .engine.define import define_op, remove_op
 from .engine.functional import backward, grad, gradients, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad
@@ -60,7 +67,7 @@ from .engine.value import Value, as_float, as_int, call_op
 
 __version__ = "0.1.0"
 
-COMPILED: bool = not (_value_module.__file__ or "").endswith(".py")
+COMPILED: bool = build.is_compiled(sys.modules[Value.__module__])
 """True when the engine runs as modules compiled by mypyc, False for the pure-Python modules."""
 
 __all__ = [

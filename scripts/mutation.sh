@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation testing of the engine's core (autograd_core/engine/ops.py, backprop.py, value.py) with
+# Mutation testing of the engine's core (autograd_core/engine/ops.py, backward.py, value.py) with
 # mutmut 3, running only the engine's tests for each mutant ([tool.mutmut] in pyproject.toml).
 # Not part of CI: on 2 cores it takes about half an hour. Bounded by MUTATION_TIMEOUT seconds
 # (default 3600); MUTATION_JOBS parallel mutants (default 2). Prints the score at the end:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up .venv with the project and the given extras (default: dev), installing
+# Set up .venv with the project (editable, pure Python) and the given extras (default: dev), installing
 # Debian's graphviz (for `dot`) and python3-venv first when they are missing, and, for the
 # dev extra (the test suite), Debian's chromium and chromium-driver for the explorer's browser tests.
 set -euo pipefail
@@ -31,4 +31,6 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]"
+# The clone's install is editable and pure Python (AUTOGRAD_CORE_COMPILE=0: no mypyc-compiled
+# modules), so edits take effect at once; scripts/test_wheel.sh tests the compiled build.
+AUTOGRAD_CORE_COMPILE=0 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]"

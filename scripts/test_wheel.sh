@@ -2,6 +2,9 @@
 # The package as users get it: build the sdist and the wheel (`python -m build` builds the wheel
 # from the sdist, so both are checked), install the wheel with the extras scripts/test.sh uses into a fresh virtual
 # environment outside the clone, and run the test suite (and the packages' doctests) against it.
+# The wheel's engine is compiled by mypyc (setup.py), so this is the run of the compiled build:
+# the suite refuses to start unless the engine it imports is compiled (AUTOGRAD_CORE_COMPILE=0
+# builds and expects the pure one).
 # The suite runs from a temporary copy of the clone's tracked files without the packages themselves
 # (tests, README, docs, benchmarks... but no autograd_core/, nn/, viz/, autograd_core_cli/), so every import
 # of the library comes from the installed wheel. Extra arguments go to pytest.
@@ -17,6 +20,9 @@ if ! .venv/bin/python -m build --outdir "$work/dist" . >"$work/build.log" 2>&1; 
 fi
 wheel=$(ls "$work"/dist/*.whl)
 echo "test_wheel: built $(cd "$work/dist" && ls | tr '\n' ' ')" >&2
+grep -h "autograd-core build:" "$work/build.log" | sort -u >&2 || true
+expected=compiled
+[ "${AUTOGRAD_CORE_COMPILE:-1}" = 0 ] && expected=pure
 
 python3 -m venv "$work/venv"
 # The extras scripts/test.sh installs, so the same tests run (and none is skipped for a missing extra).
@@ -36,5 +42,5 @@ for name in names:
         sys.exit(f"test_wheel: {name} imports from {where}, not from the installed wheel")
 PY
 # shellcheck disable=SC2086
-"$work/venv/bin/python" -m pytest -p no:cacheprovider --ignore-glob='*/autograd_core_cli/__main__.py' \
+AUTOGRAD_CORE_EXPECT_BUILD=$expected "$work/venv/bin/python" -m pytest -p no:cacheprovider --ignore-glob='*/autograd_core_cli/__main__.py' \
   tests --pyargs $packages "$@"

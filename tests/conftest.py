@@ -1,15 +1,29 @@
-"""Test configuration: hypothesis runs deterministically unless asked to run long.
+"""Test configuration: hypothesis runs deterministically unless asked to run long; the build.
 
 HYPOTHESIS_PROFILE=long (locally) draws many more examples with fresh randomness.
+AUTOGRAD_CORE_EXPECT_BUILD=compiled (or pure) makes the run fail at once unless the engine
+imported is that build: scripts/test.sh and scripts/test_wheel.sh set it, so each really tests
+the build it claims to.
 """
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from autograd_core import OPS, remove_op
+from autograd_core import COMPILED, OPS, remove_op
 from autograd_core.engine.ops import BUILT_IN_OPS
+
+_BUILD = "compiled" if COMPILED else "pure"
+_EXPECTED_BUILD = os.environ.get("AUTOGRAD_CORE_EXPECT_BUILD")
+if _EXPECTED_BUILD not in (None, "", _BUILD):
+    raise pytest.UsageError(f"AUTOGRAD_CORE_EXPECT_BUILD={_EXPECTED_BUILD}, but the engine imported is the {_BUILD} "
+                            f"build ({sys.modules['autograd_core.engine.value'].__file__})")
+
+
+def pytest_report_header(config):
+    return f"autograd-core engine: {_BUILD} build"
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=60, deadline=None,

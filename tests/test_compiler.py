@@ -323,10 +323,10 @@ def test_a_label_set_to_a_non_string_is_a_type_error_naming_it():
 
     def loss(x):
         hidden = w * x
-        hidden.label = 7
+        hidden.label = 7  # refused where it is assigned
         return hidden.tanh()
 
-    with pytest.raises(TypeError, match="must be str, got int 7"):
+    with pytest.raises(TypeError, match="label must be a str, got int"):
         compile(loss, [1.0], [w])
 
 

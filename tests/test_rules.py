@@ -8,8 +8,9 @@ implementation fails here.
 
 from __future__ import annotations
 
-import inspect
+import ast
 import math
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from autograd_core import OPS, Value
 from autograd_core.compiler.symbols import Sym
 from autograd_core.engine import rules
 from autograd_core.engine.ieee import IEEE
-from autograd_core.engine.rules import HELPER_NAMES, RuleNumber
+from autograd_core.engine.rules import HELPER_NAMES, OPERATOR_NAMES
 
 nn_chain = pytest.importorskip("nn.chain")
 
@@ -29,14 +30,16 @@ IMPLEMENTATIONS = {
     "Term": lambda: nn_chain.Term.atom("x", "0.5", 0.5),
 }
 
-OPERATORS = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
-             "__rtruediv__", "__floordiv__", "__rfloordiv__", "__pow__", "__rpow__", "__neg__"]
+OPERATORS = list(OPERATOR_NAMES)
 
 
-def test_the_protocol_lists_the_operators_and_every_helper():
-    declared = {name for name, _ in inspect.getmembers(RuleNumber) if not name.startswith("_") or name in OPERATORS}
-    assert set(OPERATORS) | set(HELPER_NAMES) <= declared
-    assert set(HELPER_NAMES) == {name for name in declared if not name.startswith("_")}
+def test_the_protocol_declares_exactly_the_listed_operators_and_helpers():
+    # Read from the source, which both builds install (a compiled Protocol keeps no members).
+    source = Path(autograd_core.__file__).parent / "engine" / "rules.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    (protocol,) = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "RuleNumber"]
+    declared = {item.name for item in protocol.body if isinstance(item, ast.FunctionDef)}
+    assert declared == set(OPERATORS) | set(HELPER_NAMES)
 
 
 @pytest.mark.parametrize("kind", sorted(IMPLEMENTATIONS))
@@ -44,7 +47,6 @@ def test_each_kind_of_number_implements_the_whole_interface(kind):
     number = IMPLEMENTATIONS[kind]()
     missing = [name for name in [*OPERATORS, *HELPER_NAMES] if not callable(getattr(number, name, None))]
     assert missing == []
-    assert isinstance(number, RuleNumber)
 
 
 def test_floats_have_a_helper_function_for_every_helper_exported_from_autograd_core():

@@ -38,9 +38,10 @@ into the nodes' ``.grad`` afterwards (:func:`add_into_grads`), the only shared w
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .ieee import ieee_vjp
@@ -74,12 +75,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     if not AllThreads.record_unchecked and not create_graph and THIS_THREAD.observer is not None:
         THIS_THREAD.observer("backward", root, None, None)  # a pass of floats while jit traces
     grads = PassGradients(root, seed)
-    nodes, values, position_of = grads.nodes, grads.values, grads.position_of
     check_finite = not AllThreads.record_unchecked and THIS_THREAD.anomaly and not create_graph
-    for position, node in enumerate(nodes):  # newest first
-        g = values[position]
-        if g is None:  # nothing reached it: its gradient is 0
-            g = 0.0
+    for node, g in grads.newest_first():
         a = node._a
         if a is None:  # a leaf: nothing to pass on
             if observe is not None:
@@ -91,12 +88,13 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
         if observe is not None:
             observe(node, g, received)
         b = node._b
-        for parent, amount in zip((a,) if b is None else (a, b), received, strict=True):
-            if create_graph and amount.__class__ is float and amount == 0.0:
-                continue  # a rule's 0.0 for an input that does not matter: no node to record
-            where = position_of[parent._number]
-            previous = values[where]
-            values[where] = amount if previous is None else previous + amount
+        if b is None:
+            (to_a,) = received
+            grads.add(a, to_a)
+        else:
+            to_a, to_b = received
+            grads.add(a, to_a)
+            grads.add(b, to_b)
     return grads
 
 
@@ -118,18 +116,18 @@ def apply_rule(node: Value, g: Any, create_graph: bool) -> tuple[Any, ...]:
     if create_graph:
         if b is not None:
             return op.vjp(g, a, b, node)
-        return op.vjp(g, a, node, node._const) if op.has_const else op.vjp(g, a, node)
+        return op.vjp(g, a, node, node.const) if op.has_const else op.vjp(g, a, node)
     try:
         if b is not None:
             return op.vjp(g, a._data, b._data, node._data)
         if op.has_const:
-            return op.vjp(g, a._data, node._data, node._const)
+            return op.vjp(g, a._data, node._data, node.const)
         return op.vjp(g, a._data, node._data)
     except (ArithmeticError, ValueError):
         # Python's floats raised where IEEE arithmetic gives inf or nan (0.0 ** -0.5): the same
         # rule on IEEE floats.
         inputs = [a._data] if b is None else [a._data, b._data]
-        const = node._const if op.has_const else None
+        const = node.const
         try:
             return ieee_vjp(op, g, inputs, node._data, const)
         except (ArithmeticError, ValueError, TypeError) as error:  # a rule that IEEE floats cannot run
@@ -139,46 +137,131 @@ def apply_rule(node: Value, g: Any, create_graph: bool) -> tuple[Any, ...]:
 class PassGradients:
     """One backward pass's gradients, node by node: what :func:`backward_pass` returns.
 
-    On creation it finds every node of the graph above ``root`` and sorts them newest first:
-    ``nodes[position]`` is a node and ``values[position]`` its gradient for this pass (None
-    until something reaches it; the root's is ``seed``). ``position_of`` maps a node's
-    creation number to its position (a dict of ints, cheaper than a dict of nodes); during
-    the walk it also marks the nodes found. ``get(node)`` is a node's gradient.
+    The pass finds the graph as it goes: :meth:`add` gives a node its share of a gradient and,
+    the first time, adds the node to the graph; :meth:`newest_first` hands out the nodes found
+    so far, newest first, each once every node that uses it has been handed out (they are all
+    newer). A node's place is its creation number counted down from the root's: a graph's nodes
+    are usually made close together, so a list indexed that way holds them densely, the node
+    itself at its index, which also marks it as found. A node far older than the rest (a
+    parameter made long before this step's graph) is kept in a dict by creation number
+    instead, so a small graph that uses old nodes needs no long list; they are handed out
+    after the list, oldest last. ``get(node)`` is a node's gradient once the pass is over.
     """
 
+    # The list may always grow to this length; beyond it, only to twice the number of nodes
+    # found so far (else it would be mostly empty).
+    _ALWAYS_DENSE = 1 << 16
+
     def __init__(self, root: Value, seed: Any) -> None:
-        found = {root._number: root}
-        stack = [root] if root._a is not None else []
-        while stack:
-            node = stack.pop()
-            for parent in (node._a, node._b):
-                if parent is None:
-                    break
-                if parent._number not in found:
-                    found[parent._number] = parent
-                    if parent._a is not None:
-                        stack.append(parent)
-        newest_first = sorted(found, reverse=True)
-        self.nodes: list[Value] = [found[number] for number in newest_first]
-        """Every node of the graph, newest first."""
-        self.values: list[Any] = [None] * len(self.nodes)
-        """Each node's gradient, by position: None until something reaches it."""
-        self.values[0] = seed
-        self.position_of: dict[int, int] = {number: position for position, number in enumerate(newest_first)}
-        """A node's position, by its creation number."""
+        self._top = root._number
+        self._nodes: list[Value | None] = [root]  # by index: root number - node number
+        self._values: list[Any] = [seed]  # each found node's gradient so far (None: nothing yet)
+        # The nodes beyond the list, by creation number. Every one of them lies beyond the end
+        # of the list: when the list grows over one, it moves into the list.
+        self._far_nodes: dict[int, Value] = {}
+        self._far_values: dict[int, Any] = {}
+        self._far_due: list[int] = []  # their indexes, for handing them out in order (a heap)
+        self._found = 1
+        self._may_grow = True
+
+    def add(self, node: Value, received: Any) -> None:
+        """Add ``received`` to ``node``'s gradient, and ``node`` to the graph if it is new. The
+        number 0.0 adds nothing (it changes no sum): in particular the 0.0 a rule gives for an
+        input that does not matter, whatever the gradient."""
+        if type(received) is float and received == 0.0:
+            received = None
+        index = self._top - node._number
+        nodes = self._nodes
+        if not 0 <= index < len(nodes) and self._may_grow:
+            limit = max(self._ALWAYS_DENSE, 2 * self._found)
+            if 0 <= index < limit:
+                self._grow(min(max(index + 1, 2 * len(nodes)), limit))  # at least double: few moves
+        if 0 <= index < len(nodes):
+            if nodes[index] is None:  # new (an older node at this index would be another number)
+                nodes[index] = node
+                self._values[index] = received
+                self._found += 1
+            else:
+                self._values[index] = _sum(self._values[index], received)
+            return
+        number = node._number
+        if number in self._far_nodes:
+            self._far_values[number] = _sum(self._far_values[number], received)
+        else:
+            self._far_nodes[number] = node
+            self._far_values[number] = received
+            heapq.heappush(self._far_due, index)
+            self._found += 1
+
+    def _grow(self, length: int) -> None:
+        """Lengthen the list to ``length``, moving into it the far nodes it now covers."""
+        grow = length - len(self._nodes)
+        self._nodes.extend([None] * grow)
+        self._values.extend([None] * grow)
+        covered = [number for number in self._far_nodes if self._top - number < length]
+        for number in covered:  # their heap entries are skipped when they come up
+            self._nodes[self._top - number] = self._far_nodes.pop(number)
+            self._values[self._top - number] = self._far_values.pop(number)
+
+    def newest_first(self) -> Iterator[tuple[Value, Any]]:
+        """(node, gradient) for every node of the graph, newest first; a node is handed out once
+        every node that uses it has been, so its gradient is complete (0.0 if nothing reached it).
+        Nodes added while this runs are handed out in turn."""
+        nodes, values = self._nodes, self._values
+        index = 0
+        while index < len(nodes):
+            node = nodes[index]
+            if node is not None:
+                value = values[index]
+                yield node, 0.0 if value is None else value
+            index += 1
+        # Then the far nodes, newest first. Their inputs are older still: all far too.
+        self._may_grow = False
+        while self._far_due:
+            number = self._top - heapq.heappop(self._far_due)
+            far = self._far_nodes.get(number)
+            if far is not None:
+                value = self._far_values[number]
+                yield far, 0.0 if value is None else value
 
     def get(self, node: Value, default: Any = 0.0) -> Any:
         """``node``'s gradient: the sum of what it received, ``default`` if nothing reached it
         (or if it is not in the graph)."""
-        position = self.position_of.get(node._number)
-        if position is None or self.nodes[position] is not node:
+        index = self._top - node._number
+        if 0 <= index < len(self._nodes) and self._nodes[index] is node:
+            value = self._values[index]
+        elif self._far_nodes.get(node._number) is node:
+            value = self._far_values[node._number]
+        else:
             return default
-        value = self.values[position]
         return default if value is None else value
+
+    def add_into_grads(self) -> None:
+        """Add every node's gradient into its ``.grad`` (the caller holds the lock)."""
+        nodes, values = self._nodes, self._values
+        for index in range(len(nodes)):
+            node = nodes[index]
+            if node is not None:
+                value = values[index]
+                if value is not None:
+                    node._grad += value
+        for number, value in self._far_values.items():
+            if value is not None:
+                self._far_nodes[number]._grad += value
 
     def items(self) -> list[tuple[Value, Any]]:
         """(node, gradient) for every node that received something."""
-        return [(node, value) for node, value in zip(self.nodes, self.values, strict=True) if value is not None]
+        pairs = [(node, value) for node, value in zip(self._nodes, self._values, strict=True)
+                 if node is not None and value is not None]
+        pairs += [(self._far_nodes[number], value) for number, value in self._far_values.items() if value is not None]
+        return pairs
+
+
+def _sum(previous: Any, received: Any) -> Any:
+    """A gradient so far plus what arrives (None standing for nothing)."""
+    if received is None:
+        return previous
+    return received if previous is None else previous + received
 
 
 GRAD_LOCK = threading.RLock()
@@ -198,10 +281,8 @@ def add_into_grads(grads: PassGradients) -> None:
     >>> x.grad
     4.0
     """
-    pairs = grads.items()
     with GRAD_LOCK:
-        for node, grad in pairs:
-            node._grad += grad
+        grads.add_into_grads()
 
 
 def _check_finite(node: Value, received: tuple[Any, ...]) -> None:
@@ -209,7 +290,7 @@ def _check_finite(node: Value, received: tuple[Any, ...]) -> None:
     for index, contribution in enumerate(received):
         if not math.isfinite(contribution):
             label = f" {node.label!r}" if node.label else ""
-            origin = getattr(node, "_origin", None) or "<made outside detect_anomaly>"
+            origin = node.origin or "<made outside detect_anomaly>"
             raise FloatingPointError(
                 f"{node.op} node{label} produced {contribution!r} in backward (gradient for input {index}); "
                 f"the node was created at {origin}")
@@ -220,7 +301,7 @@ def _rule_error(node: Value, error: Exception) -> Exception:
     args = [p._data for p in node.parents] + ([const] if const is not None else [])
     label = f" node {node.label!r}" if node.label else ""
     # Nodes made under detect_anomaly() know the line of user code that created them.
-    origin = getattr(node, "_origin", None)
+    origin = node.origin
     where = f"; the node was created at {origin}" if origin else ""
     return type(error)(
         f"backward through {node.op}{tuple(args)}{label}: the derivative is undefined "

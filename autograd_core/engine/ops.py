@@ -357,6 +357,13 @@ class Op:
         """
         return self.vjp_at(1.0, inputs, out, const)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        """An op of the table is itself; another is a new record with the same fields (its rules
+        are functions, which need no copy)."""
+        if OPS.get(self.name) is self:
+            return self
+        return Op(*(getattr(self, field) for field in self.__dataclass_fields__))
+
     def __reduce__(self) -> Any:
         """Pickle (and deep-copy) an op of the table by its name, so a graph's nodes unpickle
         onto this process's own op records (their rules are lambdas, which pickle cannot

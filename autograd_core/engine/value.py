@@ -3,8 +3,9 @@
 Each operator and op method below is a few lines: it turns a plain number operand into a
 constant leaf and hands the op's record (:mod:`.ops`) to :func:`_binary` or :func:`_unary`,
 which run the op's forward rule and make the result node with :func:`_node`, the one place
-where a node is made. The derivative rules live in the op table; the backward pass in
-:mod:`.backward`.
+where a node is made. ``+``, ``-`` and ``*`` compute their result in place (it is the op's
+infix operator, which cannot fail), as micrograd does. The derivative rules live in the op
+table; the backward pass in :mod:`.backward`.
 
 Every node gets a creation number when it is made. A node's inputs always exist before it,
 so they have smaller numbers: the backward pass visits a graph newest first, which is an order
@@ -20,6 +21,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
+from mypy_extensions import mypyc_attr
+
 from .backward import add_into_grads, backward_pass
 from .graph import topological_order
 from .ieee import ieee_forward
@@ -30,7 +33,8 @@ __all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op"]
 
 RealNumber: TypeAlias = "float | numbers.Real"
 """A float or any other real number (an int, a ``Fraction``, ``numpy.float64``), never a bool.
-(Annotated this way rather than as ``float`` so that both builds refuse a bool with our message.)"""
+(Annotated this way rather than as ``float`` so that mypyc leaves the check to the function, and
+both builds refuse a bool or a str with its message.)"""
 
 _ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
 _POW, _POW_CONST = OPS["pow"], OPS["pow_const"]
@@ -138,7 +142,7 @@ def _node(op: Op, data: float, a: Value, b: Value | None = None, const: float | 
     if not AllThreads.record_unchecked:
         if THIS_THREAD.anomaly:
             _check_forward(op, data, a, b, const)
-            node._origin = user_code_location()
+            node._extras_to_fill().origin = user_code_location()
         if not THIS_THREAD.record:
             _report("no_grad", node, (op, a, b, const), data)
             return node
@@ -146,7 +150,7 @@ def _node(op: Op, data: float, a: Value, b: Value | None = None, const: float | 
     node._a = a
     node._b = b
     if const is not None:
-        node._const = const
+        node._extras_to_fill().constant = const
     return node
 
 
@@ -219,7 +223,7 @@ def _forward_failed(op: Op, inputs: tuple[float, ...], const: float | None, erro
     raise _domain_error(op, inputs + ((const,) if const is not None else ()), error) from None
 
 
-def call_op(op: Op, operands: Sequence[Value | float], const: float | None = None) -> Value:
+def call_op(op: Op, operands: Sequence[Value | float], const: Any = None) -> Value:
     """``op`` applied to ``operands`` (``Value`` s, or numbers, which become constant leaves) by
     the engine's eager path: the forward rule, its domain errors and the recorded node, exactly
     what the ``Value`` methods do. ``const`` is the constant of an op that takes one.
@@ -269,10 +273,27 @@ def _restore(_earlier: Any, data: float, grad: float, label: str, op: Op | None,
     node._a = a
     node._b = b
     if const is not None:
-        node._const = const
+        node._extras_to_fill().constant = const
     return node
 
 
+class _Extras:
+    """What few nodes have, kept out of the node so that the others need no room for it: a
+    label, the op's constant (the 3 of ``x ** 3``), and the line of user code that made the node
+    (recorded under ``detect_anomaly``)."""
+
+    __slots__ = ("label", "constant", "origin")
+    label: str
+    constant: float | None
+    origin: str | None
+
+    def __init__(self) -> None:
+        self.label = ""
+        self.constant = None
+        self.origin = None
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Value:
     """A scalar node of a computation graph.
 
@@ -290,28 +311,33 @@ class Value:
 
     # The inputs live in two slots, _a and _b (None when absent), not in a tuple: a tuple per
     # node would be one more object for the cyclic garbage collector to track and scan.
-    # ``parents`` builds the tuple.
-    __slots__ = ("_data", "_grad", "label", "_op", "_a", "_b", "_const", "_origin", "_number")
+    # ``parents`` builds the tuple. What most nodes lack (a label, a constant, where anomaly
+    # mode saw it made) is in one _Extras object, None for most nodes.
+    __slots__ = ("_data", "_grad", "_op", "_a", "_b", "_number", "_extras")
     _data: float
     _grad: float
-    label: str
     _op: Op | None  # None for a leaf
     _a: Value | None  # first input
     _b: Value | None  # second input
-    _const: float  # set only on nodes of an op with a constant
-    _origin: str  # where user code made the node, set only under detect_anomaly
     _number: int  # creation number: larger than every input's
+    _extras: _Extras | None
 
     def __init__(self, data: RealNumber, label: str = "") -> None:
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__}")
         self._data = data if type(data) is float else as_float(data)
         self._grad = 0.0
-        self.label = label
         self._op = None
         self._a = None
         self._b = None
         self._number = next(_creation_numbers)
+        self._extras = None
+        if label != "" or type(label) is not str:
+            self.label = label
+
+    def _extras_to_fill(self) -> _Extras:
+        extras = self._extras
+        if extras is None:
+            extras = self._extras = _Extras()
+        return extras
 
     # --- what the node is --------------------------------------------------------------
     @property
@@ -356,6 +382,27 @@ class Value:
         self._grad = value if type(value) is float else as_float(value, "grad")
 
     @property
+    def label(self) -> str:
+        """A name for display (graphs, the compiler's variable names, error messages); "" for none.
+
+        >>> x = Value(2.0)
+        >>> x.label = "x"
+        >>> x.label = 7
+        Traceback (most recent call last):
+        ...
+        TypeError: label must be a str, got int
+        """
+        extras = self._extras
+        return "" if extras is None else extras.label
+
+    @label.setter
+    def label(self, value: object) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"label must be a str, got {type(value).__name__}")
+        if value or self._extras is not None:
+            self._extras_to_fill().label = value
+
+    @property
     def op(self) -> str:
         """Name of the op that produced this node ("" for a leaf)."""
         return self._op.name if self._op is not None else ""
@@ -381,7 +428,22 @@ class Value:
     @property
     def const(self) -> float | None:
         """The op's constant argument (the 3 of ``x ** 3``), or None."""
-        return self._const if self._op is not None and self._op.has_const else None
+        extras = self._extras
+        return extras.constant if extras is not None and self._op is not None and self._op.has_const else None
+
+    @property
+    def origin(self) -> str | None:
+        """``file:line`` of the user code that made the node, recorded under ``detect_anomaly()``;
+        None otherwise.
+
+        >>> from autograd_core import detect_anomaly
+        >>> with detect_anomaly():
+        ...     y = Value(2.0) * 3
+        >>> y.origin is not None, (Value(2.0) * 3).origin is None
+        (True, True)
+        """
+        extras = self._extras
+        return None if extras is None else extras.origin
 
     @property
     def number(self) -> int:
@@ -493,32 +555,44 @@ class Value:
     def __add__(self, other: Value | float) -> Value:
         """``self + other``."""
         operand = _operand(other, _ADD)
-        return NotImplemented if operand is None else _binary(_ADD, self, operand)
+        if operand is None:
+            return NotImplemented
+        return _node(_ADD, self._data + operand._data, self, operand)
 
     def __radd__(self, other: Value | float) -> Value:
         """``other + self``."""
         operand = _operand(other, _ADD)
-        return NotImplemented if operand is None else _binary(_ADD, operand, self)
+        if operand is None:
+            return NotImplemented
+        return _node(_ADD, operand._data + self._data, operand, self)
 
     def __sub__(self, other: Value | float) -> Value:
         """``self - other``."""
         operand = _operand(other, _SUB)
-        return NotImplemented if operand is None else _binary(_SUB, self, operand)
+        if operand is None:
+            return NotImplemented
+        return _node(_SUB, self._data - operand._data, self, operand)
 
     def __rsub__(self, other: Value | float) -> Value:
         """``other - self``."""
         operand = _operand(other, _SUB)
-        return NotImplemented if operand is None else _binary(_SUB, operand, self)
+        if operand is None:
+            return NotImplemented
+        return _node(_SUB, operand._data - self._data, operand, self)
 
     def __mul__(self, other: Value | float) -> Value:
         """``self * other``."""
         operand = _operand(other, _MUL)
-        return NotImplemented if operand is None else _binary(_MUL, self, operand)
+        if operand is None:
+            return NotImplemented
+        return _node(_MUL, self._data * operand._data, self, operand)
 
     def __rmul__(self, other: Value | float) -> Value:
         """``other * self``."""
         operand = _operand(other, _MUL)
-        return NotImplemented if operand is None else _binary(_MUL, operand, self)
+        if operand is None:
+            return NotImplemented
+        return _node(_MUL, operand._data * self._data, operand, self)
 
     def __truediv__(self, other: Value | float) -> Value:
         """``self / other``, for other ≠ 0."""
@@ -795,7 +869,7 @@ class Value:
         """
         return _unary(_FLOOR, self)
 
-    def atan2(self, other: Value | float) -> Value:
+    def atan2(self, other: Value | RealNumber) -> Value:
         """atan2(self, other): the angle of the point (other, self), in (-π, π], as ``math.atan2``.
 
         >>> Value(1.0).atan2(-1.0).data
@@ -803,7 +877,7 @@ class Value:
         """
         return _binary(_ATAN2, self, _second_input(other, _ATAN2))
 
-    def hypot(self, other: Value | float) -> Value:
+    def hypot(self, other: Value | RealNumber) -> Value:
         """√(self² + other²) without overflow or underflow, as ``math.hypot``.
 
         >>> Value(3.0).hypot(4.0).data
@@ -811,7 +885,7 @@ class Value:
         """
         return _binary(_HYPOT, self, _second_input(other, _HYPOT))
 
-    def maximum(self, other: Value | float) -> Value:
+    def maximum(self, other: Value | RealNumber) -> Value:
         """The larger of self and other; at a tie each receives half the gradient (torch.maximum).
 
         >>> Value(2.0).maximum(3.0).data
@@ -819,7 +893,7 @@ class Value:
         """
         return _binary(_MAXIMUM, self, _second_input(other, _MAXIMUM))
 
-    def minimum(self, other: Value | float) -> Value:
+    def minimum(self, other: Value | RealNumber) -> Value:
         """The smaller of self and other; at a tie each receives half the gradient (torch.minimum).
 
         >>> Value(2.0).minimum(3.0).data
@@ -827,7 +901,7 @@ class Value:
         """
         return _binary(_MINIMUM, self, _second_input(other, _MINIMUM))
 
-    def clamp_min(self, low: Value | float) -> Value:
+    def clamp_min(self, low: Value | RealNumber) -> Value:
         """max(self, low), where self keeps the whole gradient at a tie (torch.clamp_min).
 
         >>> Value(-1.0).clamp_min(0.0).data
@@ -835,7 +909,7 @@ class Value:
         """
         return _binary(_CLAMP_MIN, self, _second_input(low, _CLAMP_MIN))
 
-    def clamp_max(self, high: Value | float) -> Value:
+    def clamp_max(self, high: Value | RealNumber) -> Value:
         """min(self, high), where self keeps the whole gradient at a tie (torch.clamp_max).
 
         >>> Value(2.0).clamp_max(1.0).data
@@ -843,7 +917,7 @@ class Value:
         """
         return _binary(_CLAMP_MAX, self, _second_input(high, _CLAMP_MAX))
 
-    def clip(self, min: Value | float | None = None, max: Value | float | None = None) -> Value:
+    def clip(self, min: Value | RealNumber | None = None, max: Value | RealNumber | None = None) -> Value:
         """self limited to [min, max] (either bound may be left out): ``clamp_min`` then
         ``clamp_max``, so its derivative is 1 at the bounds, as ``torch.clamp``'s (numpy's and
         JAX's name; ``min > max`` gives ``max``, as they do).
