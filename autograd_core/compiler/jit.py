@@ -38,7 +38,6 @@ import functools
 import inspect
 import linecache
 import math
-import numbers
 import sys
 import threading
 import time
@@ -52,7 +51,8 @@ from ..engine.backward import GRAD_LOCK
 from ..engine.define import op_table_version
 from ..engine.functional import gradients
 from ..engine.modes import THIS_THREAD, AllThreads, enable_grad
-from ..engine.value import Value, as_float, as_value
+from ..engine.value import Value, as_value
+from .arguments import Call, describe, rebuild
 from .compiled import collector_paused, param_pairs
 from .emit import Program
 from .runtime import GUARD_FAILED, define, namespace
@@ -136,58 +136,6 @@ class JitCheck(NamedTuple):
     eager_loss: float
     n_gradients: int
     worst_difference: float
-
-
-# --- the arguments' structure ---------------------------------------------------------------------
-
-_NUMBER, _VALUE = "n", "v"
-
-
-def _shape(x: Any, floats: list[float], values: list[Value], where: Callable[[], str]) -> Any:
-    """The structure of one dynamic argument (``"n"``, ``"v"``, or ``("list"|"tuple", *items)``),
-    its numbers appended to ``floats`` and its Values to ``values``, in order."""
-    cls = x.__class__
-    if cls is float:
-        floats.append(x)
-        return _NUMBER
-    if cls is list or cls is tuple:
-        items = [_shape(item, floats, values, _item_of(where, index)) for index, item in enumerate(x)]
-        return ("list" if cls is list else "tuple", *items)
-    if isinstance(x, Value):
-        values.append(x)
-        return _VALUE
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        floats.append(as_float(x, where()))
-        return _NUMBER
-    raise TypeError(f"{where()} is a {type(x).__name__}: jit takes numbers, Values and lists or tuples of "
-                    f"them as arguments; name the argument in static_argnums (or static_argnames) to pass "
-                    f"it to the function as it is")
-
-
-def _item_of(where: Callable[[], str], index: int) -> Callable[[], str]:
-    return lambda: f"{where()}[{index}]"
-
-
-def _stand_ins(shape: Any, floats: Iterable[float], values: Iterable[Value], number: Callable[[float, str], Value],
-               value: Callable[[Value, str], Value], name: str) -> Any:
-    """An argument of ``shape`` rebuilt with ``number(x, name)`` for each number and
-    ``value(v, name)`` for each Value (``floats`` and ``values`` are iterators, in order)."""
-    if shape == _NUMBER:
-        return number(next(iter(floats)), name)
-    if shape == _VALUE:
-        return value(next(iter(values)), name)
-    items = [_stand_ins(item, floats, values, number, value, f"{name}_{index}") for index, item in enumerate(shape[1:])]
-    return items if shape[0] == "list" else tuple(items)
-
-
-class _Call(NamedTuple):
-    """One call's arguments: the cache key, the numbers and Values, and how to rebuild them."""
-
-    key: tuple[Any, ...]
-    floats: list[float]
-    values: list[Value]
-    args: tuple[Any, ...]  # per positional argument: ("static", value) or ("dynamic", shape)
-    kwargs: tuple[tuple[str, Any], ...]  # (name, ("static", value) or ("dynamic", shape)), by name
 
 
 # --- the cache's entries ------------------------------------------------------------------------
@@ -286,23 +234,9 @@ class JitFunction:
         return f"JitFunction({name}, {len(self._cache)} structure{'s' * (len(self._cache) != 1)} cached)"
 
     # --- a call's arguments -------------------------------------------------------------------
-    def _prepare(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> _Call:
-        floats: list[float] = []
-        values: list[Value] = []
-        described: list[tuple[str, Any]] = []
-        for position, arg in enumerate(args):
-            if position in self._static_argnums:
-                described.append(("static", _hashable(arg, f"static argument {self._name_of(position)}")))
-            else:
-                described.append(("dynamic", _shape(arg, floats, values, _named(self._name_of(position)))))
-        named: list[tuple[str, tuple[str, Any]]] = []
-        for name in sorted(kwargs):
-            if name in self._static_argnames:
-                named.append((name, ("static", _hashable(kwargs[name], f"static argument {name}"))))
-            else:
-                named.append((name, ("dynamic", _shape(kwargs[name], floats, values, _named(name)))))
-        key = (op_table_version(), tuple(described), tuple(named))
-        return _Call(key, floats, values, tuple(described), tuple(named))
+    def _prepare(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Call:
+        return describe(args, kwargs, self._static_argnums, self._static_argnames, self._name_of,
+                        op_table_version())
 
     def _current_params(self) -> tuple[Value, ...]:
         """The parameters now: ``params`` (called when it is a function), as a tuple of Values."""
@@ -323,17 +257,10 @@ class JitFunction:
             return []
         return param_pairs(source() if callable(source) else source)
 
-    def _rebuild(self, call: _Call, floats: Sequence[float], values: Sequence[Value],
+    def _rebuild(self, call: Call, floats: Sequence[float], values: Sequence[Value],
                  number: Callable[[float, str], Any], value: Callable[[Value, str], Any]) -> tuple[list[Any], dict[str, Any]]:
         """The call's arguments with each number made by ``number`` and each Value by ``value``."""
-        float_items, value_items = iter(floats), iter(values)
-        args = [described if kind == "static" else _stand_ins(described, float_items, value_items, number, value,
-                                                               self._name_of(position))
-                for position, (kind, described) in enumerate(call.args)]
-        kwargs = {name: described if kind == "static" else _stand_ins(described, float_items, value_items, number,
-                                                                      value, name)
-                  for name, (kind, described) in call.kwargs}
-        return args, kwargs
+        return rebuild(call, floats, values, number, value, self._name_of)
 
     # --- calls ---------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> float:
@@ -347,7 +274,7 @@ class JitFunction:
         result = self._run(call, params, leaves, call.floats)
         return result
 
-    def _run(self, call: _Call, params: tuple[Value, ...], leaves: Sequence[Value], floats: list[float]) -> float:
+    def _run(self, call: Call, params: tuple[Value, ...], leaves: Sequence[Value], floats: list[float]) -> float:
         """Run the first variant of the call's structure whose guards hold; trace a new one if none does."""
         key = call.key
         variants = self._cache.get(key)
@@ -379,21 +306,20 @@ class JitFunction:
                     variants.remove(entry)
                     variants.insert(0, entry)
 
-    def _eager(self, call: _Call, values: Sequence[Value], floats: Sequence[float]) -> float:
+    def _eager(self, call: Call, values: Sequence[Value], floats: Sequence[float]) -> float:
         """``fn`` run by the eager engine on the call's arguments, then ``backward()``: the errors
         and checks of the engine (``detect_anomaly()``)."""
         with self._lock:
             self._eager_calls += 1
         args, kwargs = self._rebuild(call, floats, values, _leaf, _itself)
-        root = as_value(self.fn(*args, **kwargs))
+        with enable_grad():  # as the compiled code, whatever no_grad() the caller is in
+            root = as_value(self.fn(*args, **kwargs))
         root.backward()
         return root.data
 
     # --- tracing ---------------------------------------------------------------------------------
-    def _new_variant(self, call: _Call, params: tuple[Value, ...], guard_failed: bool, kind: str,
-                     floats: Sequence[float] | None = None) -> _Entry | None:
-        """Trace ``fn`` on the call's arguments (``floats``: other numbers of the same structure) and
-        cache the compiled variant, with the function ``kind`` (``step``, ``many`` or ``mean``)
+    def _new_variant(self, call: Call, params: tuple[Value, ...], guard_failed: bool, kind: str) -> _Entry | None:
+        """Trace ``fn`` on the call's arguments and cache the compiled variant, with the function ``kind`` (``step``, ``many`` or ``mean``)
         written out; None when the structure is past ``max_variants`` (then it runs eagerly)."""
         key = call.key
         with self._lock:
@@ -409,7 +335,7 @@ class JitFunction:
                     f"or raise max_variants"), stacklevel=4)
                 return None
         started = time.process_time()
-        entry = self._trace(call, params, call.floats if floats is None else list(floats), kind)
+        entry = self._trace(call, params, call.floats, kind)
         with self._lock:
             self._compile_seconds += time.process_time() - started
             if guard_failed:
@@ -424,7 +350,7 @@ class JitFunction:
                 self._cache.popitem(last=False)
         return entry
 
-    def _trace(self, call: _Call, params: tuple[Value, ...], floats: list[float], kind: str) -> _Entry:
+    def _trace(self, call: Call, params: tuple[Value, ...], floats: list[float], kind: str) -> _Entry:
         pairs = self._named_params()
         if tuple(p for _, p in pairs) != params:
             raise RuntimeError("the parameters changed while jit traced the function")
@@ -473,7 +399,7 @@ class JitFunction:
             self._write(entry, program, kind, call)
         return entry
 
-    def _write(self, entry: _Entry, program: Program, kind: str, call: _Call | None = None) -> None:
+    def _write(self, entry: _Entry, program: Program, kind: str, call: Call | None = None) -> None:
         """Write out and define the function ``kind`` of ``entry`` from ``program``."""
         n_params = len(entry.params)
         template = call
@@ -499,7 +425,7 @@ class JitFunction:
         entry.source = entry.source or source
 
     # --- many rows ----------------------------------------------------------------------------------
-    def _rows(self, rows: Iterable[Sequence[Any]], what: str) -> list[_Call]:
+    def _rows(self, rows: Iterable[Sequence[Any]], what: str) -> list[Call]:
         calls = []
         for index, row in enumerate(rows):
             if not isinstance(row, (list, tuple)):
@@ -513,7 +439,7 @@ class JitFunction:
         return calls
 
     @staticmethod
-    def _stretches(calls: list[_Call]) -> list[tuple[int, int]]:
+    def _stretches(calls: list[Call]) -> list[tuple[int, int]]:
         """(start, end) of each run of consecutive rows of one structure."""
         found, start = [], 0
         while start < len(calls):
@@ -545,7 +471,7 @@ class JitFunction:
                     start = self._many_stretch(calls, start, end, params, losses)
         return losses
 
-    def _many_stretch(self, calls: list[_Call], start: int, end: int, params: tuple[Value, ...],
+    def _many_stretch(self, calls: list[Call], start: int, end: int, params: tuple[Value, ...],
                       losses: list[float]) -> int:
         """Run rows ``start:end`` (one structure) until a guard fails; returns the next row to run."""
         entry = self._loop_variant(calls[start], params, "many")
@@ -565,7 +491,7 @@ class JitFunction:
         losses.append(self._run(failing, params, params, failing.floats))
         return start + int(stopped) + 1
 
-    def _loop_variant(self, call: _Call, params: tuple[Value, ...], kind: str) -> _Entry | None:
+    def _loop_variant(self, call: Call, params: tuple[Value, ...], kind: str) -> _Entry | None:
         """The first variant of the call's structure that has the loop function ``kind`` (traced
         for ``call`` when none has); None past ``max_variants``."""
         for entry in self._cache.get(call.key, []):
@@ -612,7 +538,7 @@ class JitFunction:
                 params[slot].grad += carriers[slot].grad
         return total * (1.0 / len(calls))
 
-    def _mean_stretch(self, calls: list[_Call], start: int, end: int, params: tuple[Value, ...],
+    def _mean_stretch(self, calls: list[Call], start: int, end: int, params: tuple[Value, ...],
                       carriers: list[Value], seed: float, losses: list[float], reached: set[int]) -> int:
         """Rows ``start:end`` (one structure) into the sums until a guard fails; the row that
         failed then runs through a variant that fits it. Returns the next row to run."""
@@ -645,22 +571,23 @@ class JitFunction:
         losses += got
         return start + int(stopped) + 1
 
-    def _eager_mean(self, calls: list[_Call]) -> float:
+    def _eager_mean(self, calls: list[Call]) -> float:
         """The batch mean by the eager engine: one graph over every row, then backward()."""
         with self._lock:
             self._eager_calls += 1
         total: Value | None = None
-        for call in calls:
-            args, kwargs = self._rebuild(call, call.floats, call.values, _leaf, _itself)
-            loss = as_value(self.fn(*args, **kwargs))
-            total = loss if total is None else total + loss
-        assert total is not None
-        mean = total * (1.0 / len(calls))
+        with enable_grad():
+            for call in calls:
+                args, kwargs = self._rebuild(call, call.floats, call.values, _leaf, _itself)
+                loss = as_value(self.fn(*args, **kwargs))
+                total = loss if total is None else total + loss
+            assert total is not None
+            mean = total * (1.0 / len(calls))
         mean.backward()
         return mean.data
 
     # --- looking at the cache --------------------------------------------------------------------------
-    def _select(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[_Entry, float, _Call, list[Value],
+    def _select(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[_Entry, float, Call, list[Value],
                                                                                   dict[int, Value]]:
         """The variant that serves these arguments and its loss, run on stand-ins for the parameters
         and Value arguments (the same stand-in for the same Value), so nothing real is touched."""
@@ -809,19 +736,6 @@ def _leaf(x: float, name: str) -> Value:
 
 def _itself(v: Value, name: str) -> Value:
     return v
-
-
-def _named(name: str) -> Callable[[], str]:
-    return lambda: f"argument {name}"
-
-
-def _hashable(value: Any, what: str) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        raise TypeError(f"{what} must be hashable (it is part of the cache's key), got "
-                        f"{type(value).__name__}") from None
-    return value
 
 
 def _guard_lines(variants: list[_Entry]) -> str:
