@@ -77,6 +77,7 @@ _BYTECODE: dict[str, CodeType] = {}
 _BYTECODE_ENTRIES = 6
 _SERIAL = itertools.count(1)
 _LIVE: dict[str, int] = {}  # file name -> functions alive that were defined from its source
+_DEAD: set[str] = set()  # file names whose last function was freed: lines to take out of linecache
 _LOCK = threading.Lock()
 
 
@@ -129,10 +130,12 @@ def define(source: str, name: str, globals_: dict[str, Any]) -> Any:
     code = bytecode(source, name)
     filename = code.co_filename
     with _LOCK:
+        _forget_dead_lines()
         if filename not in linecache.cache:
             # mtime None: linecache.checkcache() keeps the entry (there is no file to compare with).
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         _LIVE[filename] = _LIVE.get(filename, 0) + 1
+        _DEAD.discard(filename)
     exec(code, globals_)
     function = globals_.pop(name)
     weakref.finalize(function, _release, filename)
@@ -140,10 +143,20 @@ def define(source: str, name: str, globals_: dict[str, Any]) -> Any:
 
 
 def _release(filename: str) -> None:
+    """When the last function defined from a source is freed: its lines are forgotten at the next
+    :func:`define`, not here. This runs whenever the garbage collector frees the function, which
+    may be in the middle of ``linecache.checkcache()``'s loop over the cache's names, which would
+    then miss a name it was about to read."""
     with _LOCK:
         count = _LIVE.get(filename, 0) - 1
         if count > 0:
             _LIVE[filename] = count
             return
         _LIVE.pop(filename, None)
-        linecache.cache.pop(filename, None)
+        _DEAD.add(filename)
+
+
+def _forget_dead_lines() -> None:
+    """Take the lines of sources no function needs any more out of linecache (under ``_LOCK``)."""
+    while _DEAD:
+        linecache.cache.pop(_DEAD.pop(), None)
