@@ -265,9 +265,14 @@ def test_bad_input_gets_an_error_of_the_right_type_naming_it(call, error, words)
         call()
 
 
-def test_detect_anomaly_names_the_node_whose_tangent_is_not_finite():
-    with detect_anomaly(), pytest.raises(FloatingPointError, match="sqrt node produced inf in forward mode"):
+def test_detect_anomaly_names_the_node_whose_tangent_is_not_finite_and_where_it_was_made():
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="sqrt node produced inf in forward mode") as error:
         jvp(lambda x: x.sqrt(), (0.0,), (1.0,))
+    assert "test_forward_mode.py" in str(error.value)  # the line of user code that made the node
+    x = Value(0.0)
+    root = x.sqrt()  # made outside detect_anomaly: nothing recorded where
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="made outside detect_anomaly"):
+        tangent_pass([root], {x: 1.0})
 
 
 # --- the pass itself -----------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def _push(node: Value, from_a: Any, from_b: Any, create_graph: bool) -> Any:
 def _not_finite(node: Value, tangent: Any) -> FloatingPointError:
     """Under ``detect_anomaly()``: the error for a NaN or inf tangent, naming the node."""
     label = f" {node.label!r}" if node.label else ""
-    origin = getattr(node, "_origin", None) or "<made outside detect_anomaly>"
+    origin = node.origin or "<made outside detect_anomaly>"
     return FloatingPointError(f"{node.op} node{label} produced {tangent!r} in forward mode (its tangent); "
                               f"the node was created at {origin}")
 
