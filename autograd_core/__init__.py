@@ -21,7 +21,15 @@ import sys
 from . import build  # isort: skip
 from .checks.explain import Explanation, explain
 from .checks.gradcheck import GradcheckError, GradcheckReport, gradcheck
-from .compiler.step import CompiledForward, CompiledStep, compile  # noqa: A004 - the contract's name: autograd_core.compile
+from .compiler.compiled import (  # noqa: A004 - the contract's name: autograd_core.compile
+    CompiledForward,
+    CompiledLoss,
+    CompiledStep,
+    FrozenReadWarning,
+    compile,
+)
+from .compiler.jit import JitCacheInfo, JitCheck, JitFunction, JitMismatchError, JitWarning, jit
+from .compiler.trace import Guard, TracedReadError
 from .engine.backward import backward_pass
 from .engine.define import define_op, remove_op
 from .engine.functional import backward, grad, gradients, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad
@@ -73,5 +81,6 @@ __all__ = [
     "explain", "Explanation",
     "gradcheck", "GradcheckReport", "GradcheckError",
     "topological_order", "node_names", "local_partials",
-    "compile", "CompiledStep", "CompiledForward",
+    "compile", "CompiledLoss", "CompiledStep", "CompiledForward", "FrozenReadWarning",
+    "jit", "JitFunction", "JitCacheInfo", "JitCheck", "JitMismatchError", "JitWarning", "Guard", "TracedReadError",
 ]

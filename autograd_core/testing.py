@@ -7,6 +7,9 @@ brings hypothesis); ``import autograd_core`` alone does not.
 * :func:`op_inputs`: arguments inside one op's domain, away from its kinks;
 * :func:`expression_dags`: random expression graphs over every op of the op table,
   with shared subexpressions (fan-out), that stay inside every op's domain;
+* :func:`edge_floats` and :func:`edge_expressions`: numbers at the edges of floating point
+  (subnormals, huge values, ±0, ±inf, NaN) and random graphs evaluated there, outside any
+  op's comfort zone, to compare two evaluators of a graph (the compiler against the engine);
 * :func:`assert_gradients_close`: the engine's gradient against central differences.
 
 A property test of your own function (under pytest, run it as a test):
@@ -51,7 +54,7 @@ from .engine.value import Value, as_int
 
 __all__ = [
     "finite_floats", "values", "op_inputs", "OpInputs", "expression_dags", "RandomExpression", "Step",
-    "apply_op", "assert_gradients_close", "EXPONENTS",
+    "apply_op", "assert_gradients_close", "EXPONENTS", "EDGE_FLOATS", "edge_floats", "edge_expressions",
 ]
 
 EXPONENTS: tuple[float, ...] = (-2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
@@ -355,6 +358,101 @@ def expression_dags(n_inputs: int | tuple[int, int] = (1, 4), max_ops: int = 12,
             steps.append(drawn[0])
             pool.append(drawn[1])
             reused.extend(ref for ref in drawn[0].operands if isinstance(ref, int) and ref >= len(inputs))
+        return RandomExpression(inputs, _fold_unused(steps, len(inputs)))
+
+    return draw_expression()
+
+
+EDGE_FLOATS: tuple[float, ...] = (
+    0.0, -0.0, 5e-324, -5e-324, 1e-310, 2.2250738585072014e-308, 1e-300, 1e-150, 1e150, 1e300,
+    1.7976931348623157e308, -1.7976931348623157e308, 709.8, -745.2, 1.0, -1.0, 0.5, 2.0,
+    math.inf, -math.inf, math.nan)
+"""Numbers at the edges of float64 arithmetic: ±0, the smallest subnormal, a subnormal, the smallest
+normal, tiny and huge values, the largest float, where ``exp`` overflows and underflows, a few
+ordinary numbers, ±inf and NaN."""
+
+
+def edge_floats(allow_nan: bool = True, allow_infinity: bool = True) -> st.SearchStrategy[float]:
+    """Floats at the edges (:data:`EDGE_FLOATS`, their negatives, and any float, subnormals
+    included) half the time, ordinary ones in [-3, 3] the other half.
+
+    >>> from hypothesis import given
+    >>> @given(edge_floats(allow_nan=False, allow_infinity=False))
+    ... def test_finite(x):
+    ...     assert math.isfinite(x)
+    >>> test_finite()
+    """
+    edges = [x for x in EDGE_FLOATS if (allow_nan or not math.isnan(x)) and (allow_infinity or not math.isinf(x))]
+    return st.one_of(st.sampled_from(edges), st.sampled_from(edges).map(lambda x: -x),
+                     st.floats(allow_nan=allow_nan, allow_infinity=allow_infinity),
+                     st.floats(-3.0, 3.0))
+
+
+def _records_anywhere(op: Op, refs: Sequence[int | float], const: float | None) -> bool:
+    """True when the public surface records ``op`` itself for operands of these kinds (a node or a
+    literal number at each place; ``Value ** 2.0`` is ``pow_const``, not ``pow``), checked at the
+    first of a few points where the op is defined."""
+    for point in (0.5, 1.5, 1.0, 2.0):
+        operands = [Value(point) if isinstance(ref, int) else point for ref in refs]
+        try:
+            with enable_grad():
+                node = apply_op(op, operands, const)
+        except (ArithmeticError, ValueError):  # outside its domain there
+            continue
+        return isinstance(node, Value) and node.op_record is op
+    return False
+
+
+def edge_expressions(n_inputs: int | tuple[int, int] = (1, 3), max_ops: int = 8, allow_nan: bool = True,
+                     allow_infinity: bool = True) -> st.SearchStrategy[RandomExpression]:
+    """Random expression DAGs over every op of the op table, drawn at a point of
+    :func:`edge_floats` with literal operands from them too, with no care for the ops' domains:
+    evaluating one may raise the engine's domain error, overflow, or give inf or NaN anywhere,
+    in the forward pass or in the gradients. For comparing two evaluators of the same graph
+    (an expression is built the same way at any point: it has no data-dependent branch), not
+    for finite differences.
+
+    >>> from hypothesis import given
+    >>> @given(edge_expressions(max_ops=4))
+    ... def test_builds_or_raises_a_domain_error(expr):
+    ...     try:
+    ...         expr(*expr.inputs)
+    ...     except (ArithmeticError, ValueError):
+    ...         pass
+    >>> test_builds_or_raises_a_domain_error()
+    """
+    bounds = (n_inputs, n_inputs) if isinstance(n_inputs, int) else n_inputs
+    low, high = bounds
+    if not 1 <= low <= high:
+        raise ValueError(f"n_inputs must be >= 1 (or a range (low, high) with 1 <= low <= high), got {n_inputs!r}")
+    as_int(max_ops, "max_ops", minimum=1)
+    numbers = edge_floats(allow_nan, allow_infinity)
+
+    @st.composite
+    def draw_expression(draw: st.DrawFn) -> RandomExpression:
+        inputs = draw(st.lists(numbers, min_size=low, max_size=high))
+        steps: list[Step] = []
+        pool = list(inputs)
+        for _ in range(draw(st.integers(1, max_ops))):
+            last = len(pool) - 1
+            first = draw(st.one_of(st.just(last), st.integers(0, last)))
+            second = draw(st.one_of(st.integers(0, last), numbers))
+            op = OPS[draw(st.sampled_from(sorted(OPS)))]
+            const = draw(st.sampled_from(EXPONENTS)) if op.has_const else None
+            refs: tuple[int | float, ...] = (first,) if op.arity == 1 else (first, second)
+            if op.arity == 2 and isinstance(second, float) and draw(st.booleans()):
+                refs = (second, first)
+            if not _records_anywhere(op, refs, const):
+                continue
+            values = [pool[ref] if isinstance(ref, int) else ref for ref in refs]
+            try:
+                out = op.forward_at(values, const)
+            except (ArithmeticError, ValueError):
+                out = math.nan  # the graph raises there; later steps only need a number to draw with
+            steps.append(Step(op, refs, const))
+            pool.append(out)
+        if not steps:
+            steps.append(Step(OPS["add"], (0, 0)))
         return RandomExpression(inputs, _fold_unused(steps, len(inputs)))
 
     return draw_expression()

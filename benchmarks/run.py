@@ -27,8 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import autograd_core
+from autograd_core import topological_order
+from nn.gpt import GPT, GPTConfig, encode
 
-from . import compiled, gpt_step, handwritten, systems
+from . import compiled, gpt_step, handwritten, jit_training, systems
 from .workloads import (
     LR_ARTICLE,
     LR_MOONS,
@@ -229,6 +231,7 @@ def run_w2(backends: dict[str, Backend], report: Report, rounds: int) -> None:
     row = "W2: micrograd demo step, MLP(2,[16,16,1]) relu, 100 moons, hinge + L2"
     _record(row, candidates, report)
     times = {c.name: c.median for c in candidates}
+    fit_w2(report, times.get("micrograd"), times["ours"])
     report.notes.append(
         f"W2 compiled with one `step(x1, x2, y)` call per point (no `many`): "
         f"{fmt_time(times['compiled per sample'])} per step"
@@ -240,6 +243,27 @@ def run_w2(backends: dict[str, Backend], report: Report, rounds: int) -> None:
         report.target(f"W2 eager ({BUILD}) ≤ {limit}× micrograd", f"{ratio:.3f}×", ratio <= limit)
         speedup = times["micrograd"] / times["compiled"]
         report.target("W2 compiled ≥ 200× faster than micrograd", f"{speedup:.0f}×", speedup >= 200)
+
+
+def fit_w2(report: Report, micrograd: float | None, eager_step: float) -> None:
+    """W2's network and data trained by ``nn.fit``, eager and ``compile=True`` (the compile included)."""
+    epochs = {False: 10, True: 200}
+    runs = {flag: jit_training.fit_moons(flag, epochs[flag]) for flag in (False, True)}
+    if runs[True][2][:epochs[False]] != runs[False][2]:
+        raise AssertionError("W2 fit: compile=True trained differently from eager fit")
+    per_step = {flag: runs[flag][0] / epochs[flag] for flag in runs}
+    row = "W2 via nn.fit: MLP(2,[16,16,1]) relu, 100 moons, hinge (no L2), one full-batch SGD step"
+    ratio = f" ({per_step[False] / micrograd:.3f}×)" if micrograd else ""
+    report.cell(row, "ours", fmt_time(per_step[False]) + ratio)
+    text = fmt_time(per_step[True])
+    if micrograd:
+        text += f" (1/{micrograd / per_step[True]:.0f})"
+    report.cell(row, "compiled", text + f", {per_step[False] / per_step[True]:.0f}× eager fit")
+    report.notes.append(
+        f"W2 via `nn.fit`: eager {fmt_time(per_step[False])} a step ({epochs[False]} epochs), `compile=True` "
+        f"{fmt_time(per_step[True])} a step over {epochs[True]} epochs, its compile included "
+        f"({runs[True][1]:.2f} s of CPU in all); the losses of the first {epochs[False]} steps are equal, "
+        f"bit for bit. The W2 step itself (eager, with L2) is {fmt_time(eager_step)}.")
 
 
 def _check(workload: str, first: dict[str, float], report: Report) -> None:
@@ -369,6 +393,46 @@ def run_w6(report: Report, rounds: int) -> None:
                         f"lines of source) up to its first call: {cpu:.2f} s of CPU, {wall:.2f} s wall clock.")
     report.notes.append(f"W6 breakdown: the model code on plain floats (no autodiff) runs forward in "
                         f"{fmt_time(times['floor forward'])}; " + "; ".join(parts) + ".")
+    run_w6_jit(report, times, rounds)
+
+
+def run_w6_jit(report: Report, times: dict[str, float], rounds: int) -> None:
+    """W6 under autograd_core.jit: 1,000 training steps with their compiles, then a cached step."""
+    run = jit_training.jit_training()
+    report.notes.append(jit_training.check_jit_agreement(run))
+    repeats = max(3, rounds)
+    baseline = jit_training.per_length_seconds(jit_training.baseline_step, run.lengths, repeats)
+    eager = jit_training.per_length_seconds(jit_training.eager_step, run.lengths, repeats)
+    baseline_total = jit_training.weighted_total(baseline, run.lengths)
+    eager_total = jit_training.weighted_total(eager, run.lengths)
+    steps = sum(run.lengths.values())
+    row = f"W6: {steps:,} training steps of the tiny GPT (jit: its compiles included)"
+    report.cell(row, "baseline", f"{baseline_total:.1f} s (estimated)")
+    report.cell(row, "ours", f"{eager_total:.1f} s ({eager_total / baseline_total:.2f}× baseline, estimated)")
+    report.cell(row, "compiled", f"{run.seconds:.1f} s ({run.seconds / baseline_total:.3f}× baseline, "
+                                 f"{eager_total / run.seconds:.1f}× faster than eager)")
+    ratio = run.seconds / baseline_total
+    report.target("W6 jit, 1,000 steps with compiles ≤ 0.10× the baseline engine", f"{ratio:.3f}×", ratio <= 0.10)
+    cached = jit_training.step_seconds(jit_training.jit_step(GPTConfig(), gpt_step.NAME), max(9, rounds * 3))
+    base = times["baseline"]
+    report.cell("W6: tiny GPT step (forward, backward, Adam), default sizes, one name", "compiled",
+                f"{fmt_time(cached)} ({cached / base:.3f}× baseline; jit, cached)")
+    longest = jit_training.jit_step(GPTConfig(), jit_training.LONGEST)
+    started = time.process_time()
+    longest()  # the first call: trace, write, compile to bytecode, run
+    cold = time.process_time() - started
+    nodes = len(topological_order(GPT(GPTConfig(), seed=0).loss(encode(jit_training.LONGEST))))
+    report.target(f"compile a {nodes:,}-node graph (jit's first call) ≤ 1.5 s of CPU", f"{cold:.2f} s", cold <= 1.5)
+    firsts = sorted(run.first_call_cpu.items())
+    report.notes.append(
+        f"W6 jit: {steps:,} steps of `nn.gpt.train(..., jit=True)` took {run.seconds:.1f} s wall clock "
+        f"({run.cpu_seconds:.1f} s CPU), {len(firsts)} name lengths each traced and compiled once; the first "
+        f"step of each length (trace, compile, run) took "
+        + ", ".join(f"{n - 1} letters {cpu:.2f} s" for n, cpu in firsts)
+        + f" of CPU; {jit_training.LONGEST!r} ({nodes:,} nodes) {cold:.2f} s. The cache held "
+        f"{run.memory / 2 ** 20:.0f} MiB of compiled code for {run.structures} structures "
+        f"({run.memory / max(1, run.structures) / 2 ** 20:.1f} MiB each). Baseline and eager totals are each "
+        f"length's median step time (over {repeats} steps) times its number of steps.")
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -60,8 +60,9 @@ def mse(output: Any, target: Any) -> Value:
 
 
 def _softplus(z: Value) -> Value:
-    """log(1 + e^z) without overflow: for z ≥ 0 it is z + log(1 + e^−z)."""
-    if z.data >= 0.0:
+    """log(1 + e^z) without overflow: for z ≥ 0 it is z + log(1 + e^−z). (It compares the Value,
+    not its number: ``autograd_core.jit`` then compiles one code per branch.)"""
+    if z >= 0.0:
         return z + ((-z).exp() + 1.0).log()
     return (z.exp() + 1.0).log()
 
@@ -73,7 +74,7 @@ def _bce_from_logit(z: Value, t: Any) -> Value:
 
 def _clamped_log(p: Value, eps: float) -> Value:
     # Like PyTorch's BCELoss, a probability too close to 0 gets a floor (and no gradient).
-    if p.data < eps:
+    if p < eps:
         return Value(eps).log()
     return p.log()
 

@@ -9,6 +9,8 @@ draws every op of the op table, with shared subexpressions.
 from __future__ import annotations
 
 import ast
+import gc
+import linecache
 import math
 import pickle
 import re
@@ -139,7 +141,7 @@ def test_compiled_sgd_takes_a_number_at_least_0_and_its_source_is_visible():
     assert (w.data, w.grad) == (1.0, 3.0)  # a refused lr changes nothing
     step.sgd(1)
     assert (w.data, w.grad) == (-2.0, 0.0)
-    assert "_descend((param_w,), lr)" in step.sgd_source
+    assert "param_w.data -= lr * param_w.grad" in step.sgd_source
     assert compile(lambda x: Value(2.0) * x, [1.0], []).sgd(0.1) is None  # no parameters: nothing to do
 
 
@@ -158,21 +160,26 @@ def test_source_is_straight_line_with_a_forward_line_per_value_backward_reads():
     step = compile(lambda x: (w * x).relu() + (w * x).exp() * 3.0 + x.exp(), [1.0], {"weight": w})
     tree = ast.parse(step.source)
     (function,) = tree.body
-    assert [a.arg for a in function.args.args] == ["x"]
-    # guards (anomaly mode, non-float arguments) and a try whose body is straight-line code:
-    # no loops, branches or nested functions: assignments, the one call adding into .grad, a return
-    *guards, body = function.body
+    assert [a.arg for a in function.args.args] == ["params", "x"]
+    # guards (anomaly mode, non-float arguments), the parameters unpacked, and a try whose body
+    # is straight-line code: no loops, branches or nested functions, only assignments, a return
+    # and the additions into .grad under the gradient lock
+    *guards, unpack, body = function.body
     assert len(guards) == 2 and all(isinstance(guard, ast.If) for guard in guards)
+    assert ast.unparse(unpack) == "param_weight, = params"
     assert isinstance(body, ast.Try)
-    assert {type(node).__name__ for node in body.body} <= {"Assign", "AugAssign", "Expr", "Return"}
+    assert {type(node).__name__ for node in body.body} <= {"Assign", "Expr", "Try", "Return"}
+    (lock,) = [node for node in body.body if isinstance(node, ast.Try)]  # the lock held while adding
+    assert [ast.unparse(node) for node in body.body if isinstance(node, ast.Expr)] == ["_lock()"]
+    assert {type(node).__name__ for node in lock.body} == {"AugAssign"}
+    assert [ast.unparse(node) for node in lock.finalbody] == ["_unlock()"]
     forward = [line.strip() for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
-               and "grad_" not in line and "_data_of" not in line]
+               and "grad_" not in line and ".data" not in line]
     # relu's rule reads its input (heaviside(mul2)), exp's its output (exp5): they get lines; the
     # second w * x, the * 3.0, the sums and exp(x) (no parameter behind it) are written inline.
     assert forward == ["mul2 = weight * x", "exp5 = exp(weight * x)", "loss = relu(mul2) + exp5 * 3.0 + exp(x)"]
     assert "heaviside(mul2)" in step.source and "grad_mul4 = grad_exp5 * exp5" in step.source
-    assert "weight, = _data_of((param_weight,))" in step.source
-    assert "_accumulate_grads((param_weight,), (grad_weight,))" in step.source
+    assert "weight = param_weight.data" in step.source and "param_weight.grad += " in step.source
 
 
 def test_a_value_used_twice_is_computed_once_and_long_expressions_are_cut():
@@ -281,7 +288,7 @@ def test_no_grad_around_compile_and_step_changes_nothing():
     (lambda w: compile(lambda x: w * x, [1.0], [2.0]), TypeError, r"params\[0\] must be a Value"),
     (lambda w: compile(lambda x: w * x, [1.0], 5), TypeError, "params"),
     (lambda w: compile("w * x", [1.0], [w]), TypeError, "callable"),
-    (lambda w: compile(lambda x: w * x, [1.0], [w])(1.0, 2.0), TypeError, "takes 1 positional argument"),
+    (lambda w: compile(lambda x: w * x, [1.0], [w])(1.0, 2.0), TypeError, r"takes 1 argument \(x\), got 2"),
     (lambda w: compile(lambda x: w * x, [1.0], [w])("2"), TypeError, "argument x"),
     (lambda w: compile(lambda x: w * x, [1.0], [w])(False), TypeError, "bool"),
 ])
@@ -493,8 +500,8 @@ def test_forward_refuses_bad_parameter_values(at, error, match):
         step.forward(1.0, at=at)
 
 
-def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
-    from autograd_core import CompiledStep
+def test_a_compiled_loss_is_a_class_with_its_sources_and_a_readable_repr():
+    from autograd_core import CompiledLoss, CompiledStep
 
     w = Value(2.0, label="w")
 
@@ -504,8 +511,8 @@ def test_a_compiled_step_is_a_class_with_its_sources_and_a_readable_repr():
         return forward * values
 
     step = compile(loss, [1.0, 3.0], [w])
-    assert isinstance(step, CompiledStep)
-    assert repr(step) == "CompiledStep(loss(x, values_2), 1 parameter, 5 nodes)"
+    assert isinstance(step, CompiledLoss) and CompiledStep is CompiledLoss  # the former name still works
+    assert repr(step) == "CompiledLoss(loss(x, values_2), 1 parameter, 5 nodes)"
     assert step.forward(2.0, 3.0, at=[5.0]) == 30.0 == step(2.0, 3.0) * 2.5
     for source in (step.source, step.many_source, step.forward_source):
         ast.parse(source)
@@ -567,9 +574,15 @@ def test_generated_code_shows_its_lines_in_tracebacks_and_inspect():
     with pytest.raises(ValueError, match="outside the domain of log") as raised:
         step(-1.0)
     frames = [f for f in traceback.extract_tb(raised.value.__traceback__)
-              if f.filename.startswith("<autograd_core.compile compiled")]
-    assert frames and "_eager(x)" in frames[0].line
+              if f.filename.startswith("<autograd_core compiled")]
+    assert frames and "_eager(params, x)" in frames[0].line
     other = compile(lambda x: (w * x).exp(), [1.0], [w])
     assert other(0.5) == pytest.approx(math.exp(1.0))
     source = inspect.getsource(other._compiled)
-    assert source.startswith("def compiled(x):") and source in other.source
+    assert source.startswith("def compiled(params, x):") and source in other.source
+    filename = other._compiled.__code__.co_filename
+    assert filename in linecache.cache
+    del other, source
+    gc.collect()  # the last function defined from them is gone: the lines leave linecache...
+    assert compile(lambda x: (w * x).sin(), [1.0], [w])(0.0) == 0.0  # ...when the next is defined
+    assert filename not in linecache.cache

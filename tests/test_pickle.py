@@ -142,7 +142,7 @@ def test_a_compiled_forward_pickles_as_its_source_and_gives_the_steps_losses():
         step.forward(1.0, at=[-1.0, 0.0])  # the step has its graph: the engine's own error
     from autograd_core import detect_anomaly
 
-    with detect_anomaly(), pytest.raises(RuntimeError, match="use the CompiledStep's forward"):
+    with detect_anomaly(), pytest.raises(RuntimeError, match="use the CompiledLoss's forward"):
         alone(1.0, at=[1.0, 0.0])
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -448,7 +449,9 @@ def _traced_forward(eager: _EagerRow) -> Any:
     import autograd_core
 
     try:
-        step = autograd_core.compile(eager.loss, [], eager.params, backward=False)
+        with warnings.catch_warnings():  # a loss that branches on the weights is caught below
+            warnings.simplefilter("ignore", autograd_core.FrozenReadWarning)
+            step = autograd_core.compile(eager.loss, [], eager.params, backward=False)
     except (TypeError, ValueError, ArithmeticError, RecursionError):
         return None
     forward = step.forward_only()

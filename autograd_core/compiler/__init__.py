@@ -1,5 +1,9 @@
-"""The graph compiler: trace a loss once, write it out as straight-line Python.
+"""The graph compiler: trace a loss, write it out as straight-line Python, run it.
 
-:mod:`.symbols` turns the op table's rules into source text; :mod:`.step` traces a
-function, emits its forward and backward code and runs it (:func:`compile`).
+Read it in this order: :mod:`.symbols` (the op table's rules turned into source text),
+:mod:`.trace` (calling a function on stand-in Values, recording its graph and the numbers it
+reads), :mod:`.emit` (the graph written out as Python functions), :mod:`.runtime` (source
+made into functions, once), :mod:`.compiled` (:func:`compile`: one trace, one
+:class:`CompiledLoss`), :mod:`.arguments` (a call's arguments: their structure and leaves) and
+:mod:`.jit` (:func:`jit`: a trace per structure of the arguments, cached and guarded).
 """

@@ -50,7 +50,7 @@ from .modes import THIS_THREAD, AllThreads
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
 
-__all__ = ["backward_pass", "apply_rule", "PassGradients", "Observer", "add_into_grads"]
+__all__ = ["backward_pass", "apply_rule", "PassGradients", "Observer", "add_into_grads", "GRAD_LOCK"]
 
 Observer = Callable[["Value", Any, tuple[Any, ...]], None]
 """``observe(node, g, received)``: called by :func:`backward_pass` at every node, newest first,
@@ -72,6 +72,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     >>> grads.get(x), seen
     (4.0, [('mul', 1.0, (2.0, 2.0)), ('', 4.0, ())])
     """
+    if not AllThreads.record_unchecked and not create_graph and THIS_THREAD.observer is not None:
+        THIS_THREAD.observer("backward", root, None, None)  # a pass of floats while jit traces
     grads = PassGradients(root, seed)
     check_finite = not AllThreads.record_unchecked and THIS_THREAD.anomaly and not create_graph
     for node, g in grads.newest_first():
@@ -265,11 +267,12 @@ def _sum(previous: Any, received: Any) -> Any:
     return received if previous is None else previous + received
 
 
-# The one write a pass makes to shared state. `node._grad += g` reads, adds and writes back:
-# two threads adding into the same node at once could both read the old value, and one sum
-# would be lost. So the additions of one pass are made under this lock, all together; the
-# passes themselves, which only read the graph, run in parallel.
-_GRAD_LOCK = threading.Lock()
+GRAD_LOCK = threading.RLock()
+"""The lock under which gradients are added into ``.grad``: by ``backward()`` (all of one pass's
+additions together) and by the compiler's generated code. ``node.grad += g`` reads, adds and
+writes back: two threads adding into the same node at once could both read the old value, and
+one sum would be lost. The passes themselves, which only read the graph, run in parallel.
+Re-entrant, so that code run while it is held (a user's op) may call ``backward()``."""
 
 
 def add_into_grads(grads: PassGradients) -> None:
@@ -281,7 +284,7 @@ def add_into_grads(grads: PassGradients) -> None:
     >>> x.grad
     4.0
     """
-    with _GRAD_LOCK:
+    with GRAD_LOCK:
         grads.add_into_grads()
 
 

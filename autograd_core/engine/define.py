@@ -35,7 +35,27 @@ from typing import Any
 from .ops import BUILT_IN_OPS, OPS, Op
 from .value import Value, call_op
 
-__all__ = ["define_op", "remove_op", "vjp_from_partials"]
+__all__ = ["define_op", "remove_op", "vjp_from_partials", "op_table_version"]
+
+_table_changes = 0  # how many times define_op and remove_op changed the op table
+
+
+def op_table_version() -> int:
+    """A number that changes whenever :func:`define_op` or :func:`remove_op` changes the op table,
+    so that a cache of compiled code (``autograd_core.jit``) can tell its ops may have changed.
+
+    >>> before = op_table_version()
+    >>> _ = define_op("twice", lambda a: 2.0 * a, lambda a, out: (2.0,), maths="2a;  ∂/∂a = 2")
+    >>> remove_op("twice")
+    >>> op_table_version() - before
+    2
+    """
+    return _table_changes
+
+
+def _table_changed() -> None:
+    global _table_changes
+    _table_changes += 1
 
 
 def vjp_from_partials(partials: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[Any, ...]]:
@@ -123,6 +143,7 @@ def define_op(name: str, forward: Callable[..., float], partials: Callable[..., 
             kink_distance=kink_distance)
     OPS[name] = op
     setattr(Value, name, _method(op))
+    _table_changed()
     return _function(op)
 
 
@@ -153,3 +174,4 @@ def remove_op(name: str) -> None:
         raise ValueError(f"{name!r} is not an op added by define_op")
     del OPS[name]
     delattr(Value, name)
+    _table_changed()

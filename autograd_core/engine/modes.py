@@ -8,6 +8,10 @@ The hot path of every op must not pay for a thread-local lookup. So besides each
 thread's modes there is one process-wide summary, :attr:`AllThreads.record_unchecked`:
 True while no thread is in a non-default mode. While it holds, an op may record without
 looking at its thread's modes; otherwise it takes the slow path, which reads them.
+
+One more mode serves the compiler: :func:`observe_reads` tells an observer (``autograd_core.jit``
+while it traces a function) about every read of a node's number in its thread, since a number
+read while tracing could be baked into the compiled code.
 """
 
 from __future__ import annotations
@@ -15,11 +19,22 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
+from typing import Any
 
-__all__ = ["no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled"]
+__all__ = ["no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
+           "ReadObserver", "observe_reads"]
+
+ReadObserver = Callable[[str, Any, Any, Any], None]
+"""``observer(what, node, other, result)``, told by :func:`observe_reads` of each read of a node's
+number in its thread: ``what`` is ``"data"``, ``"float"``, ``"item"`` or ``"detach"`` (``result``
+is the number read), a comparison ``"<"``, ``"<="``, ``">"``, ``">="`` (``other`` is the Value
+or number compared with, ``result`` the bool), ``"no_grad"`` (an op under ``no_grad``: ``node`` is
+its unrecorded result, ``other`` the tuple ``(op, a, b, const)``, ``result`` its number) or
+``"backward"`` (a backward or tangent pass of floats from ``node``). It may raise to refuse the
+read."""
 
 
 class _ThreadModes(threading.local):
@@ -28,20 +43,22 @@ class _ThreadModes(threading.local):
     record = True  # ops record their inputs (False inside no_grad)
     anomaly = False  # ops and backward check for NaN/inf and remember where nodes came from
     ieee = False  # ops whose forward rule raises give the IEEE result instead (inf, nan)
+    observer: ReadObserver | None = None  # told of every read of a node's number (jit tracing)
 
 
 THIS_THREAD = _ThreadModes()
-"""Package-internal: the calling thread's modes (``.record``, ``.anomaly``). Read them here;
-change them only through the context managers of this module."""
+"""Package-internal: the calling thread's modes (``.record``, ``.anomaly``, ``.ieee``,
+``.observer``). Read them here; change them only through the context managers of this module."""
 
 
 class AllThreads:
     """Package-internal: what hot paths may read without a thread-local lookup.
 
-    ``record_unchecked`` is True while every thread records with no anomaly checks (the
-    default modes), so an op may build its node straight away. When it is False, some
-    thread is in ``no_grad`` or ``detect_anomaly`` and each op reads its own thread's
-    modes from :data:`THIS_THREAD`.
+    ``record_unchecked`` is True while every thread records with no anomaly checks and no
+    read observer (the default modes), so an op may build its node straight away. When it is
+    False, some thread is in ``no_grad``, ``detect_anomaly`` or :func:`observe_reads`, and
+    each op (and each read of a node's number) reads its own thread's modes from
+    :data:`THIS_THREAD`.
     """
 
     record_unchecked = True
@@ -51,31 +68,36 @@ _threads_in_other_modes = 0  # threads whose modes are not the default ones
 _count_lock = threading.Lock()
 
 
-def _is_default(record: bool, anomaly: bool, ieee: bool) -> bool:
-    return record and not anomaly and not ieee
+def _is_default(record: bool, anomaly: bool, ieee: bool, observer: ReadObserver | None) -> bool:
+    return record and not anomaly and not ieee and observer is None
 
 
-def _set_thread_modes(record: bool, anomaly: bool, ieee: bool) -> None:
+def _set_thread_modes(record: bool, anomaly: bool, ieee: bool, observer: ReadObserver | None) -> None:
     """Set the calling thread's modes and keep :class:`AllThreads` in step."""
     global _threads_in_other_modes
     modes = THIS_THREAD
-    was_default = _is_default(modes.record, modes.anomaly, modes.ieee)
-    modes.record, modes.anomaly, modes.ieee = record, anomaly, ieee
-    is_default = _is_default(record, anomaly, ieee)
+    was_default = _is_default(modes.record, modes.anomaly, modes.ieee, modes.observer)
+    modes.record, modes.anomaly, modes.ieee, modes.observer = record, anomaly, ieee, observer
+    is_default = _is_default(record, anomaly, ieee, observer)
     if was_default != is_default:
         with _count_lock:
             _threads_in_other_modes += -1 if is_default else 1
             AllThreads.record_unchecked = _threads_in_other_modes == 0
 
 
+_UNCHANGED: Any = object()
+
+
 @contextmanager
-def _modes(record: bool | None = None, anomaly: bool | None = None, ieee: bool | None = None) -> Iterator[None]:
+def _modes(record: bool | None = None, anomaly: bool | None = None, ieee: bool | None = None,
+           observer: Any = _UNCHANGED) -> Iterator[None]:
     """Change the calling thread's modes for the ``with`` block, then restore them exactly."""
     modes = THIS_THREAD
-    previous = (modes.record, modes.anomaly, modes.ieee)
+    previous = (modes.record, modes.anomaly, modes.ieee, modes.observer)
     _set_thread_modes(previous[0] if record is None else record,
                       previous[1] if anomaly is None else anomaly,
-                      previous[2] if ieee is None else ieee)
+                      previous[2] if ieee is None else ieee,
+                      previous[3] if observer is _UNCHANGED else observer)
     try:
         yield
     finally:
@@ -151,6 +173,22 @@ def ieee_results() -> AbstractContextManager[None]:
     inf
     """
     return _modes(ieee=True)
+
+
+def observe_reads(observer: ReadObserver | None) -> AbstractContextManager[None]:
+    """Context manager: in this thread, every read of a node's number is reported to ``observer``
+    (see :data:`ReadObserver`; None stops the reports). ``autograd_core.jit`` traces a function
+    inside it, so that a number the function reads can be guarded or refused.
+
+    >>> from autograd_core import Value
+    >>> seen = []
+    >>> with observe_reads(lambda what, node, other, result: seen.append((what, result))):
+    ...     x = Value(2.0)
+    ...     _ = x.data, x > 1.0
+    >>> seen
+    [('data', 2.0), ('>', True)]
+    """
+    return _modes(observer=observer)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

@@ -70,6 +70,8 @@ def tangent_pass(outputs: Sequence[Value], seeds: Mapping[Value, Any], create_gr
     >>> tangents.get(y), tangents.get(Value(7.0))  # 2x · 0.5; a node outside the graph: 0
     (2.0, 0.0)
     """
+    if not AllThreads.record_unchecked and not create_graph and THIS_THREAD.observer is not None:
+        THIS_THREAD.observer("backward", outputs[0] if outputs else None, None, None)  # floats while jit traces
     tangents = PassTangents({node._number: tangent for node, tangent in seeds.items()})
     found = tangents.by_number
     check_finite = not AllThreads.record_unchecked and THIS_THREAD.anomaly and not create_graph

@@ -29,8 +29,7 @@ from .ieee import ieee_forward
 from .modes import THIS_THREAD, AllThreads, user_code_location
 from .ops import OPS, Op
 
-__all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op", "data_of", "accumulate_grads",
-           "descend"]
+__all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op"]
 
 RealNumber: TypeAlias = "float | numbers.Real"
 """A float or any other real number (an int, a ``Fraction``, ``numpy.float64``), never a bool.
@@ -145,6 +144,7 @@ def _node(op: Op, data: float, a: Value, b: Value | None = None, const: float | 
             _check_forward(op, data, a, b, const)
             node._extras_to_fill().origin = user_code_location()
         if not THIS_THREAD.record:
+            _report("no_grad", node, (op, a, b, const), data)
             return node
     node._op = op
     node._a = a
@@ -179,6 +179,15 @@ def _with_const(op: Op, a: Value, const: float) -> Value:
     except (ArithmeticError, ValueError) as error:
         data = _forward_failed(op, (a._data,), const, error)
     return _node(op, data, a, None, const)
+
+
+def _report(what: str, node: Value, other: Any, result: Any) -> None:
+    """Tell the calling thread's read observer (``autograd_core.jit`` tracing a function, see
+    :func:`.modes.observe_reads`) that ``node``'s number was read; only called while some thread
+    is in a non-default mode, so reads cost one test otherwise."""
+    observer = THIS_THREAD.observer
+    if observer is not None:
+        observer(what, node, other, result)
 
 
 def _check_forward(op: Op, data: float, a: Value, b: Value | None, const: float | None) -> None:
@@ -345,6 +354,8 @@ class Value:
         ...
         TypeError: data must be a real number (int or float), got str
         """
+        if not AllThreads.record_unchecked:
+            _report("data", self, None, self._data)
         return self._data
 
     @data.setter
@@ -453,6 +464,8 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     def __float__(self) -> float:
+        if not AllThreads.record_unchecked:
+            _report("float", self, None, self._data)
         return self._data
 
     def item(self) -> float:
@@ -461,6 +474,8 @@ class Value:
         >>> (Value(2.0) * 3).item()
         6.0
         """
+        if not AllThreads.record_unchecked:
+            _report("item", self, None, self._data)
         return self._data
 
     # --- comparisons ------------------------------------------------------------------------
@@ -472,22 +487,42 @@ class Value:
     def __lt__(self, other: Value | float) -> bool:
         """``self.data < other`` (``other.data`` for a Value)."""
         value = _comparable(other)
-        return NotImplemented if value is None else self._data < value
+        if value is None:
+            return NotImplemented
+        result = self._data < value
+        if not AllThreads.record_unchecked:
+            _report("<", self, other, result)
+        return result
 
     def __le__(self, other: Value | float) -> bool:
         """``self.data <= other`` (``other.data`` for a Value)."""
         value = _comparable(other)
-        return NotImplemented if value is None else self._data <= value
+        if value is None:
+            return NotImplemented
+        result = self._data <= value
+        if not AllThreads.record_unchecked:
+            _report("<=", self, other, result)
+        return result
 
     def __gt__(self, other: Value | float) -> bool:
         """``self.data > other`` (``other.data`` for a Value)."""
         value = _comparable(other)
-        return NotImplemented if value is None else self._data > value
+        if value is None:
+            return NotImplemented
+        result = self._data > value
+        if not AllThreads.record_unchecked:
+            _report(">", self, other, result)
+        return result
 
     def __ge__(self, other: Value | float) -> bool:
         """``self.data >= other`` (``other.data`` for a Value)."""
         value = _comparable(other)
-        return NotImplemented if value is None else self._data >= value
+        if value is None:
+            return NotImplemented
+        result = self._data >= value
+        if not AllThreads.record_unchecked:
+            _report(">=", self, other, result)
+        return result
 
     def __hash__(self) -> int:
         return object.__hash__(self)
@@ -915,45 +950,9 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
+        if not AllThreads.record_unchecked:
+            _report("detach", self, None, self._data)
         return Value(self._data, self.label)
-
-
-# --- many nodes at once: what the compiler's generated code reads and writes parameters with -------
-
-def data_of(nodes: Sequence[Value]) -> list[float]:
-    """``[node.data for node in nodes]`` in one call.
-
-    >>> data_of([Value(1.0), Value(2.0)])
-    [1.0, 2.0]
-    """
-    return [node._data for node in nodes]
-
-
-def accumulate_grads(nodes: Sequence[Value], amounts: Sequence[float]) -> None:
-    """``node.grad += amount`` for each node and amount, in one call (the amounts are floats).
-
-    >>> x = Value(1.0)
-    >>> accumulate_grads([x, x], [0.5, 2.0])
-    >>> x.grad
-    2.5
-    """
-    for node, amount in zip(nodes, amounts, strict=True):
-        node._grad += amount
-
-
-def descend(nodes: Sequence[Value], lr: float) -> None:
-    """One gradient-descent step on each node, ``node.data -= lr * node.grad``, then
-    ``node.grad = 0.0``, in one call (``lr`` a float).
-
-    >>> x = Value(1.0)
-    >>> x.grad = 4.0
-    >>> descend([x], 0.25)
-    >>> x.data, x.grad
-    (0.0, 0.0)
-    """
-    for node in nodes:
-        node._data -= lr * node._grad
-        node._grad = 0.0
 
 
 def _comparable(x: Any) -> float | None:
