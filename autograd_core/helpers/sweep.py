@@ -178,7 +178,8 @@ def sweep(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int | None = 
     An exception in a task is raised as the task's own exception object (its type, ``args`` and
     attributes; from another process, an equal copy), with a note naming the task: ``in sweep
     task 3 (lr=0.1, seed=1)`` (Python 3.11's ``add_note``; on 3.10 it is kept in ``__notes__``
-    but not printed). The other tasks are cancelled.
+    but not printed). No task starts after it; the others are cancelled (on Ray, whose
+    cancel can abort the caller, the few still running are left to finish).
 
     Inside ``joblib.parallel_backend("dask")`` or Ray's joblib backend the tasks run as that
     cluster's own tasks (``client.submit``, ``ray.remote``, with the backend's
@@ -307,7 +308,13 @@ def _dask_results(backend: Any, fn: Callable[..., Any], tasks: list[Any], limit:
 
 def _ray_results(backend: Any, fn: Callable[..., Any], tasks: list[Any], limit: int) -> Iterator[tuple[int, Any]]:
     """The tasks as Ray tasks (with the backend's ``ray_remote_args``), at most ``limit`` at a time;
-    an error (the task's, or ``WorkerCrashedError``) is raised noted with its task, the rest cancelled."""
+    an error (the task's, or ``WorkerCrashedError``) is raised noted with its task, and no task is
+    submitted after it.
+
+    The tasks still running then are left to finish, unlike Dask's: ``ray.cancel`` on a task that is
+    finishing at that moment can abort the calling process inside Ray (its check "Tried to complete
+    task that was not pending", ray-project/ray#54846), which would end a notebook's kernel. At most
+    ``limit`` tasks are running, so what is left over is bounded."""
     import ray
 
     if not ray.is_initialized():
@@ -325,18 +332,14 @@ def _ray_results(backend: Any, fn: Callable[..., Any], tasks: list[Any], limit: 
             running[remote.remote(shared_fn, submitted, tasks[submitted])] = submitted
             submitted += 1
 
-    try:
+    top_up()
+    while running:
+        done, _ = ray.wait(list(running), num_returns=1)
+        for ref in done:
+            index = running.pop(ref)
+            try:
+                yield index, ray.get(ref)[1]
+            except Exception as error:
+                _add_note(_task_error(error), _where(index, tasks[index]))
+                raise
         top_up()
-        while running:
-            done, _ = ray.wait(list(running), num_returns=1)
-            for ref in done:
-                index = running.pop(ref)
-                try:
-                    yield index, ray.get(ref)[1]
-                except Exception as error:
-                    _add_note(_task_error(error), _where(index, tasks[index]))
-                    raise
-            top_up()
-    finally:
-        for ref in running:
-            ray.cancel(ref)
