@@ -994,7 +994,7 @@ def add_to_grads(values: Sequence[Value], grads: Sequence[float]) -> None:
         raise ValueError(f"add_to_grads needs one gradient per node, got {len(grads)} for {len(values)}")
     GRAD_LOCK.acquire()  # (acquire and release cost half a with statement: this runs once per call)
     try:
-        for node, grad in zip(values, grads):
+        for node, grad in zip(values, grads, strict=True):
             node._grad += grad
     finally:
         GRAD_LOCK.release()
