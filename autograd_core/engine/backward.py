@@ -142,20 +142,23 @@ class PassGradients:
     so far, newest first, each once every node that uses it has been handed out (they are all
     newer). A node's place is its creation number counted down from the root's: a graph's nodes
     are usually made close together, so a list indexed that way holds them densely, the node
-    itself at its index, which also marks it as found. A node far older than the rest (a
-    parameter made long before this step's graph) is kept in a dict by creation number
-    instead, so a small graph that uses old nodes needs no long list; they are handed out
-    after the list, oldest last. ``get(node)`` is a node's gradient once the pass is over.
+    itself at its index, which also marks it as found. The list reaches at most twice as far
+    as the nodes found so far: a node beyond it (a parameter made long before this step's
+    graph) waits in a dict by creation number, and moves into the list if the list grows over
+    it; those left at the end are handed out after the list, oldest last. So a small graph that
+    uses old nodes needs no long list. ``get(node)`` is a node's gradient once the pass is over.
     """
 
-    # The list may always grow to this length; beyond it, only to twice the number of nodes
-    # found so far (else it would be mostly empty).
-    _ALWAYS_DENSE = 1 << 16
+    # The list grows to at most twice the number of nodes found so far (plus a little), so it is
+    # never mostly empty; a node beyond waits in the dicts until the list reaches it.
+    _SLACK = 64
 
     def __init__(self, root: Value, seed: Any) -> None:
         self._top = root._number
-        self._nodes: list[Value | None] = [root]  # by index: root number - node number
-        self._values: list[Any] = [seed]  # each found node's gradient so far (None: nothing yet)
+        # By index (root number - node number): the node, and its gradient so far (None: nothing
+        # yet). A small graph fits at once.
+        self._nodes: list[Value | None] = [root] + [None] * self._SLACK
+        self._values: list[Any] = [seed] + [None] * self._SLACK
         # The nodes beyond the list, by creation number. Every one of them lies beyond the end
         # of the list: when the list grows over one, it moves into the list.
         self._far_nodes: dict[int, Value] = {}
@@ -172,11 +175,10 @@ class PassGradients:
             received = None
         index = self._top - node._number
         nodes = self._nodes
-        if not 0 <= index < len(nodes) and self._may_grow:
-            limit = max(self._ALWAYS_DENSE, 2 * self._found)
-            if 0 <= index < limit:
-                self._grow(min(max(index + 1, 2 * len(nodes)), limit))  # at least double: few moves
-        if 0 <= index < len(nodes):
+        length = len(nodes)
+        if index >= length and self._may_grow and index < 2 * self._found + self._SLACK:
+            length = self._grow(min(max(index + 1, 2 * length), 2 * self._found + self._SLACK))
+        if 0 <= index < length:
             if nodes[index] is None:  # new (an older node at this index would be another number)
                 nodes[index] = node
                 self._values[index] = received
@@ -193,8 +195,8 @@ class PassGradients:
             heapq.heappush(self._far_due, index)
             self._found += 1
 
-    def _grow(self, length: int) -> None:
-        """Lengthen the list to ``length``, moving into it the far nodes it now covers."""
+    def _grow(self, length: int) -> int:
+        """Lengthen the list to ``length`` (returned), moving into it the far nodes it now covers."""
         grow = length - len(self._nodes)
         self._nodes.extend([None] * grow)
         self._values.extend([None] * grow)
@@ -202,6 +204,7 @@ class PassGradients:
         for number in covered:  # their heap entries are skipped when they come up
             self._nodes[self._top - number] = self._far_nodes.pop(number)
             self._values[self._top - number] = self._far_values.pop(number)
+        return length
 
     def newest_first(self) -> Iterator[tuple[Value, Any]]:
         """(node, gradient) for every node of the graph, newest first; a node is handed out once
