@@ -141,7 +141,7 @@ def test_compiled_sgd_takes_a_number_at_least_0_and_its_source_is_visible():
     assert (w.data, w.grad) == (1.0, 3.0)  # a refused lr changes nothing
     step.sgd(1)
     assert (w.data, w.grad) == (-2.0, 0.0)
-    assert "param_w.data -= lr * param_w.grad" in step.sgd_source
+    assert "p.data -= lr * p.grad" in step.sgd_source and "_sgd_update(params, lr)" in step.sgd_source
     assert compile(lambda x: Value(2.0) * x, [1.0], []).sgd(0.1) is None  # no parameters: nothing to do
 
 
@@ -161,25 +161,23 @@ def test_source_is_straight_line_with_a_forward_line_per_value_backward_reads():
     tree = ast.parse(step.source)
     (function,) = tree.body
     assert [a.arg for a in function.args.args] == ["params", "x"]
-    # guards (anomaly mode, non-float arguments), the parameters unpacked, and a try whose body
+    # guards (anomaly mode, non-float arguments) and a try whose body
     # is straight-line code: no loops, branches or nested functions, only assignments, a return
     # and the additions into .grad under the gradient lock
-    *guards, unpack, body = function.body
+    *guards, body = function.body
     assert len(guards) == 2 and all(isinstance(guard, ast.If) for guard in guards)
-    assert ast.unparse(unpack) == "param_weight, = params"
     assert isinstance(body, ast.Try)
-    assert {type(node).__name__ for node in body.body} <= {"Assign", "Expr", "Try", "Return"}
-    (lock,) = [node for node in body.body if isinstance(node, ast.Try)]  # the lock held while adding
-    assert [ast.unparse(node) for node in body.body if isinstance(node, ast.Expr)] == ["_lock()"]
-    assert {type(node).__name__ for node in lock.body} == {"AugAssign"}
-    assert [ast.unparse(node) for node in lock.finalbody] == ["_unlock()"]
+    assert {type(node).__name__ for node in body.body} <= {"Assign", "Expr", "Return"}
+    assert ast.unparse(body.body[0]) == "weight, = _data_of(params)"  # the parameters' numbers
+    (add,) = [ast.unparse(node) for node in body.body if isinstance(node, ast.Expr)]
+    assert add == "_add_to_grads(params, (grad_weight,))"  # under the gradient lock
     forward = [line.strip() for line in step.source.splitlines() if re.match(r"\s+\w+ = ", line)
-               and "grad_" not in line and ".data" not in line]
+               and "grad_" not in line and "_data_of" not in line]
     # relu's rule reads its input (heaviside(mul2)), exp's its output (exp5): they get lines; the
     # second w * x, the * 3.0, the sums and exp(x) (no parameter behind it) are written inline.
     assert forward == ["mul2 = weight * x", "exp5 = exp(weight * x)", "loss = relu(mul2) + exp5 * 3.0 + exp(x)"]
     assert "heaviside(mul2)" in step.source and "grad_mul4 = grad_exp5 * exp5" in step.source
-    assert "weight = param_weight.data" in step.source and "param_weight.grad += " in step.source
+    assert "weight, = _data_of(params)" in step.source and "_add_to_grads(params, " in step.source
 
 
 def test_a_value_used_twice_is_computed_once_and_long_expressions_are_cut():

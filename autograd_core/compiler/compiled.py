@@ -27,10 +27,8 @@ def compiled(params, x, t):
         return _eager(params, x, t)  # detect_anomaly(): the eager engine checks
     if x.__class__ is not float or t.__class__ is not float:
         x, t = _floats(x, t)  # ints, numpy floats: as floats
-    param_w, param_b = params
     try:
-        w = param_w.data
-        b = param_b.data
+        w, b = _data_of(params)
         # forward: a line per value that backward reads or that is used twice
         sigmoid5 = sigmoid(w * x + b)
         sub7 = sigmoid5 - t
@@ -40,13 +38,8 @@ def compiled(params, x, t):
         grad_add4 = grad_sub7 * (sigmoid5 * (1.0 - sigmoid5))
         grad_b = grad_add4
         grad_w = grad_add4 * x
-        # accumulate into .grad, as backward() does, under its lock
-        _lock()
-        try:
-            param_b.grad += grad_b
-            param_w.grad += grad_w
-        finally:
-            _unlock()
+        # add into each .grad, under the lock backward() adds under
+        _add_to_grads(params, (grad_w, grad_b))
         return loss
     except (ArithmeticError, ValueError, TypeError):
         return _eager(params, x, t)  # raises the eager engine's own error for the failing op
@@ -58,8 +51,10 @@ arithmetic in the same order, and far less source for Python to compile. A sum s
 gradient with its inputs, so ``grad_add4`` serves ``w * x`` too and needs no line of its own.
 The first ``if`` and the ``try`` send ``detect_anomaly()`` and any error to the eager engine,
 which raises its own errors; the second turns ints and numpy floats into floats and refuses
-bools, strings and ``Value`` s. The additions into ``.grad`` are made under the engine's
-gradient lock, so calls from several threads add every gradient, as ``backward()`` does.
+bools, strings and ``Value`` s. The parameters' numbers are read, and the gradients added into
+their ``.grad``, by one call each to the engine (``data_of``, ``add_to_grads``); the additions are
+made under the engine's gradient lock, so calls from several threads add every gradient, as
+``backward()`` does.
 """
 
 from __future__ import annotations
@@ -516,6 +511,6 @@ def compile(fn: Callable[..., Value], example_args: Sequence[float],
                       f"{more}. The compiled loss follows the path taken while tracing; autograd_core.jit "
                       f"retraces when such a read changes", FrozenReadWarning, stacklevel=2)
     with collector_paused():
-        program = Program(graph, names, [name for name, _ in pairs])
+        program = Program(graph, names, [name for name, _ in pairs], distinct_slots=True)
         return CompiledLoss(program, slots, getattr(fn, "__name__", type(fn).__name__),
                             backward=bool(backward), frozen_reads=graph.frozen_reads)

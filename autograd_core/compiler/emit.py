@@ -43,18 +43,14 @@ def compiled(params, x):
         x, = _floats(x)  # ints, numpy floats: as floats
     param_w, = params
     try:
-        w = param_w.data
+        w, = _data_of(params)
         # forward: a line per value that backward reads or that is used twice
         loss = tanh(w * x)
         # backward: grad_<node> = d loss / d <node>
         grad_mul2 = 1.0 - loss * loss
         grad_w = grad_mul2 * x
-        # accumulate into .grad, as backward() does, under its lock
-        _lock()
-        try:
-            param_w.grad += grad_w
-        finally:
-            _unlock()
+        # add into each .grad, in the order backward() adds them, under its lock
+        _add_to_grads((param_w,), (grad_w,))
         return loss
     except (ArithmeticError, ValueError, TypeError):
         return _eager(params, x)  # raises the eager engine's own error for the failing op
@@ -63,7 +59,7 @@ def compiled(params, x):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..engine.graph import numbered
@@ -204,13 +200,15 @@ class Program:
     ``input_names`` name the inputs (the generated functions' arguments) and ``slot_names``
     the slots (``param_<name>`` holds a slot's ``Value``, ``<name>`` its number); both are
     sanitised and made unique. ``check_inputs`` adds the lines that turn ints and numpy
-    floats into floats (``jit`` passes floats already).
+    floats into floats (``jit`` passes floats already). ``distinct_slots`` says the slots are
+    always different Values (``compile``'s parameters; ``jit``'s Value arguments may repeat one).
     """
 
     def __init__(self, graph: TracedGraph, input_names: Sequence[str], slot_names: Sequence[str],
-                 check_inputs: bool = True) -> None:
+                 check_inputs: bool = True, distinct_slots: bool = False) -> None:
         self.graph = graph
         self.check_inputs = check_inputs
+        self.distinct_slots = distinct_slots
         namer = _Namer()
         self.input_names = [namer.name(name, f"x{index}") for index, name in enumerate(input_names)]
         self.slot_names = [namer.name(name, f"p{index}") for index, name in enumerate(slot_names)]
@@ -484,12 +482,19 @@ class Program:
         return checks
 
     def _loads(self, from_values: bool = False) -> list[str]:
-        """``w = param_w.data`` (or ``w = values[k]``) for every slot in the graph."""
+        """``w, b = _data_of(params)``, every slot's number (or ``w = values[k]`` for each slot in the
+        graph)."""
         graph, names = self.graph, self.names
+        if not from_values:
+            return [f"{self._tuple(self.slot_names)} = _data_of(params)"] if self.slot_names else []
         slots = sorted((graph.slot_of[i], i) for i in range(len(graph.order)) if graph.slot_of[i] >= 0)
-        if from_values:
-            return [f"{names[i]} = values[{slot}]" for slot, i in slots]
-        return [f"{names[i]} = param_{names[i]}.data" for _, i in slots]
+        return [f"{names[i]} = values[{slot}]" for slot, i in slots]
+
+    @staticmethod
+    def _tuple(items: Iterable[str]) -> str:
+        """``a, b`` (``a,`` for one item) as a tuple's source, without brackets."""
+        texts = list(items)
+        return ", ".join(texts) + ("," if len(texts) == 1 else "")
 
     def _unpack(self) -> list[str]:
         if not self.slot_names:
@@ -514,9 +519,10 @@ class Program:
     # --- the functions ----------------------------------------------------------------------------
     def step_source(self) -> str:
         """``compiled(params, *inputs)``: the loss, each gradient added into ``params[k].grad``
-        under the gradient lock (``_lock()``, ``_unlock()``: its ``acquire`` and ``release``, which
-        cost half a ``with`` statement); a failing guard returns ``_guard_failed`` before anything
-        is added.
+        under the gradient lock. The slots' numbers are read and the gradients added by one call
+        each, ``_data_of`` and ``_add_to_grads`` (the engine's ``data_of`` and ``add_to_grads``),
+        where a line per parameter would access a property or two. A failing guard returns
+        ``_guard_failed`` before anything is added.
         ``_all_threads``, ``_this_thread`` and ``_eager`` (names no node can take: node names never
         start with ``_``) route anomaly mode and errors to the eager engine."""
         backward = self.backward()
@@ -524,14 +530,25 @@ class Program:
                 *self._forward_text(self._step_forward(backward.read), f"return {GUARD_FAILED_NAME}")]
         if backward.lines:
             work += [f"# backward: grad_<node> = d {self.names[self.graph.root]} / d <node>", *backward.lines]
-        if backward.accumulated:
-            work += ["# accumulate into .grad, as backward() does, under its lock", "_lock()", "try:",
-                     *(f"    param_{self.slot_names[slot]}.grad += {grad}" for slot, grad in backward.accumulated),
-                     "finally:", "    _unlock()"]
+        accumulated = backward.accumulated
+        every_slot = sorted(slot for slot, _ in accumulated) == list(range(len(self.slot_names)))
+        if self.distinct_slots and every_slot:
+            # Distinct parameters, each with a gradient: the order of the additions does not matter,
+            # so they go in the parameters' own order, and params itself lists them.
+            by_slot = dict(accumulated)
+            work += ["# add into each .grad, under the lock backward() adds under",
+                     f"_add_to_grads(params, ({self._tuple(by_slot[k] for k in range(len(self.slot_names)))}))"]
+            prologue = self._input_check()
+        else:
+            if accumulated:
+                targets = self._tuple(f"param_{self.slot_names[slot]}" for slot, _ in accumulated)
+                grads = self._tuple(grad for _, grad in accumulated)
+                work += ["# add into each .grad, in the order backward() adds them, under its lock",
+                         f"_add_to_grads(({targets}), ({grads}))"]
+            prologue = [*self._input_check(), *self._unpack()]
         work.append(f"return {self.names[self.graph.root]}")
         arguments = f"params{', ' if self.input_names else ''}{self.call}"
-        return self._guarded(f"def compiled({arguments}):", f"_eager({arguments})", work,
-                             [*self._input_check(), *self._unpack()])
+        return self._guarded(f"def compiled({arguments}):", f"_eager({arguments})", work, prologue)
 
     def loop_source(self, mean: bool) -> str:
         """``compiled_many(params, rows)`` (``mean``: ``compiled_mean(params, rows, seed)``): for each
@@ -597,15 +614,12 @@ class Program:
         return written
 
     def sgd_source(self) -> str:
-        """``sgd(params, lr)``: ``p.data -= lr * p.grad; p.grad = 0.0`` for every slot, a line each,
-        under the gradient lock (``lr`` is a checked float by then)."""
-        lines = ["def sgd(params, lr):", *_indent(self._unpack()),
-                 "    # for every parameter p: p.data -= lr * p.grad; p.grad = 0.0", "    _lock()", "    try:"]
-        for name in self.slot_names:
-            lines += [f"        param_{name}.data -= lr * param_{name}.grad", f"        param_{name}.grad = 0.0"]
-        if not self.slot_names:
-            lines.append("        pass")
-        lines += ["    finally:", "        _unlock()"]
+        """``sgd(params, lr)``: ``p.data -= lr * p.grad; p.grad = 0.0`` for every slot, in order,
+        under the gradient lock, by the engine's ``sgd_update`` (``lr`` is a checked float by then):
+        one call, where a line per parameter would access four properties."""
+        lines = ["def sgd(params, lr):",
+                 "    # for every parameter p, in order: p.data -= lr * p.grad; p.grad = 0.0",
+                 "    _sgd_update(params, lr)"]
         return "\n".join(lines) + "\n"
 
     @staticmethod

@@ -23,13 +23,14 @@ from typing import Any, TypeAlias
 
 from mypy_extensions import mypyc_attr
 
-from .backward import add_into_grads, backward_pass
+from .backward import GRAD_LOCK, add_into_grads, backward_pass
 from .graph import topological_order
 from .ieee import ieee_forward
 from .modes import THIS_THREAD, AllThreads, user_code_location
 from .ops import OPS, Op
 
-__all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op"]
+__all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op", "data_of", "add_to_grads",
+           "sgd_update"]
 
 RealNumber: TypeAlias = "float | numbers.Real"
 """A float or any other real number (an int, a ``Fraction``, ``numpy.float64``), never a bool.
@@ -963,3 +964,56 @@ def _comparable(x: Any) -> float | None:
         return None
     return float(x)
 
+
+# --- many nodes at once: what compiled code reads and writes -------------------------------------
+# Compiled code (autograd_core.compile, jit) reads every parameter's number at the start of a call
+# and adds every gradient at its end: one call each, instead of a property access per parameter.
+
+def data_of(values: Sequence[Value]) -> list[float]:
+    """The ``data`` of each node of ``values``, in order (reported to a jit trace as ``.data`` is).
+
+    >>> data_of([Value(1.0), Value(2.5)])
+    [1.0, 2.5]
+    """
+    if not AllThreads.record_unchecked:
+        for value in values:
+            _report("data", value, None, value._data)
+    return [value._data for value in values]
+
+
+def add_to_grads(values: Sequence[Value], grads: Sequence[float]) -> None:
+    """``values[i].grad += grads[i]`` for each ``i`` in order, under the gradient lock, as
+    ``backward()`` adds a pass's gradients.
+
+    >>> x = Value(1.0)
+    >>> add_to_grads([x, x], [0.5, 0.25])
+    >>> x.grad
+    0.75
+    """
+    if len(values) != len(grads):
+        raise ValueError(f"add_to_grads needs one gradient per node, got {len(grads)} for {len(values)}")
+    GRAD_LOCK.acquire()  # (acquire and release cost half a with statement: this runs once per call)
+    try:
+        for node, grad in zip(values, grads, strict=True):
+            node._grad += grad
+    finally:
+        GRAD_LOCK.release()
+
+
+def sgd_update(values: Sequence[Value], lr: float) -> None:
+    """The textbook SGD update of every node of ``values``, ``p.data -= lr * p.grad``, then
+    ``p.grad = 0.0``, in order, under the gradient lock.
+
+    >>> w = Value(1.0)
+    >>> w.grad = 2.0
+    >>> sgd_update([w], 0.25)
+    >>> w.data, w.grad
+    (0.5, 0.0)
+    """
+    GRAD_LOCK.acquire()
+    try:
+        for node in values:
+            node._data -= lr * node._grad
+            node._grad = 0.0
+    finally:
+        GRAD_LOCK.release()
