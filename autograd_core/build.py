@@ -29,6 +29,7 @@ __all__ = ["COMPILED_MODULES", "PURE_SWITCH", "is_compiled", "prefer_pure_python
 
 COMPILED_MODULES: tuple[str, ...] = (
     "autograd_core.engine.rules",
+    "autograd_core.engine.modes",
     "autograd_core.engine.ops",
     "autograd_core.engine.ieee",
     "autograd_core.engine.graph",

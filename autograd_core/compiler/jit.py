@@ -50,7 +50,7 @@ from typing import Any, NamedTuple, cast
 from ..engine.backward import GRAD_LOCK
 from ..engine.define import op_table_version
 from ..engine.functional import gradients
-from ..engine.modes import THIS_THREAD, AllThreads, enable_grad
+from ..engine.modes import ALL_THREADS, THIS_THREAD, enable_grad
 from ..engine.value import Value, as_value
 from .arguments import Call, describe, rebuild
 from .compiled import collector_paused, param_pairs
@@ -265,7 +265,7 @@ class JitFunction:
     # --- calls ---------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> float:
         """The loss ``fn(*args, **kwargs)``, its gradients added into ``.grad``."""
-        if not AllThreads.record_unchecked and THIS_THREAD.observer is not None:
+        if not ALL_THREADS.record_unchecked and THIS_THREAD.observer is not None:
             raise TypeError("a jit function was called while jit traces another function: call the inner "
                             "function itself there (its graph is then part of the outer one)")
         call = self._prepare(args, kwargs)

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from types import CodeType
 from typing import Any
 
-from ..engine.modes import THIS_THREAD, AllThreads
+from ..engine.modes import ALL_THREADS, THIS_THREAD
 from ..engine.ops import HELPERS, OPS, Op
 from ..engine.value import add_to_grads, data_of, sgd_update
 from .emit import BUILTINS, GUARD_FAILED_NAME
@@ -63,7 +63,7 @@ def namespace(bound: dict[str, Any], ops: Iterable[Op] | None = None) -> dict[st
     names: dict[str, Any] = {identifier(op.name, "op"): op.forward for op in chosen}
     # The partial rules' helpers (log, heaviside, exp...) are the float rules of the ops of that name.
     names.update({name: OPS[name].forward for name in HELPERS})
-    names.update(_all_threads=AllThreads, _this_thread=THIS_THREAD, _data_of=data_of, _add_to_grads=add_to_grads,
+    names.update(_all_threads=ALL_THREADS, _this_thread=THIS_THREAD, _data_of=data_of, _add_to_grads=add_to_grads,
                  _sgd_update=sgd_update, copysign=math.copysign,
                  __builtins__={name: getattr(builtins, name) for name in BUILTINS})
     names[GUARD_FAILED_NAME] = GUARD_FAILED

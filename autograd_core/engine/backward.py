@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .ieee import ieee_vjp
-from .modes import THIS_THREAD, AllThreads
+from .modes import ALL_THREADS, THIS_THREAD
 
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
@@ -72,10 +72,10 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
     >>> grads.get(x), seen
     (4.0, [('mul', 1.0, (2.0, 2.0)), ('', 4.0, ())])
     """
-    if not AllThreads.record_unchecked and not create_graph and THIS_THREAD.observer is not None:
+    if not ALL_THREADS.record_unchecked and not create_graph and THIS_THREAD.observer is not None:
         THIS_THREAD.observer("backward", root, None, None)  # a pass of floats while jit traces
     grads = PassGradients(root, seed)
-    check_finite = not AllThreads.record_unchecked and THIS_THREAD.anomaly and not create_graph
+    check_finite = not ALL_THREADS.record_unchecked and THIS_THREAD.anomaly and not create_graph
     for node, g in grads.newest_first():
         a = node._a
         if a is None:  # a leaf: nothing to pass on

@@ -5,7 +5,7 @@ and every context manager restores exactly the modes its own thread had on entry
 threads entering and leaving modes in any interleaving never affect each other.
 
 The hot path of every op must not pay for a thread-local lookup. So besides each
-thread's modes there is one process-wide summary, :attr:`AllThreads.record_unchecked`:
+thread's modes there is one process-wide summary, :attr:`ALL_THREADS.record_unchecked <AllThreads>`:
 True while no thread is in a non-default mode. While it holds, an op may record without
 looking at its thread's modes; otherwise it takes the slow path, which reads them.
 
@@ -16,13 +16,16 @@ read while tracing could be baked into the compiled code.
 
 from __future__ import annotations
 
+import _thread  # noqa: F401 - compiled by mypyc, the subclass of threading.local below needs it imported
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
-from typing import Any
+from typing import Any, Final
+
+from mypy_extensions import mypyc_attr
 
 __all__ = ["no_grad", "enable_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
            "ReadObserver", "observe_reads"]
@@ -37,6 +40,8 @@ its unrecorded result, ``other`` the tuple ``(op, a, b, const)``, ``result`` its
 read."""
 
 
+# A subclass of threading.local, which mypyc cannot compile as a native class.
+@mypyc_attr(native_class=False)
 class _ThreadModes(threading.local):
     """The calling thread's modes; class attributes are the defaults every thread starts with."""
 
@@ -52,7 +57,8 @@ THIS_THREAD = _ThreadModes()
 
 
 class AllThreads:
-    """Package-internal: what hot paths may read without a thread-local lookup.
+    """Package-internal: what hot paths may read without a thread-local lookup (one instance,
+    :data:`ALL_THREADS`).
 
     ``record_unchecked`` is True while every thread records with no anomaly checks and no
     read observer (the default modes), so an op may build its node straight away. When it is
@@ -61,8 +67,16 @@ class AllThreads:
     :data:`THIS_THREAD`.
     """
 
-    record_unchecked = True
+    record_unchecked: bool
 
+    def __init__(self) -> None:
+        self.record_unchecked = True
+
+
+# Final, and an instance rather than class attributes: compiled by mypyc, a read of its flag is
+# then a field of a known object, with no dictionary lookup.
+ALL_THREADS: Final = AllThreads()
+"""Package-internal: the one :class:`AllThreads`."""
 
 _threads_in_other_modes = 0  # threads whose modes are not the default ones
 _count_lock = threading.Lock()
@@ -73,7 +87,7 @@ def _is_default(record: bool, anomaly: bool, ieee: bool, observer: ReadObserver 
 
 
 def _set_thread_modes(record: bool, anomaly: bool, ieee: bool, observer: ReadObserver | None) -> None:
-    """Set the calling thread's modes and keep :class:`AllThreads` in step."""
+    """Set the calling thread's modes and keep :data:`ALL_THREADS` in step."""
     global _threads_in_other_modes
     modes = THIS_THREAD
     was_default = _is_default(modes.record, modes.anomaly, modes.ieee, modes.observer)
@@ -82,7 +96,7 @@ def _set_thread_modes(record: bool, anomaly: bool, ieee: bool, observer: ReadObs
     if was_default != is_default:
         with _count_lock:
             _threads_in_other_modes += -1 if is_default else 1
-            AllThreads.record_unchecked = _threads_in_other_modes == 0
+            ALL_THREADS.record_unchecked = _threads_in_other_modes == 0
 
 
 _UNCHANGED: Any = object()
@@ -196,7 +210,10 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def user_code_location() -> str:
     """``file:line`` of the innermost frame outside this package (where a node was made)."""
-    frame: FrameType | None = sys._getframe(1)
+    # Frame 0 is this function's own frame in the pure build, and the innermost frame of Python
+    # code in the compiled one (compiled functions have none): either way the loop skips it if
+    # it is the package's.
+    frame: FrameType | None = sys._getframe(0)
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
         # The module name also catches package code generated with exec (file "<string>").

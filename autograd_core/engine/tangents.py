@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from .backward import apply_rule
 from .graph import topological_order
-from .modes import THIS_THREAD, AllThreads
+from .modes import ALL_THREADS, THIS_THREAD
 
 if TYPE_CHECKING:  # only for annotations: value.py imports this module's importers
     from .value import Value
@@ -70,11 +70,11 @@ def tangent_pass(outputs: Sequence[Value], seeds: Mapping[Value, Any], create_gr
     >>> tangents.get(y), tangents.get(Value(7.0))  # 2x · 0.5; a node outside the graph: 0
     (2.0, 0.0)
     """
-    if not AllThreads.record_unchecked and not create_graph and THIS_THREAD.observer is not None:
+    if not ALL_THREADS.record_unchecked and not create_graph and THIS_THREAD.observer is not None:
         THIS_THREAD.observer("backward", outputs[0] if outputs else None, None, None)  # floats while jit traces
     tangents = PassTangents({node._number: tangent for node, tangent in seeds.items()})
     found = tangents.by_number
-    check_finite = not AllThreads.record_unchecked and THIS_THREAD.anomaly and not create_graph
+    check_finite = not ALL_THREADS.record_unchecked and THIS_THREAD.anomaly and not create_graph
     for node in topological_order(*outputs):
         number = node._number
         a = node._a

@@ -19,14 +19,14 @@ import math
 import numbers
 import threading
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from mypy_extensions import mypyc_attr
 
 from .backward import GRAD_LOCK, add_into_grads, backward_pass
 from .graph import topological_order
 from .ieee import ieee_forward
-from .modes import THIS_THREAD, AllThreads, user_code_location
+from .modes import ALL_THREADS, THIS_THREAD, user_code_location
 from .ops import OPS, Op
 
 __all__ = ["Value", "RealNumber", "as_float", "as_int", "as_value", "call_op", "data_of", "add_to_grads",
@@ -37,21 +37,52 @@ RealNumber: TypeAlias = "float | numbers.Real"
 (Annotated this way rather than as ``float`` so that mypyc leaves the check to the function, and
 both builds refuse a bool or a str with its message.)"""
 
-_ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
-_POW, _POW_CONST = OPS["pow"], OPS["pow_const"]
-_EXP, _LOG, _SIGMOID, _TANH = OPS["exp"], OPS["log"], OPS["sigmoid"], OPS["tanh"]
-_RELU, _HEAVISIDE, _ABS = OPS["relu"], OPS["heaviside"], OPS["abs"]
-_SQRT, _SIN, _COS = OPS["sqrt"], OPS["sin"], OPS["cos"]
-_TAN, _SINH, _COSH = OPS["tan"], OPS["sinh"], OPS["cosh"]
-_ASIN, _ACOS, _ATAN, _ASINH, _ACOSH, _ATANH = (
-    OPS["asin"], OPS["acos"], OPS["atan"], OPS["asinh"], OPS["acosh"], OPS["atanh"])
-_LOG2, _LOG10, _LOG1P, _EXPM1, _EXP2 = OPS["log2"], OPS["log10"], OPS["log1p"], OPS["expm1"], OPS["exp2"]
-_SIGN, _FLOOR, _MOD, _FLOORDIV = OPS["sign"], OPS["floor"], OPS["mod"], OPS["floordiv"]
-_ATAN2, _HYPOT, _MAXIMUM, _MINIMUM = OPS["atan2"], OPS["hypot"], OPS["maximum"], OPS["minimum"]
-_CLAMP_MIN, _CLAMP_MAX = OPS["clamp_min"], OPS["clamp_max"]
+# The op records the methods below apply; Final, so that compiled by mypyc they are read as
+# constants, with no dictionary lookup.
+_ADD: Final = OPS["add"]
+_SUB: Final = OPS["sub"]
+_MUL: Final = OPS["mul"]
+_DIV: Final = OPS["div"]
+_NEG: Final = OPS["neg"]
+_POW: Final = OPS["pow"]
+_POW_CONST: Final = OPS["pow_const"]
+_EXP: Final = OPS["exp"]
+_LOG: Final = OPS["log"]
+_SIGMOID: Final = OPS["sigmoid"]
+_TANH: Final = OPS["tanh"]
+_RELU: Final = OPS["relu"]
+_HEAVISIDE: Final = OPS["heaviside"]
+_ABS: Final = OPS["abs"]
+_SQRT: Final = OPS["sqrt"]
+_SIN: Final = OPS["sin"]
+_COS: Final = OPS["cos"]
+_TAN: Final = OPS["tan"]
+_SINH: Final = OPS["sinh"]
+_COSH: Final = OPS["cosh"]
+_ASIN: Final = OPS["asin"]
+_ACOS: Final = OPS["acos"]
+_ATAN: Final = OPS["atan"]
+_ASINH: Final = OPS["asinh"]
+_ACOSH: Final = OPS["acosh"]
+_ATANH: Final = OPS["atanh"]
+_LOG2: Final = OPS["log2"]
+_LOG10: Final = OPS["log10"]
+_LOG1P: Final = OPS["log1p"]
+_EXPM1: Final = OPS["expm1"]
+_EXP2: Final = OPS["exp2"]
+_SIGN: Final = OPS["sign"]
+_FLOOR: Final = OPS["floor"]
+_MOD: Final = OPS["mod"]
+_FLOORDIV: Final = OPS["floordiv"]
+_ATAN2: Final = OPS["atan2"]
+_HYPOT: Final = OPS["hypot"]
+_MAXIMUM: Final = OPS["maximum"]
+_MINIMUM: Final = OPS["minimum"]
+_CLAMP_MIN: Final = OPS["clamp_min"]
+_CLAMP_MAX: Final = OPS["clamp_max"]
 
 # Creation numbers: unique across threads, since one next() on a count is atomic.
-_creation_numbers = itertools.count()
+_creation_numbers: Final = itertools.count()
 
 
 def as_float(x: Any, what: str = "data") -> float:
@@ -140,7 +171,7 @@ def _node(op: Op, data: float, a: Value, b: Value | None = None, const: float | 
     ``no_grad`` the result is a leaf.
     """
     node = Value(data)
-    if not AllThreads.record_unchecked:
+    if not ALL_THREADS.record_unchecked:
         if THIS_THREAD.anomaly:
             _check_forward(op, data, a, b, const)
             node._extras_to_fill().origin = user_code_location()
@@ -217,7 +248,7 @@ def _forward_failed(op: Op, inputs: tuple[float, ...], const: float | None, erro
     """What an op whose forward rule raised gives: inside the recording of derivatives
     (``gradients(create_graph=True)``), the IEEE result (inf, nan), as PyTorch computes them;
     elsewhere its domain error."""
-    if not AllThreads.record_unchecked and THIS_THREAD.ieee:
+    if not ALL_THREADS.record_unchecked and THIS_THREAD.ieee:
         data = ieee_forward(op, inputs, const)
         if data is not None:
             return data
@@ -355,7 +386,7 @@ class Value:
         ...
         TypeError: data must be a real number (int or float), got str
         """
-        if not AllThreads.record_unchecked:
+        if not ALL_THREADS.record_unchecked:
             _report("data", self, None, self._data)
         return self._data
 
@@ -465,7 +496,7 @@ class Value:
         return f"Value({', '.join(parts)})"
 
     def __float__(self) -> float:
-        if not AllThreads.record_unchecked:
+        if not ALL_THREADS.record_unchecked:
             _report("float", self, None, self._data)
         return self._data
 
@@ -475,7 +506,7 @@ class Value:
         >>> (Value(2.0) * 3).item()
         6.0
         """
-        if not AllThreads.record_unchecked:
+        if not ALL_THREADS.record_unchecked:
             _report("item", self, None, self._data)
         return self._data
 
@@ -491,7 +522,7 @@ class Value:
         if value is None:
             return NotImplemented
         result = self._data < value
-        if not AllThreads.record_unchecked:
+        if not ALL_THREADS.record_unchecked:
             _report("<", self, other, result)
         return result
 
@@ -501,7 +532,7 @@ class Value:
         if value is None:
             return NotImplemented
         result = self._data <= value
-        if not AllThreads.record_unchecked:
+        if not ALL_THREADS.record_unchecked:
             _report("<=", self, other, result)
         return result
 
@@ -511,7 +542,7 @@ class Value:
         if value is None:
             return NotImplemented
         result = self._data > value
-        if not AllThreads.record_unchecked:
+        if not ALL_THREADS.record_unchecked:
             _report(">", self, other, result)
         return result
 
@@ -521,7 +552,7 @@ class Value:
         if value is None:
             return NotImplemented
         result = self._data >= value
-        if not AllThreads.record_unchecked:
+        if not ALL_THREADS.record_unchecked:
             _report(">=", self, other, result)
         return result
 
@@ -951,7 +982,7 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data: gradients stop here."""
-        if not AllThreads.record_unchecked:
+        if not ALL_THREADS.record_unchecked:
             _report("detach", self, None, self._data)
         return Value(self._data, self.label)
 
@@ -975,7 +1006,7 @@ def data_of(values: Sequence[Value]) -> list[float]:
     >>> data_of([Value(1.0), Value(2.5)])
     [1.0, 2.5]
     """
-    if not AllThreads.record_unchecked:
+    if not ALL_THREADS.record_unchecked:
         for value in values:
             _report("data", value, None, value._data)
     return [value._data for value in values]
