@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every installed subcommand."""
     parser = argparse.ArgumentParser(
         prog="autograd-core",
-        description="A scalar reverse-mode autodiff engine: worked examples, graphs and landscapes.")
+        description="A scalar autodiff engine (reverse and forward mode): worked examples, graphs and landscapes.")
     parser.add_argument("--version", action="version", version=f"autograd-core {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     _register_commands(subparsers)

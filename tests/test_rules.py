@@ -85,3 +85,16 @@ def test_every_rule_runs_on_every_kind_of_number(op):
     for term, partial in zip(terms, op.partials_at(inputs, out, const), strict=True):
         value = term.value if isinstance(term, nn_chain.Term) else term
         assert math.isclose(value, partial, rel_tol=1e-12, abs_tol=1e-300)
+
+
+@pytest.mark.parametrize("name, x, error", [
+    ("exp", 1000.0, OverflowError), ("sinh", 711.0, OverflowError), ("cosh", -711.0, OverflowError),
+    ("log", -1.0, ValueError), ("log", 0, ValueError), ("sqrt", -4.0, ValueError),
+    ("sin", math.inf, ValueError), ("cos", -math.inf, ValueError)])
+def test_a_helper_that_fails_on_a_float_raises_maths_error_type_naming_the_call(name, x, error):
+    # math says only "math range error" / "math domain error"; the helper says which call failed
+    with pytest.raises(error) as caught:
+        getattr(math, name)(x)
+    with pytest.raises(error, match=rf"^{name}\({x!r}\) (overflows a float|is outside the domain of {name})"):
+        getattr(autograd_core, name)(x)
+    assert type(caught.value) is error

@@ -106,6 +106,21 @@ def test_plain_numbers_become_constant_leaves_on_either_side():
     assert (x - 5).parents[1].data == 5.0
 
 
+def test_other_real_operands_become_constant_leaves_as_floats():
+    # Fraction has its own __radd__ etc.: without the engine's conversion ``x + Fraction`` is a
+    # TypeError and ``Fraction + x`` asks Fraction, which gives up too.
+    x = Value(2.0)
+    for y in (x + Fraction(1, 2), Fraction(1, 2) + x, x * Fraction(1, 4), Fraction(3, 1) - x):
+        assert isinstance(y, Value)
+    y = x * Fraction(1, 4) + Fraction(1, 2) * x
+    y.backward()
+    assert (y.data, x.grad) == (1.5, 0.75)
+    constant = (x - Fraction(1, 2)).parents[1]
+    assert type(constant.data) is float and constant.data == 0.5 and constant.op == ""
+    with pytest.raises(TypeError, match="bool"):
+        x + True
+
+
 def test_nodes_hash_and_compare_by_identity():
     a, b = Value(1.0), Value(1.0)
     assert a != b and a == a  # identity, not data, is compared

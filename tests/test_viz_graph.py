@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -669,3 +670,18 @@ def test_a_failing_dot_is_reported_with_its_message(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="Graphviz's dot failed: Error: something broke"):
         viz.render(Value(1.0, label="x") * 2, tmp_path / "g.svg")
     assert not (tmp_path / "g.svg").exists()
+
+
+def test_records_show_the_names_a_reader_knows_never_an_internal_counter():
+    from autograd_core import node_names, topological_order
+    from nn.article import article_network
+
+    E, _ = article_network().loss()
+    E.backward()
+    order = topological_order(E)
+    shown = set(re.findall(r"<B>([^<]*)</B>", viz.draw_graph(E).source))
+    counters = {name for node, name in node_names(order).items() if not node.label}  # mul6, add10 ...
+    assert counters and not shown & counters
+    assert {"w5·a_h1_1", "t − a_o", "(t − a_o)²", "0.5", "z_o", "E"} <= shown
+    # node_names' unique names can still be asked for, and highlight takes them either way
+    assert counters <= set(re.findall(r"<B>([^<]*)</B>", viz.draw_graph(E, names=node_names(order)).source))

@@ -380,7 +380,7 @@ def _build(root: Value, *, grads: Mapping | None, highlight: Any, show_partials:
     order = topological_order(root)
     check_size(order, max_nodes)
     if names is None:
-        names = node_names(order)
+        names = reader_names(order)
     elif not isinstance(names, Mapping):
         raise TypeError(f"names must be a mapping from Values to names, got {type(names).__name__}")
     index = {node: i for i, node in enumerate(order)}
@@ -538,8 +538,9 @@ def draw_graph(root: Value, *, highlight: Any = None, show_partials: bool = True
     ``grads`` maps values to the gradient to show instead of their ``.grad`` (a value
     missing from it shows ``grad ·``).
     ``names`` maps values to the names their records show (default
-    :func:`autograd_core.node_names`; :func:`autograd_core.checks.names.reader_names` gives
-    the names a reader knows). ``fold`` draws groups of :func:`fold_groups` (the neurons of
+    :func:`autograd_core.checks.names.reader_names`: a value's label, its role in an ``nn``
+    model, or a short expression such as ``w5·a_h1``; pass :func:`autograd_core.node_names`
+    for the unique ``mul6``-style names that ``highlight`` also accepts). ``fold`` draws groups of :func:`fold_groups` (the neurons of
     an ``nn`` model, found from their parameters' dotted labels) as one box each: True for
     all, or a list of group names; ``outline`` draws the listed groups inside a dashed frame.
     ``constants`` (values or names, as ``highlight``) are drawn as constants: their record

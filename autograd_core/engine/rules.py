@@ -83,6 +83,24 @@ def _is_plain_number(x: Any) -> bool:
     return isinstance(x, (float, int))
 
 
+def _float_error(name: str, x: float, error: Exception) -> Exception:
+    """``math``'s error for ``name(x)`` (same type), naming the call: ``math range error`` alone
+    does not say which of a formula's calls failed.
+
+    >>> exp(1000.0)
+    Traceback (most recent call last):
+    ...
+    OverflowError: exp(1000.0) overflows a float (the largest is about 1.8e308)
+    >>> log(-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: log(-1.0) is outside the domain of log (math domain error)
+    """
+    if isinstance(error, OverflowError):
+        return OverflowError(f"{name}({x!r}) overflows a float (the largest is about 1.8e308)")
+    return ValueError(f"{name}({x!r}) is outside the domain of {name} ({error})")
+
+
 def log(x: Any) -> Any:
     """Natural log of a float, or ``x.log()`` of any other rule number (a ``Value`` records the op).
 
@@ -91,7 +109,10 @@ def log(x: Any) -> Any:
     (0.0, 'log')
     """
     if _is_plain_number(x):
-        return math.log(x)
+        try:
+            return math.log(x)
+        except (OverflowError, ValueError) as error:
+            raise _float_error("log", x, error) from None
     return x.log()
 
 
@@ -103,7 +124,10 @@ def exp(x: Any) -> Any:
     (1.0, 'exp')
     """
     if _is_plain_number(x):
-        return math.exp(x)
+        try:
+            return math.exp(x)
+        except (OverflowError, ValueError) as error:
+            raise _float_error("exp", x, error) from None
     return x.exp()
 
 
@@ -115,7 +139,10 @@ def sqrt(x: Any) -> Any:
     (2.0, 'sqrt')
     """
     if _is_plain_number(x):
-        return math.sqrt(x)
+        try:
+            return math.sqrt(x)
+        except (OverflowError, ValueError) as error:
+            raise _float_error("sqrt", x, error) from None
     return x.sqrt()
 
 
@@ -127,7 +154,10 @@ def sin(x: Any) -> Any:
     (0.0, 'sin')
     """
     if _is_plain_number(x):
-        return math.sin(x)
+        try:
+            return math.sin(x)
+        except (OverflowError, ValueError) as error:
+            raise _float_error("sin", x, error) from None
     return x.sin()
 
 
@@ -139,7 +169,10 @@ def cos(x: Any) -> Any:
     (1.0, 'cos')
     """
     if _is_plain_number(x):
-        return math.cos(x)
+        try:
+            return math.cos(x)
+        except (OverflowError, ValueError) as error:
+            raise _float_error("cos", x, error) from None
     return x.cos()
 
 
@@ -151,7 +184,10 @@ def sinh(x: Any) -> Any:
     (0.0, 'sinh')
     """
     if _is_plain_number(x):
-        return math.sinh(x)
+        try:
+            return math.sinh(x)
+        except (OverflowError, ValueError) as error:
+            raise _float_error("sinh", x, error) from None
     return x.sinh()
 
 
@@ -163,7 +199,10 @@ def cosh(x: Any) -> Any:
     (1.0, 'cosh')
     """
     if _is_plain_number(x):
-        return math.cosh(x)
+        try:
+            return math.cosh(x)
+        except (OverflowError, ValueError) as error:
+            raise _float_error("cosh", x, error) from None
     return x.cosh()
 
 
