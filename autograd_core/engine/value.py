@@ -81,8 +81,9 @@ _MINIMUM: Final = OPS["minimum"]
 _CLAMP_MIN: Final = OPS["clamp_min"]
 _CLAMP_MAX: Final = OPS["clamp_max"]
 
-# Creation numbers: unique across threads, since one next() on a count is atomic.
-_creation_numbers: Final = itertools.count()
+# Creation numbers: unique across threads, since one next() on a count is atomic. The count's
+# bound __next__ is kept, so that taking a number needs no lookup of the builtin next.
+_next_creation_number: Final = itertools.count().__next__
 
 
 def as_float(x: Any, what: str = "data") -> float:
@@ -363,7 +364,7 @@ class Value:
         self._op = None
         self._a = None
         self._b = None
-        self._number = next(_creation_numbers)
+        self._number = _next_creation_number()
         self._extras = None
         if label != "" or type(label) is not str:
             self.label = label
@@ -587,59 +588,61 @@ class Value:
         return copied
 
     # --- arithmetic: a number on either side becomes a constant leaf ---------------------------
-    def __add__(self, other: Value | float) -> Value:
+    # (``other`` is annotated ``Value | RealNumber``: compiled by mypyc, an operator refuses an
+    # argument outside its annotation, so ``Value | float`` would refuse a Fraction.)
+    def __add__(self, other: Value | RealNumber) -> Value:
         """``self + other``."""
         operand = _operand(other, _ADD)
         if operand is None:
             return NotImplemented
         return _node(_ADD, self._data + operand._data, self, operand)
 
-    def __radd__(self, other: Value | float) -> Value:
+    def __radd__(self, other: Value | RealNumber) -> Value:
         """``other + self``."""
         operand = _operand(other, _ADD)
         if operand is None:
             return NotImplemented
         return _node(_ADD, operand._data + self._data, operand, self)
 
-    def __sub__(self, other: Value | float) -> Value:
+    def __sub__(self, other: Value | RealNumber) -> Value:
         """``self - other``."""
         operand = _operand(other, _SUB)
         if operand is None:
             return NotImplemented
         return _node(_SUB, self._data - operand._data, self, operand)
 
-    def __rsub__(self, other: Value | float) -> Value:
+    def __rsub__(self, other: Value | RealNumber) -> Value:
         """``other - self``."""
         operand = _operand(other, _SUB)
         if operand is None:
             return NotImplemented
         return _node(_SUB, operand._data - self._data, operand, self)
 
-    def __mul__(self, other: Value | float) -> Value:
+    def __mul__(self, other: Value | RealNumber) -> Value:
         """``self * other``."""
         operand = _operand(other, _MUL)
         if operand is None:
             return NotImplemented
         return _node(_MUL, self._data * operand._data, self, operand)
 
-    def __rmul__(self, other: Value | float) -> Value:
+    def __rmul__(self, other: Value | RealNumber) -> Value:
         """``other * self``."""
         operand = _operand(other, _MUL)
         if operand is None:
             return NotImplemented
         return _node(_MUL, operand._data * self._data, operand, self)
 
-    def __truediv__(self, other: Value | float) -> Value:
+    def __truediv__(self, other: Value | RealNumber) -> Value:
         """``self / other``, for other ≠ 0."""
         operand = _operand(other, _DIV)
         return NotImplemented if operand is None else _binary(_DIV, self, operand)
 
-    def __rtruediv__(self, other: Value | float) -> Value:
+    def __rtruediv__(self, other: Value | RealNumber) -> Value:
         """``other / self``, for self ≠ 0."""
         operand = _operand(other, _DIV)
         return NotImplemented if operand is None else _binary(_DIV, operand, self)
 
-    def __mod__(self, other: Value | float) -> Value:
+    def __mod__(self, other: Value | RealNumber) -> Value:
         """``self % other``, for other ≠ 0: the remainder with the sign of ``other``, as Python's
         ``%``, ``torch.remainder`` and ``numpy.mod`` (not ``torch.fmod``).
 
@@ -649,12 +652,12 @@ class Value:
         operand = _operand(other, _MOD)
         return NotImplemented if operand is None else _binary(_MOD, self, operand)
 
-    def __rmod__(self, other: Value | float) -> Value:
+    def __rmod__(self, other: Value | RealNumber) -> Value:
         """``other % self``, for self ≠ 0."""
         operand = _operand(other, _MOD)
         return NotImplemented if operand is None else _binary(_MOD, operand, self)
 
-    def __floordiv__(self, other: Value | float) -> Value:
+    def __floordiv__(self, other: Value | RealNumber) -> Value:
         """``self // other``, for other ≠ 0: ⌊self/other⌋ as Python and ``torch.div(...,
         rounding_mode="floor")`` round it; its derivative is 0.
 
@@ -664,7 +667,7 @@ class Value:
         operand = _operand(other, _FLOORDIV)
         return NotImplemented if operand is None else _binary(_FLOORDIV, self, operand)
 
-    def __rfloordiv__(self, other: Value | float) -> Value:
+    def __rfloordiv__(self, other: Value | RealNumber) -> Value:
         """``other // self``, for self ≠ 0."""
         operand = _operand(other, _FLOORDIV)
         return NotImplemented if operand is None else _binary(_FLOORDIV, operand, self)
@@ -684,7 +687,7 @@ class Value:
             return _binary(_POW, self, other)
         return _with_const(_POW_CONST, self, as_float(other, "the exponent"))
 
-    def __rpow__(self, other: Value | float) -> Value:
+    def __rpow__(self, other: Value | RealNumber) -> Value:
         """``other ** self``, for other ≥ 0."""
         operand = _operand(other, _POW)
         return NotImplemented if operand is None else _binary(_POW, operand, self)
