@@ -42,10 +42,14 @@ import heapq
 import math
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .ieee import ieee_vjp
 from .modes import ALL_THREADS, THIS_THREAD
+
+# heapq's functions as constants: compiled by mypyc, a call then needs no lookup in the module.
+_heappush: Final = heapq.heappush
+_heappop: Final = heapq.heappop
 
 if TYPE_CHECKING:  # only for annotations: value.py imports this module
     from .value import Value
@@ -76,7 +80,8 @@ def backward_pass(root: Value, seed: Any, create_graph: bool = False,
         THIS_THREAD.observer("backward", root, None, None)  # a pass of floats while jit traces
     grads = PassGradients(root, seed)
     check_finite = not ALL_THREADS.record_unchecked and THIS_THREAD.anomaly and not create_graph
-    for node, g in grads.newest_first():
+    for node in grads.newest_first():
+        g = grads.current
         a = node._a
         if a is None:  # a leaf: nothing to pass on
             if observe is not None:
@@ -145,8 +150,9 @@ class PassGradients:
     itself at its index, which also marks it as found. The list reaches at most twice as far
     as the nodes found so far: a node beyond it (a parameter made long before this step's
     graph) waits in a dict by creation number, and moves into the list if the list grows over
-    it; those left at the end are handed out after the list, oldest last. So a small graph that
-    uses old nodes needs no long list. ``get(node)`` is a node's gradient once the pass is over.
+    it; those left at the end are handed out after the list, oldest last (sorted once; those
+    found after the list was handed out wait in a heap). So a small graph that uses old nodes
+    needs no long list. ``get(node)`` is a node's gradient once the pass is over.
     """
 
     # The list grows to at most twice the number of nodes found so far (plus a little), so it is
@@ -163,9 +169,11 @@ class PassGradients:
         # of the list: when the list grows over one, it moves into the list.
         self._far_nodes: dict[int, Value] = {}
         self._far_values: dict[int, Any] = {}
-        self._far_due: list[int] = []  # their indexes, for handing them out in order (a heap)
+        self._far_indexes: list[int] = []  # their indexes, in the order they were found
+        self._far_due: list[int] = []  # the indexes of those found after the list (a heap)
         self._found = 1
         self._may_grow = True
+        self.current: Any = seed  # the gradient of the node newest_first handed out last
 
     def add(self, node: Value, received: Any) -> None:
         """Add ``received`` to ``node``'s gradient, and ``node`` to the graph if it is new. The
@@ -192,7 +200,10 @@ class PassGradients:
         else:
             self._far_nodes[number] = node
             self._far_values[number] = received
-            heapq.heappush(self._far_due, index)
+            if self._may_grow:
+                self._far_indexes.append(index)
+            else:  # the far nodes are being handed out, newest first: it must wait its turn
+                _heappush(self._far_due, index)
             self._found += 1
 
     def _grow(self, length: int) -> int:
@@ -200,32 +211,49 @@ class PassGradients:
         grow = length - len(self._nodes)
         self._nodes.extend([None] * grow)
         self._values.extend([None] * grow)
-        covered = [number for number in self._far_nodes if self._top - number < length]
-        for number in covered:  # their heap entries are skipped when they come up
-            self._nodes[self._top - number] = self._far_nodes.pop(number)
-            self._values[self._top - number] = self._far_values.pop(number)
+        still_far = []
+        for index in self._far_indexes:
+            if index < length:
+                number = self._top - index
+                self._nodes[index] = self._far_nodes.pop(number)
+                self._values[index] = self._far_values.pop(number)
+            else:
+                still_far.append(index)
+        self._far_indexes = still_far
         return length
 
-    def newest_first(self) -> Iterator[tuple[Value, Any]]:
-        """(node, gradient) for every node of the graph, newest first; a node is handed out once
-        every node that uses it has been, so its gradient is complete (0.0 if nothing reached it).
-        Nodes added while this runs are handed out in turn."""
+    def newest_first(self) -> Iterator[Value]:
+        """Every node of the graph, newest first; a node is handed out once every node that uses
+        it has been, so its gradient, :attr:`current` while it is the one handed out, is
+        complete (0.0 if nothing reached it). Nodes added while this runs are handed out in turn.
+        (The gradient is an attribute rather than half of a yielded pair: no pair is made per node.)"""
         nodes, values = self._nodes, self._values
         index = 0
         while index < len(nodes):
             node = nodes[index]
             if node is not None:
                 value = values[index]
-                yield node, 0.0 if value is None else value
+                self.current = 0.0 if value is None else value
+                yield node
             index += 1
-        # Then the far nodes, newest first. Their inputs are older still: all far too.
+        # Then the far nodes, newest first (smallest index first). Their inputs are older still:
+        # all far too, and any new one waits in the heap, merged in by index.
         self._may_grow = False
-        while self._far_due:
-            number = self._top - heapq.heappop(self._far_due)
-            far = self._far_nodes.get(number)
-            if far is not None:
-                value = self._far_values[number]
-                yield far, 0.0 if value is None else value
+        pending = self._far_indexes
+        pending.sort()
+        due = self._far_due
+        next_pending = 0
+        while next_pending < len(pending) or due:
+            if due and (next_pending == len(pending) or due[0] < pending[next_pending]):
+                index = _heappop(due)
+            else:
+                index = pending[next_pending]
+                next_pending += 1
+            number = self._top - index
+            far = self._far_nodes[number]
+            value = self._far_values[number]
+            self.current = 0.0 if value is None else value
+            yield far
 
     def get(self, node: Value, default: Any = 0.0) -> Any:
         """``node``'s gradient: the sum of what it received, ``default`` if nothing reached it
@@ -240,17 +268,20 @@ class PassGradients:
         return default if value is None else value
 
     def add_into_grads(self) -> None:
-        """Add every node's gradient into its ``.grad`` (the caller holds the lock)."""
+        """Add every node's gradient, a float, into its ``.grad`` (the caller holds the lock)."""
         nodes, values = self._nodes, self._values
         for index in range(len(nodes)):
             node = nodes[index]
             if node is not None:
                 value = values[index]
                 if value is not None:
-                    node._grad += value
+                    # Declared a float, the compiled build adds it as one, not as an object.
+                    grad: float = value
+                    node._grad += grad
         for number, value in self._far_values.items():
             if value is not None:
-                self._far_nodes[number]._grad += value
+                far_grad: float = value
+                self._far_nodes[number]._grad += far_grad
 
     def items(self) -> list[tuple[Value, Any]]:
         """(node, gradient) for every node that received something."""
