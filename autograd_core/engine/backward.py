@@ -149,14 +149,15 @@ class PassGradients:
     are usually made close together, so a list indexed that way holds them densely, the node
     itself at its index, which also marks it as found. The list reaches at most twice as far
     as the nodes found so far: a node beyond it (a parameter made long before this step's
-    graph) waits in a dict by creation number, and moves into the list if the list grows over
-    it; those left at the end are handed out after the list, oldest last (sorted once; those
-    found after the list was handed out wait in a heap). So a small graph that uses old nodes
-    needs no long list. ``get(node)`` is a node's gradient once the pass is over.
+    graph) waits in a second list (its place there found by its creation number), and moves
+    into the list if the list grows over it; those left at the end are handed out after the
+    list, oldest last (sorted once; those found after the list was handed out wait in a heap).
+    So a small graph that uses old nodes needs no long list. ``get(node)`` is a node's gradient
+    once the pass is over.
     """
 
     # The list grows to at most twice the number of nodes found so far (plus a little), so it is
-    # never mostly empty; a node beyond waits in the dicts until the list reaches it.
+    # never mostly empty; a node beyond waits in the far lists until the list reaches it.
     _SLACK = 64
 
     def __init__(self, root: Value, seed: Any) -> None:
@@ -165,10 +166,13 @@ class PassGradients:
         # yet). A small graph fits at once.
         self._nodes: list[Value | None] = [root] + [None] * self._SLACK
         self._values: list[Any] = [seed] + [None] * self._SLACK
-        # The nodes beyond the list, by creation number. Every one of them lies beyond the end
-        # of the list: when the list grows over one, it moves into the list.
-        self._far_nodes: dict[int, Value] = {}
-        self._far_values: dict[int, Any] = {}
+        # The nodes beyond the list, in the order they were found, with their gradients so far,
+        # and each one's place in those two lists by creation number (one lookup per gradient
+        # added). Every one of them lies beyond the end of the list: when the list grows over
+        # one, it moves into the list, leaving None behind.
+        self._far_slots: dict[int, int] = {}
+        self._far_nodes: list[Value | None] = []
+        self._far_values: list[Any] = []
         self._far_indexes: list[int] = []  # their indexes, in the order they were found
         self._far_due: list[int] = []  # the indexes of those found after the list (a heap)
         self._found = 1
@@ -195,11 +199,13 @@ class PassGradients:
                 self._values[index] = _sum(self._values[index], received)
             return
         number = node._number
-        if number in self._far_nodes:
-            self._far_values[number] = _sum(self._far_values[number], received)
+        slot = self._far_slots.get(number)
+        if slot is not None:
+            self._far_values[slot] = _sum(self._far_values[slot], received)
         else:
-            self._far_nodes[number] = node
-            self._far_values[number] = received
+            self._far_slots[number] = len(self._far_nodes)
+            self._far_nodes.append(node)
+            self._far_values.append(received)
             if self._may_grow:
                 self._far_indexes.append(index)
             else:  # the far nodes are being handed out, newest first: it must wait its turn
@@ -214,9 +220,10 @@ class PassGradients:
         still_far = []
         for index in self._far_indexes:
             if index < length:
-                number = self._top - index
-                self._nodes[index] = self._far_nodes.pop(number)
-                self._values[index] = self._far_values.pop(number)
+                slot = self._far_slots.pop(self._top - index)
+                self._nodes[index] = self._far_nodes[slot]
+                self._values[index] = self._far_values[slot]
+                self._far_nodes[slot] = self._far_values[slot] = None
             else:
                 still_far.append(index)
         self._far_indexes = still_far
@@ -249,9 +256,10 @@ class PassGradients:
             else:
                 index = pending[next_pending]
                 next_pending += 1
-            number = self._top - index
-            far = self._far_nodes[number]
-            value = self._far_values[number]
+            slot = self._far_slots[self._top - index]
+            far = self._far_nodes[slot]
+            assert far is not None  # only the ones moved into the list are None
+            value = self._far_values[slot]
             self.current = 0.0 if value is None else value
             yield far
 
@@ -259,10 +267,11 @@ class PassGradients:
         """``node``'s gradient: the sum of what it received, ``default`` if nothing reached it
         (or if it is not in the graph)."""
         index = self._top - node._number
+        slot = self._far_slots.get(node._number)
         if 0 <= index < len(self._nodes) and self._nodes[index] is node:
             value = self._values[index]
-        elif self._far_nodes.get(node._number) is node:
-            value = self._far_values[node._number]
+        elif slot is not None and self._far_nodes[slot] is node:
+            value = self._far_values[slot]
         else:
             return default
         return default if value is None else value
@@ -278,16 +287,21 @@ class PassGradients:
                     # Declared a float, the compiled build adds it as one, not as an object.
                     grad: float = value
                     node._grad += grad
-        for number, value in self._far_values.items():
-            if value is not None:
-                far_grad: float = value
-                self._far_nodes[number]._grad += far_grad
+        far_nodes, far_values = self._far_nodes, self._far_values
+        for slot in range(len(far_nodes)):
+            far = far_nodes[slot]
+            if far is not None:
+                far_value = far_values[slot]
+                if far_value is not None:
+                    far_grad: float = far_value
+                    far._grad += far_grad
 
     def items(self) -> list[tuple[Value, Any]]:
         """(node, gradient) for every node that received something."""
         pairs = [(node, value) for node, value in zip(self._nodes, self._values, strict=True)
                  if node is not None and value is not None]
-        pairs += [(self._far_nodes[number], value) for number, value in self._far_values.items() if value is not None]
+        pairs += [(far, value) for far, value in zip(self._far_nodes, self._far_values, strict=True)
+                  if far is not None and value is not None]
         return pairs
 
 
