@@ -104,6 +104,24 @@ def _variable(arg: Any, position: int) -> Value:
     return Value(as_float(arg, f"argument {position}"), label=f"x{position}")
 
 
+def _with_variables(args: tuple[Any, ...], argnums: tuple[int, ...]) -> tuple[list[Any], list[Value]]:
+    """``args`` with a fresh variable (:func:`_variable`) at each position of ``argnums``, and those
+    variables in ``argnums``' order; an ``argnums`` entry out of range, or two naming one argument
+    (as torch.func: it would get two variables, one of them unused), is a ValueError."""
+    n = len(args)
+    for i in argnums:
+        if not -n <= i < n:
+            raise ValueError(f"argnums entry {i} is out of range for {n} positional arguments")
+    if len({i % n for i in argnums}) < len(argnums):
+        raise ValueError(f"argnums {argnums!r} names the same argument more than once")
+    call_args = list(args)
+    variables: list[Value] = []
+    for i in argnums:
+        variables.append(_variable(args[i], i % n))
+        call_args[i] = variables[-1]
+    return call_args, variables
+
+
 def _call(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     _NESTING.evaluations += 1
     _NESTING.depth += 1
@@ -154,22 +172,11 @@ def _evaluate(f: Callable[..., Any], args: tuple[Any, ...], argnums: tuple[int, 
     """Call ``f`` on fresh variables at ``argnums`` (keyword arguments passed through, as in JAX);
     returns (output, variables, nested, aux). With ``transform`` (its name, for the message),
     warns when the output does not depend on the variables."""
-    n = len(args)
-    for i in argnums:
-        if not -n <= i < n:
-            raise ValueError(f"argnums entry {i} is out of range for {n} positional arguments")
-    if len({i % n for i in argnums}) < len(argnums):
-        # As torch.func: a repeated argument would get two variables, one of them unused.
-        raise ValueError(f"argnums {argnums!r} names the same argument more than once")
     nested = _is_nested(args)
-    call_args = list(args)
-    variables: list[Value] = []
     # Like functorch's grad, the result must not depend on an outer no_grad: record f's
     # graph even there (a no_grad inside f still applies).
     with enable_grad():
-        for i in argnums:
-            variables.append(_variable(args[i], i % n))
-            call_args[i] = variables[-1]
+        call_args, variables = _with_variables(args, argnums)
         evaluations = _NESTING.evaluations
         out, aux = _split_aux(_call(f, call_args, kwargs), has_aux)
         output = as_value(out)
@@ -303,19 +310,9 @@ def _evaluate_outputs(f: Callable[..., Any], args: tuple[Any, ...], argnums: tup
                       kwargs: dict[str, Any], transform: str) -> tuple[list[Value], type | None, list[Value], bool]:
     """Like :func:`_evaluate` for a function of one or several outputs: (outputs, their container
     type, variables, nested); warns when no output depends on the variables."""
-    n = len(args)
-    for i in argnums:
-        if not -n <= i < n:
-            raise ValueError(f"argnums entry {i} is out of range for {n} positional arguments")
-    if len({i % n for i in argnums}) < len(argnums):
-        raise ValueError(f"argnums {argnums!r} names the same argument more than once")
     nested = _is_nested(args)
-    call_args = list(args)
-    variables: list[Value] = []
     with enable_grad():
-        for i in argnums:
-            variables.append(_variable(args[i], i % n))
-            call_args[i] = variables[-1]
+        call_args, variables = _with_variables(args, argnums)
         evaluations = _NESTING.evaluations
         result = _call(f, call_args, kwargs)
         outputs, kind = _outputs(result)

@@ -98,9 +98,10 @@ def _float_error(name: str, x: Any, error: Exception) -> Exception:
     ...
     ValueError: log(-1.0) is outside the domain of log (math domain error)
     """
+    call = f"{name}({float(x)!r})"  # log(0.0) for an int too, as the compiled build receives it
     if isinstance(error, OverflowError):
-        return OverflowError(f"{name}({x!r}) overflows a float (the largest is about 1.8e308)")
-    return ValueError(f"{name}({x!r}) is outside the domain of {name} ({error})")
+        return OverflowError(f"{call} overflows a float (the largest is about 1.8e308)")
+    return ValueError(f"{call} is outside the domain of {name} ({error})")
 
 
 def log(x: Any) -> Any:

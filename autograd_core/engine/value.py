@@ -143,16 +143,14 @@ def as_value(x: Any, what: str = "the function's result") -> Value:
 # --- making nodes ----------------------------------------------------------------------------------
 
 def _operand(x: Any, op: Op) -> Value | None:
-    """An operand of ``op`` as a node: a Value itself, any real number but a bool (an int, a
-    float, a ``Fraction``) as a new constant leaf (as in micrograd), anything else None (the
-    operator then returns NotImplemented)."""
+    """An operand of ``op`` as a node: a Value itself, an int or a float as a new constant leaf
+    (as in micrograd), anything else None (the operator then returns NotImplemented, and the
+    compiled build's methods, annotated ``Value | float``, refuse it before this is called)."""
     if isinstance(x, Value):
         return x
     if isinstance(x, bool):
         raise TypeError(f"unsupported operand type for {op.infix or op.name}: bool (use a float)")
     if isinstance(x, (float, int)):
-        return Value(x)
-    if isinstance(x, numbers.Real):  # a Fraction, numpy's integers: their value as a float
         return Value(x)
     return None
 
