@@ -83,9 +83,7 @@ def _is_plain_number(x: Any) -> bool:
     return isinstance(x, (float, int))
 
 
-# x is annotated Any, not float: compiled by mypyc, a float argument would turn an int into a
-# float, and the message would not show the number the formula was given.
-def _float_error(name: str, x: Any, error: Exception) -> Exception:
+def _float_error(name: str, x: float, error: Exception) -> Exception:
     """``math``'s error for ``name(x)`` (same type), naming the call: ``math range error`` alone
     does not say which of a formula's calls failed.
 

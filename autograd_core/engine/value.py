@@ -19,7 +19,6 @@ import math
 import numbers
 import threading
 from collections.abc import Sequence
-from types import NotImplementedType
 from typing import Any, Final, TypeAlias
 
 from mypy_extensions import mypyc_attr
@@ -587,62 +586,59 @@ class Value:
         return copied
 
     # --- arithmetic: a number on either side becomes a constant leaf ---------------------------
-    # (``other`` is annotated ``Value | RealNumber``: compiled by mypyc, an operator refuses an
-    # argument outside its annotation, so ``Value | float`` would refuse a Fraction. The result
-    # may be NotImplemented, and says so: mypyc checks a result against its annotation too.)
-    def __add__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __add__(self, other: Value | float) -> Value:
         """``self + other``."""
         operand = _operand(other, _ADD)
         if operand is None:
             return NotImplemented
         return _node(_ADD, self._data + operand._data, self, operand)
 
-    def __radd__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __radd__(self, other: Value | float) -> Value:
         """``other + self``."""
         operand = _operand(other, _ADD)
         if operand is None:
             return NotImplemented
         return _node(_ADD, operand._data + self._data, operand, self)
 
-    def __sub__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __sub__(self, other: Value | float) -> Value:
         """``self - other``."""
         operand = _operand(other, _SUB)
         if operand is None:
             return NotImplemented
         return _node(_SUB, self._data - operand._data, self, operand)
 
-    def __rsub__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __rsub__(self, other: Value | float) -> Value:
         """``other - self``."""
         operand = _operand(other, _SUB)
         if operand is None:
             return NotImplemented
         return _node(_SUB, operand._data - self._data, operand, self)
 
-    def __mul__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __mul__(self, other: Value | float) -> Value:
         """``self * other``."""
         operand = _operand(other, _MUL)
         if operand is None:
             return NotImplemented
         return _node(_MUL, self._data * operand._data, self, operand)
 
-    def __rmul__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __rmul__(self, other: Value | float) -> Value:
         """``other * self``."""
         operand = _operand(other, _MUL)
         if operand is None:
             return NotImplemented
         return _node(_MUL, operand._data * self._data, operand, self)
 
-    def __truediv__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __truediv__(self, other: Value | float) -> Value:
         """``self / other``, for other ≠ 0."""
         operand = _operand(other, _DIV)
         return NotImplemented if operand is None else _binary(_DIV, self, operand)
 
-    def __rtruediv__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __rtruediv__(self, other: Value | float) -> Value:
         """``other / self``, for self ≠ 0."""
         operand = _operand(other, _DIV)
         return NotImplemented if operand is None else _binary(_DIV, operand, self)
 
-    def __mod__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __mod__(self, other: Value | float) -> Value:
         """``self % other``, for other ≠ 0: the remainder with the sign of ``other``, as Python's
         ``%``, ``torch.remainder`` and ``numpy.mod`` (not ``torch.fmod``).
 
@@ -652,12 +648,12 @@ class Value:
         operand = _operand(other, _MOD)
         return NotImplemented if operand is None else _binary(_MOD, self, operand)
 
-    def __rmod__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __rmod__(self, other: Value | float) -> Value:
         """``other % self``, for self ≠ 0."""
         operand = _operand(other, _MOD)
         return NotImplemented if operand is None else _binary(_MOD, operand, self)
 
-    def __floordiv__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __floordiv__(self, other: Value | float) -> Value:
         """``self // other``, for other ≠ 0: ⌊self/other⌋ as Python and ``torch.div(...,
         rounding_mode="floor")`` round it; its derivative is 0.
 
@@ -667,7 +663,7 @@ class Value:
         operand = _operand(other, _FLOORDIV)
         return NotImplemented if operand is None else _binary(_FLOORDIV, self, operand)
 
-    def __rfloordiv__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __rfloordiv__(self, other: Value | float) -> Value:
         """``other // self``, for self ≠ 0."""
         operand = _operand(other, _FLOORDIV)
         return NotImplemented if operand is None else _binary(_FLOORDIV, operand, self)
@@ -687,7 +683,7 @@ class Value:
             return _binary(_POW, self, other)
         return _with_const(_POW_CONST, self, as_float(other, "the exponent"))
 
-    def __rpow__(self, other: Value | RealNumber) -> Value | NotImplementedType:
+    def __rpow__(self, other: Value | float) -> Value:
         """``other ** self``, for other ≥ 0."""
         operand = _operand(other, _POW)
         return NotImplemented if operand is None else _binary(_POW, operand, self)
