@@ -1,6 +1,7 @@
 """Value: construction, bad input, operators with numbers on either side, identity, domain errors."""
 
 import math
+import re
 from fractions import Fraction
 
 import pytest
@@ -79,7 +80,8 @@ def test_label_must_be_a_string():
 @pytest.mark.parametrize("bad", ["a", None, [1.0], 1j, True])
 @pytest.mark.parametrize("operation", [
     lambda x, b: x + b, lambda x, b: b + x, lambda x, b: x - b, lambda x, b: b * x,
-    lambda x, b: x / b, lambda x, b: b / x, lambda x, b: x ** b,
+    lambda x, b: x / b, lambda x, b: b / x, lambda x, b: x ** b, lambda x, b: b * x,
+    lambda x, b: x % b, lambda x, b: b % x, lambda x, b: x // b, lambda x, b: b // x, lambda x, b: b - x,
 ])
 def test_operand_of_the_wrong_type_is_a_type_error_naming_it(operation, bad):
     with pytest.raises(TypeError) as caught:
@@ -127,6 +129,20 @@ def test_nodes_hash_and_compare_by_identity():
     assert len({a, b}) == 2
     grads = {a: "a", b: "b"}
     assert grads[a] == "a"
+    # object's identity hash: distinct nodes hash apart, so a graph's dicts and sets stay fast
+    nodes = [Value(1.0) for _ in range(1000)]
+    assert len({hash(node) for node in nodes}) == 1000 and all(hash(n) == object.__hash__(n) for n in nodes)
+
+
+@pytest.mark.parametrize("operation, symbol", [
+    (lambda x: x + True, "+"), (lambda x: True + x, "+"), (lambda x: x - True, "-"), (lambda x: True - x, "-"),
+    (lambda x: x * True, "*"), (lambda x: True * x, "*"), (lambda x: x / True, "/"), (lambda x: True / x, "/"),
+    (lambda x: x % True, "%"), (lambda x: True % x, "%"), (lambda x: x // True, "//"),
+    (lambda x: True // x, "//"), (lambda x: True ** x, "**")])
+def test_a_bool_operand_is_refused_naming_the_operator(operation, symbol):
+    with pytest.raises(TypeError, match=rf"for {re.escape(symbol)}: bool"):
+        operation(Value(2.0))
+    # (x ** True is refused as an exponent: "the exponent must be a real number ..., got bool")
 
 
 def test_repr_is_short_and_informative():
